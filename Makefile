@@ -1,0 +1,85 @@
+# balie — a terminal console for contact-center agents behind a chatbot.
+#
+#   make            build ./balie
+#   make check      unit tests (also under ASan+UBSan), SQL API tests against
+#                   a throwaway PostgreSQL, end-to-end tests in tmux
+#   make clean
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+MANDIR    ?= $(PREFIX)/share/man
+DATADIR   ?= $(PREFIX)/share/balie
+
+CC        ?= cc
+PKGS      := ncursesw libpq libuv
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka)
+CMOCKA_LIBS   := $(shell pkg-config --libs cmocka)
+
+WARNINGS  := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+             -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla \
+             -Wno-unused-parameter
+CFLAGS    ?= -O2 -g
+BALIE_CFLAGS := -std=c11 $(WARNINGS) $(PKG_CFLAGS) -Iinclude \
+                -DBALIE_VERSION='"$(VERSION)"' -MMD -MP
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+             -fno-omit-frame-pointer -O1 -g
+
+SRC       := $(sort $(wildcard src/*.c))
+LIB_SRC   := $(filter-out src/main.c,$(SRC))
+OBJ       := $(SRC:src/%.c=build/obj/%.o)
+SAN_OBJ   := $(LIB_SRC:src/%.c=build/san/%.o)
+
+# Unit tests need no database; db tests get one from test/harness/with-pg.sh.
+UNIT_SRC  := $(sort $(wildcard test/unit/test_*.c))
+DB_SRC    := $(sort $(wildcard test/db/test_*.c))
+TLIB_SRC  := $(sort $(wildcard test/lib/*.c))
+UNIT_BIN  := $(UNIT_SRC:test/unit/%.c=build/test/%)
+DB_BIN    := $(DB_SRC:test/db/%.c=build/dbtest/%)
+TLIB_OBJ  := $(TLIB_SRC:test/lib/%.c=build/san/tlib_%.o)
+
+.PHONY: all check check-unit check-db clean install uninstall
+# Keep objects that pattern rules chain through.
+.SECONDARY:
+all: balie
+
+balie: $(OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJ) $(PKG_LIBS)
+
+build/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BALIE_CFLAGS) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
+
+build/san/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BALIE_CFLAGS) $(SAN_FLAGS) $(CPPFLAGS) -c -o $@ $<
+
+build/san/tlib_%.o: test/lib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BALIE_CFLAGS) $(CMOCKA_CFLAGS) -Itest/lib $(SAN_FLAGS) -c -o $@ $<
+
+build/test/%: test/unit/%.c $(SAN_OBJ) $(TLIB_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(BALIE_CFLAGS) $(CMOCKA_CFLAGS) -Itest/lib $(SAN_FLAGS) -o $@ $< \
+		$(SAN_OBJ) $(TLIB_OBJ) $(PKG_LIBS) $(CMOCKA_LIBS)
+
+build/dbtest/%: test/db/%.c $(SAN_OBJ) $(TLIB_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(BALIE_CFLAGS) $(CMOCKA_CFLAGS) -Itest/lib $(SAN_FLAGS) -o $@ $< \
+		$(SAN_OBJ) $(TLIB_OBJ) $(PKG_LIBS) $(CMOCKA_LIBS) -lpthread
+
+check: balie $(UNIT_BIN) $(DB_BIN)
+	test/run-tests.sh
+
+check-unit: $(UNIT_BIN)
+	test/run-tests.sh unit
+
+check-db: balie $(DB_BIN)
+	test/run-tests.sh db
+
+clean:
+	rm -rf build balie
+
+-include $(OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(TLIB_OBJ:.o=.d)

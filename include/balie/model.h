@@ -1,0 +1,168 @@
+/* model: what balie knows, as plain C data.
+ *
+ * Conversations, their transcripts (loaded lazily), queues and agents. A
+ * change is applied only if its version is newer than what is held, so late
+ * or repeated fetches never move the state backwards. No libpq, no curses:
+ * this is testable with nothing around it. */
+#ifndef BALIE_MODEL_H
+#define BALIE_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum model_state { MODEL_BOT, MODEL_WAITING, MODEL_HUMAN, MODEL_CLOSED, MODEL_STATE_UNKNOWN };
+enum model_author { AUTHOR_CUSTOMER, AUTHOR_BOT, AUTHOR_AGENT, AUTHOR_SYSTEM, AUTHOR_NOTE, AUTHOR_UNKNOWN };
+
+struct model_source {
+	char *title;
+	char *url;
+};
+
+struct model_msg {
+	int64_t id;
+	int seq;			/* 1..n per conversation, gap-free */
+	enum model_author kind;
+	char *author;
+	char *body;
+	struct model_source *sources;
+	size_t nsources;
+	int64_t created_at;		/* unix seconds */
+};
+
+struct model_conv {
+	int64_t id;
+	int64_t version;
+	char *queue;
+	enum model_state state;
+	char *agent;			/* owner's login or NULL */
+	char *customer_ref;
+	char *customer_name;
+	char *channel;
+	char *intent;
+	double confidence;
+	bool has_confidence;
+	char *reason;			/* escalation reason or NULL */
+	char *summary;			/* bot summary or NULL */
+	int64_t created_at, escalated_at, taken_at, closed_at;	/* 0 = never */
+	int message_count;
+	enum model_author last_kind;	/* last message, for the queue row */
+	char *last_body;		/* its start, or NULL */
+	char *json;			/* the server-built JSON line (watch) */
+
+	/* The loaded part of the transcript: msgs[0..nmsgs) in seq order,
+	 * covering seq first_seq..first_seq+nmsgs-1. */
+	struct model_msg *msgs;
+	size_t nmsgs, msgs_cap;
+	bool transcript_open;		/* the UI shows it: keep it current */
+};
+
+struct model_queue {
+	char *id;
+	char *name;
+	int sla_seconds;
+	int priority;
+	bool bot_paused;
+};
+
+struct model_agent {
+	char *login;
+	char *display_name;
+	bool is_supervisor;
+	int64_t last_seen;		/* unix seconds, 0 = never */
+};
+
+/* An earlier conversation of the same customer, for the pane's history. */
+struct model_history {
+	int64_t id;
+	enum model_state state;
+	char *queue;
+	char *intent;
+	char *reason;
+	char *summary;
+	int64_t created_at;
+};
+
+struct model {
+	struct model_conv **convs;	/* sorted by id */
+	size_t nconvs, convs_cap;
+	struct model_queue *queues;
+	size_t nqueues;
+	struct model_agent *agents;
+	size_t nagents;
+	char *me;			/* login, NULL if not an agent */
+	char *me_name;
+	bool me_supervisor;
+	int64_t clock_offset;		/* server clock minus ours, seconds */
+	uint64_t generation;		/* bumped by every change: views redraw */
+};
+
+enum model_apply {
+	MODEL_STALE,		/* what we hold is as new or newer: dropped */
+	MODEL_ADDED,
+	MODEL_CHANGED,
+};
+
+void model_init(struct model *m);
+void model_free(struct model *m);
+
+struct model_conv *model_conv_new(void);
+void model_conv_free(struct model_conv *c);
+void model_msg_clear(struct model_msg *msg);
+
+/* Takes ownership of C: merges it if its version is newer (the loaded
+ * transcript is kept), else frees it. *OUT points at the held copy. */
+enum model_apply model_apply_conv(struct model *m, struct model_conv *c,
+				  struct model_conv **out);
+
+struct model_conv *model_find(const struct model *m, int64_t id);
+
+/* Forgets a conversation (it is no longer visible to us). Returns whether it
+ * was held. */
+bool model_remove(struct model *m, int64_t id);
+
+/* Merges messages (taking ownership of each element's contents; the array
+ * itself stays the caller's): duplicates by seq are dropped, order kept.
+ * Returns how many were new. */
+size_t model_add_messages(struct model *m, struct model_conv *c,
+			  struct model_msg *msgs, size_t n);
+
+/* Highest seq loaded for C, 0 if none. */
+int model_last_seq(const struct model_conv *c);
+/* Lowest seq loaded for C, 0 if none. */
+int model_first_seq(const struct model_conv *c);
+
+/* Replace the queue and agent lists (taking ownership of the arrays). */
+void model_set_queues(struct model *m, struct model_queue *q, size_t n);
+void model_set_agents(struct model *m, struct model_agent *a, size_t n);
+void model_set_me(struct model *m, const char *login, const char *name, bool supervisor);
+
+const struct model_queue *model_queue(const struct model *m, const char *id);
+const struct model_agent *model_agent(const struct model *m, const char *login);
+/* The display name for LOGIN, or LOGIN itself if unknown. */
+const char *model_agent_name(const struct model *m, const char *login);
+
+/* The server's idea of now, in unix seconds, given our clock. */
+int64_t model_now(const struct model *m, int64_t local_now);
+
+/* Seconds shown on the conversation's clock: waiting since escalation,
+ * with a person since takeover, with the bot since it started. */
+int64_t model_clock_seconds(const struct model_conv *c, int64_t now);
+
+/* Fills OUT (room for m->nconvs) with the open conversations in queue order:
+ * waiting first, then with a person, then with the bot; within each, higher
+ * queue priority first, then the longest clock. Returns the count. */
+size_t model_queue_order(const struct model *m, int64_t now,
+			 struct model_conv **out);
+
+/* The state/author names used by the store and the screen. */
+const char *model_state_name(enum model_state s);	/* "bot", … */
+const char *model_state_flag(enum model_state s);	/* "BOT", "WAIT", … */
+enum model_state model_state_parse(const char *s);
+const char *model_author_name(enum model_author a);
+enum model_author model_author_parse(const char *s);
+
+/* Whether the caller may reply to C (it owns it and a person talks). */
+bool model_can_reply(const struct model *m, const struct model_conv *c);
+
+#endif

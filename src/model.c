@@ -1,0 +1,424 @@
+/* model: conversations, transcripts, queues and agents as plain C data. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "balie/model.h"
+#include "balie/util.h"
+
+static const char *const state_names[] = { "bot", "waiting", "human", "closed", "?" };
+static const char *const state_flags[] = { "BOT", "WAIT", "HUMAN", "CLOSED", "?" };
+static const char *const author_names[] = { "customer", "bot", "agent", "system", "note", "?" };
+
+void model_init(struct model *m)
+{
+	memset(m, 0, sizeof *m);
+}
+
+void model_msg_clear(struct model_msg *msg)
+{
+	size_t i;
+
+	free(msg->author);
+	free(msg->body);
+	for (i = 0; i < msg->nsources; i++) {
+		free(msg->sources[i].title);
+		free(msg->sources[i].url);
+	}
+	free(msg->sources);
+	memset(msg, 0, sizeof *msg);
+}
+
+static void transcript_clear(struct model_conv *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nmsgs; i++)
+		model_msg_clear(&c->msgs[i]);
+	free(c->msgs);
+	c->msgs = NULL;
+	c->nmsgs = c->msgs_cap = 0;
+}
+
+/* Frees the fields a fetch replaces; the transcript is separate. */
+static void conv_fields_free(struct model_conv *c)
+{
+	free(c->queue);
+	free(c->agent);
+	free(c->customer_ref);
+	free(c->customer_name);
+	free(c->channel);
+	free(c->intent);
+	free(c->reason);
+	free(c->summary);
+	free(c->last_body);
+	free(c->json);
+}
+
+struct model_conv *model_conv_new(void)
+{
+	struct model_conv *c = xcalloc(1, sizeof *c);
+
+	c->state = MODEL_STATE_UNKNOWN;
+	c->last_kind = AUTHOR_UNKNOWN;
+	return c;
+}
+
+void model_conv_free(struct model_conv *c)
+{
+	if (!c)
+		return;
+	conv_fields_free(c);
+	transcript_clear(c);
+	free(c);
+}
+
+static void queues_free(struct model *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nqueues; i++) {
+		free(m->queues[i].id);
+		free(m->queues[i].name);
+	}
+	free(m->queues);
+	m->queues = NULL;
+	m->nqueues = 0;
+}
+
+static void agents_free(struct model *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nagents; i++) {
+		free(m->agents[i].login);
+		free(m->agents[i].display_name);
+	}
+	free(m->agents);
+	m->agents = NULL;
+	m->nagents = 0;
+}
+
+void model_free(struct model *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nconvs; i++)
+		model_conv_free(m->convs[i]);
+	free(m->convs);
+	queues_free(m);
+	agents_free(m);
+	free(m->me);
+	free(m->me_name);
+	memset(m, 0, sizeof *m);
+}
+
+/* Index of ID in the sorted array, or where it would go (with *found = 0). */
+static size_t conv_index(const struct model *m, int64_t id, int *found)
+{
+	size_t lo = 0, hi = m->nconvs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->convs[mid]->id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = lo < m->nconvs && m->convs[lo]->id == id;
+	return lo;
+}
+
+struct model_conv *model_find(const struct model *m, int64_t id)
+{
+	int found;
+	size_t i = conv_index(m, id, &found);
+
+	return found ? m->convs[i] : NULL;
+}
+
+enum model_apply model_apply_conv(struct model *m, struct model_conv *c,
+				  struct model_conv **out)
+{
+	int found;
+	size_t i = conv_index(m, c->id, &found);
+	struct model_conv *held;
+
+	if (found) {
+		held = m->convs[i];
+		if (out)
+			*out = held;
+		if (held->version >= c->version) {
+			model_conv_free(c);
+			return MODEL_STALE;
+		}
+		/* Keep the held transcript: a fetch of the row carries none. */
+		conv_fields_free(held);
+		{
+			struct model_msg *msgs = held->msgs;
+			size_t nmsgs = held->nmsgs, cap = held->msgs_cap;
+			bool open = held->transcript_open;
+
+			*held = *c;
+			transcript_clear(c);
+			held->msgs = msgs;
+			held->nmsgs = nmsgs;
+			held->msgs_cap = cap;
+			held->transcript_open = open;
+		}
+		free(c);
+		m->generation++;
+		return MODEL_CHANGED;
+	}
+	if (m->nconvs == m->convs_cap) {
+		m->convs_cap = m->convs_cap ? m->convs_cap * 2 : 64;
+		m->convs = xrealloc(m->convs, m->convs_cap * sizeof *m->convs);
+	}
+	memmove(&m->convs[i + 1], &m->convs[i], (m->nconvs - i) * sizeof *m->convs);
+	m->convs[i] = c;
+	m->nconvs++;
+	m->generation++;
+	if (out)
+		*out = c;
+	return MODEL_ADDED;
+}
+
+bool model_remove(struct model *m, int64_t id)
+{
+	int found;
+	size_t i = conv_index(m, id, &found);
+
+	if (!found)
+		return false;
+	model_conv_free(m->convs[i]);
+	memmove(&m->convs[i], &m->convs[i + 1], (m->nconvs - i - 1) * sizeof *m->convs);
+	m->nconvs--;
+	m->generation++;
+	return true;
+}
+
+int model_last_seq(const struct model_conv *c)
+{
+	return c->nmsgs ? c->msgs[c->nmsgs - 1].seq : 0;
+}
+
+int model_first_seq(const struct model_conv *c)
+{
+	return c->nmsgs ? c->msgs[0].seq : 0;
+}
+
+static int msg_seq_cmp(const void *a, const void *b)
+{
+	const struct model_msg *x = a, *y = b;
+
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+size_t model_add_messages(struct model *m, struct model_conv *c,
+			  struct model_msg *msgs, size_t n)
+{
+	size_t i, added = 0, w;
+
+	if (c->nmsgs + n > c->msgs_cap) {
+		c->msgs_cap = c->nmsgs + n + 16;
+		c->msgs = xrealloc(c->msgs, c->msgs_cap * sizeof *c->msgs);
+	}
+	for (i = 0; i < n; i++)
+		c->msgs[c->nmsgs + i] = msgs[i];
+	c->nmsgs += n;
+	/* Usually already in order (appends or a page of older ones). */
+	qsort(c->msgs, c->nmsgs, sizeof *c->msgs, msg_seq_cmp);
+	for (i = 0, w = 0; i < c->nmsgs; i++) {
+		if (w > 0 && c->msgs[w - 1].seq == c->msgs[i].seq) {
+			model_msg_clear(&c->msgs[i]);
+			continue;
+		}
+		if (w != i)
+			c->msgs[w] = c->msgs[i];
+		w++;
+	}
+	added = n - (c->nmsgs - w);
+	c->nmsgs = w;
+	for (i = 0; i < n; i++)
+		memset(&msgs[i], 0, sizeof msgs[i]);
+	if (added)
+		m->generation++;
+	return added;
+}
+
+void model_set_queues(struct model *m, struct model_queue *q, size_t n)
+{
+	queues_free(m);
+	m->queues = q;
+	m->nqueues = n;
+	m->generation++;
+}
+
+void model_set_agents(struct model *m, struct model_agent *a, size_t n)
+{
+	agents_free(m);
+	m->agents = a;
+	m->nagents = n;
+	m->generation++;
+}
+
+void model_set_me(struct model *m, const char *login, const char *name, bool supervisor)
+{
+	free(m->me);
+	free(m->me_name);
+	m->me = xstrdup(login);
+	m->me_name = xstrdup(name);
+	m->me_supervisor = supervisor;
+	m->generation++;
+}
+
+const struct model_queue *model_queue(const struct model *m, const char *id)
+{
+	size_t i;
+
+	for (i = 0; id && i < m->nqueues; i++)
+		if (strcmp(m->queues[i].id, id) == 0)
+			return &m->queues[i];
+	return NULL;
+}
+
+const struct model_agent *model_agent(const struct model *m, const char *login)
+{
+	size_t i;
+
+	for (i = 0; login && i < m->nagents; i++)
+		if (strcmp(m->agents[i].login, login) == 0)
+			return &m->agents[i];
+	return NULL;
+}
+
+const char *model_agent_name(const struct model *m, const char *login)
+{
+	const struct model_agent *a = model_agent(m, login);
+
+	if (a && a->display_name && *a->display_name)
+		return a->display_name;
+	return login ? login : "";
+}
+
+int64_t model_now(const struct model *m, int64_t local_now)
+{
+	return local_now + m->clock_offset;
+}
+
+/* When the conversation's clock started. */
+static int64_t clock_start(const struct model_conv *c)
+{
+	switch (c->state) {
+	case MODEL_WAITING:
+		return c->escalated_at ? c->escalated_at : c->created_at;
+	case MODEL_HUMAN:
+		return c->taken_at ? c->taken_at : c->created_at;
+	default:
+		return c->created_at;
+	}
+}
+
+int64_t model_clock_seconds(const struct model_conv *c, int64_t now)
+{
+	int64_t start = clock_start(c);
+
+	if (c->state == MODEL_CLOSED && c->closed_at)
+		now = c->closed_at;
+	return start && now > start ? now - start : 0;
+}
+
+static int state_rank(enum model_state s)
+{
+	switch (s) {
+	case MODEL_WAITING: return 0;
+	case MODEL_HUMAN: return 1;
+	case MODEL_BOT: return 2;
+	default: return 3;
+	}
+}
+
+/* qsort has no context argument in C11; the sort is not re-entrant anyway. */
+static const struct model *order_model;
+
+static int queue_priority(const struct model *m, const char *queue)
+{
+	const struct model_queue *q = model_queue(m, queue);
+
+	return q ? q->priority : 0;
+}
+
+static int queue_order_cmp(const void *a, const void *b)
+{
+	const struct model_conv *x = *(struct model_conv *const *)a;
+	const struct model_conv *y = *(struct model_conv *const *)b;
+	int rx = state_rank(x->state), ry = state_rank(y->state);
+	int px, py;
+	int64_t sx, sy;
+
+	if (rx != ry)
+		return rx - ry;
+	px = queue_priority(order_model, x->queue);
+	py = queue_priority(order_model, y->queue);
+	if (px != py)
+		return py - px;
+	sx = clock_start(x);
+	sy = clock_start(y);
+	if (sx != sy)
+		return sx < sy ? -1 : 1;	/* started earlier = waited longer */
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+size_t model_queue_order(const struct model *m, int64_t now, struct model_conv **out)
+{
+	size_t i, n = 0;
+
+	(void)now;
+	for (i = 0; i < m->nconvs; i++)
+		if (m->convs[i]->state != MODEL_CLOSED)
+			out[n++] = m->convs[i];
+	order_model = m;
+	qsort(out, n, sizeof *out, queue_order_cmp);
+	order_model = NULL;
+	return n;
+}
+
+const char *model_state_name(enum model_state s)
+{
+	return state_names[s <= MODEL_STATE_UNKNOWN ? s : MODEL_STATE_UNKNOWN];
+}
+
+const char *model_state_flag(enum model_state s)
+{
+	return state_flags[s <= MODEL_STATE_UNKNOWN ? s : MODEL_STATE_UNKNOWN];
+}
+
+enum model_state model_state_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; s && i < MODEL_STATE_UNKNOWN; i++)
+		if (strcmp(s, state_names[i]) == 0)
+			return (enum model_state)i;
+	return MODEL_STATE_UNKNOWN;
+}
+
+const char *model_author_name(enum model_author a)
+{
+	return author_names[a <= AUTHOR_UNKNOWN ? a : AUTHOR_UNKNOWN];
+}
+
+enum model_author model_author_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; s && i < AUTHOR_UNKNOWN; i++)
+		if (strcmp(s, author_names[i]) == 0)
+			return (enum model_author)i;
+	return AUTHOR_UNKNOWN;
+}
+
+bool model_can_reply(const struct model *m, const struct model_conv *c)
+{
+	return c && c->state == MODEL_HUMAN && m->me && util_streq(c->agent, m->me);
+}
