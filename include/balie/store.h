@@ -1,0 +1,79 @@
+/* store: the console's queries and SQL API calls, parameters only, and their
+ * results parsed into model structs. The only module that knows SQL. */
+#ifndef BALIE_STORE_H
+#define BALIE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "balie/action.h"
+#include "balie/db.h"
+#include "balie/model.h"
+
+/* How a store call ended, as the layers above need to know it. */
+struct store_status {
+	enum db_outcome outcome;
+	const char *sqlstate;	/* "" unless DB_SQL_ERROR */
+	const char *message;	/* readable; "" on success */
+};
+
+/* Conversations: RES rows parsed into new model_conv objects (caller owns). */
+typedef void store_convs_cb(const struct store_status *st, struct model_conv **convs,
+			    size_t n, int64_t server_now, void *arg);
+/* Every open conversation the caller may see. */
+void store_fetch_open(struct db *db, store_convs_cb *cb, void *arg);
+/* These conversations (whatever their state); ids not returned are not
+ * visible to the caller any more. */
+void store_fetch_convs(struct db *db, const int64_t *ids, size_t n,
+		       store_convs_cb *cb, void *arg);
+
+/* Messages: an array of n (caller owns the array and its contents). */
+typedef void store_msgs_cb(const struct store_status *st, int64_t conv,
+			   struct model_msg *msgs, size_t n, void *arg);
+/* Messages with seq > AFTER, oldest first, at most LIMIT. */
+void store_fetch_messages_after(struct db *db, int64_t conv, int after, int limit,
+				store_msgs_cb *cb, void *arg);
+/* The LIMIT newest messages with seq < BEFORE (0 = no bound), oldest first. */
+void store_fetch_messages_before(struct db *db, int64_t conv, int before, int limit,
+				 store_msgs_cb *cb, void *arg);
+
+typedef void store_history_cb(const struct store_status *st, struct model_history *h,
+			      size_t n, void *arg);
+/* Earlier conversations of the customer of CONV (newest first). */
+void store_fetch_history(struct db *db, const char *customer_ref, int64_t conv,
+			 store_history_cb *cb, void *arg);
+void model_history_free(struct model_history *h, size_t n);
+
+/* Who we are, the queues, the agents. */
+struct store_me {
+	char *login;		/* NULL if the role is not a registered agent */
+	char *display_name;
+	bool is_supervisor;
+};
+typedef void store_me_cb(const struct store_status *st, struct store_me *me, void *arg);
+void store_fetch_me(struct db *db, store_me_cb *cb, void *arg);
+typedef void store_queues_cb(const struct store_status *st, struct model_queue *q,
+			     size_t n, void *arg);
+void store_fetch_queues(struct db *db, store_queues_cb *cb, void *arg);
+typedef void store_agents_cb(const struct store_status *st, struct model_agent *a,
+			     size_t n, void *arg);
+void store_fetch_agents(struct db *db, store_agents_cb *cb, void *arg);
+
+/* Runs one SQL API call (action.h). VALUE is the function's result as text
+ * ("t"/"f" for takeover, a message id for reply), NULL on failure or for a
+ * void function. */
+typedef void store_call_cb(const struct store_status *st, const char *value, void *arg);
+void store_call(struct db *db, const struct action *call, store_call_cb *cb, void *arg);
+
+/* A readable line for a refused call: the server's message for balie's own
+ * errors (SQLSTATE class BL, and 42501), else a short generic one. */
+const char *store_explain(const struct store_status *st, char *buf, size_t len);
+
+/* A random RFC 4122 version 4 UUID in text form (37 bytes with the NUL). */
+void store_new_uuid(char out[37]);
+
+/* Parses a NOTIFY balie payload {"conv": N, "version": N}. Returns 0 on
+ * success, -1 if it is not one (it is then ignored). */
+int store_parse_notify(const char *payload, int64_t *conv, int64_t *version);
+
+#endif

@@ -1,0 +1,612 @@
+/* store: the console's SQL, always with parameters, and result parsing. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "balie/store.h"
+#include "balie/util.h"
+
+/* One row shape for every conversation fetch; the JSON column is what
+ * `balie watch` prints, built by PostgreSQL so any text is valid JSON. */
+#define CONV_SELECT \
+	"SELECT c.id, c.version, c.queue, c.state, c.agent, c.customer_ref," \
+	" c.customer_name, c.channel, c.intent, c.confidence," \
+	" c.escalation_reason, c.bot_summary," \
+	" extract(epoch FROM c.created_at)::bigint," \
+	" extract(epoch FROM c.escalated_at)::bigint," \
+	" extract(epoch FROM c.taken_at)::bigint," \
+	" extract(epoch FROM c.closed_at)::bigint," \
+	" c.message_count, lm.author_kind, left(lm.body, 200)," \
+	" json_build_object('conv', c.id, 'version', c.version," \
+	"  'state', c.state, 'agent', c.agent, 'queue', c.queue," \
+	"  'customer', c.customer_name, 'reason', c.escalation_reason," \
+	"  'messages', c.message_count," \
+	"  'waited', CASE WHEN c.escalated_at IS NULL THEN 0" \
+	"   WHEN c.state = 'waiting' THEN" \
+	"    greatest(0, floor(extract(epoch FROM now() - c.escalated_at)))::bigint" \
+	"   ELSE greatest(0, floor(extract(epoch FROM" \
+	"    coalesce(c.taken_at, c.closed_at, now()) - c.escalated_at)))::bigint END" \
+	" )::text," \
+	" extract(epoch FROM now())::bigint" \
+	" FROM balie.conversations c" \
+	" LEFT JOIN LATERAL (SELECT m.author_kind, m.body FROM balie.messages m" \
+	"  WHERE m.conversation = c.id ORDER BY m.seq DESC LIMIT 1) lm ON true"
+
+enum {
+	CC_ID, CC_VERSION, CC_QUEUE, CC_STATE, CC_AGENT, CC_CUSTOMER_REF,
+	CC_CUSTOMER_NAME, CC_CHANNEL, CC_INTENT, CC_CONFIDENCE, CC_REASON,
+	CC_SUMMARY, CC_CREATED, CC_ESCALATED, CC_TAKEN, CC_CLOSED,
+	CC_MESSAGE_COUNT, CC_LAST_KIND, CC_LAST_BODY, CC_JSON, CC_NOW, CC_COUNT
+};
+
+static const char sql_open[] = CONV_SELECT " WHERE c.state <> 'closed'";
+static const char sql_by_id[] = CONV_SELECT " WHERE c.id = ANY($1::bigint[])";
+
+/* Messages and their cited sources in one result: part 0 rows are messages,
+ * part 1 rows are sources of the message with the same seq. */
+#define MSG_SELECT(where, order) \
+	"WITH m AS (SELECT id, seq, author_kind, author, body, sources, created_at" \
+	" FROM balie.messages WHERE conversation = $1 AND " where \
+	" ORDER BY seq " order " LIMIT $3)" \
+	" SELECT 0, m.seq, 0::bigint, m.id, m.author_kind, m.author, m.body," \
+	"  extract(epoch FROM m.created_at)::bigint, NULL::text, NULL::text FROM m" \
+	" UNION ALL" \
+	" SELECT 1, m.seq, s.ord, NULL, NULL, NULL, NULL, NULL," \
+	"  s.e->>'title', s.e->>'url'" \
+	" FROM m, jsonb_array_elements(CASE WHEN jsonb_typeof(m.sources) = 'array'" \
+	"  THEN m.sources ELSE '[]'::jsonb END) WITH ORDINALITY AS s(e, ord)" \
+	" ORDER BY 2, 1, 3"
+
+static const char sql_msgs_after[] = MSG_SELECT("seq > $2", "ASC");
+static const char sql_msgs_before[] = MSG_SELECT("($2 = 0 OR seq < $2)", "DESC");
+
+static const char sql_history[] =
+	"SELECT id, state, queue, intent, escalation_reason, bot_summary,"
+	" extract(epoch FROM created_at)::bigint"
+	" FROM balie.conversations WHERE customer_ref = $1 AND id <> $2"
+	" ORDER BY created_at DESC LIMIT 20";
+
+static const char sql_me[] =
+	"SELECT login, display_name, is_supervisor FROM balie.agents"
+	" WHERE login = session_user";
+static const char sql_queues[] =
+	"SELECT id, name, sla_seconds, priority, bot_paused FROM balie.queues ORDER BY id";
+static const char sql_agents[] =
+	"SELECT login, display_name, is_supervisor,"
+	" extract(epoch FROM last_seen)::bigint FROM balie.agents ORDER BY login";
+
+/* Carries the caller's callback through db_query. */
+struct pending {
+	void (*fn)(void);
+	void *arg;
+	int64_t conv;
+};
+
+static struct pending *pending_new(void (*fn)(void), void *arg, int64_t conv)
+{
+	struct pending *p = xmalloc(sizeof *p);
+
+	p->fn = fn;
+	p->arg = arg;
+	p->conv = conv;
+	return p;
+}
+
+static void status_from(const struct db_result *r, struct store_status *st)
+{
+	st->outcome = r->outcome;
+	st->sqlstate = r->sqlstate ? r->sqlstate : "";
+	st->message = r->message ? r->message : "";
+}
+
+static char *text_or_null(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL : xstrdup(PQgetvalue(res, row, col));
+}
+
+static int64_t int_or_zero(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+/* Checks the result has the columns we parse: a schema that does not match
+ * is an error the user sees, not a crash. */
+static int shape_ok(const struct db_result *r, int ncols, struct store_status *st)
+{
+	if (r->outcome != DB_OK)
+		return 0;
+	if (PQresultStatus(r->res) != PGRES_TUPLES_OK || PQnfields(r->res) != ncols) {
+		st->outcome = DB_SQL_ERROR;
+		st->sqlstate = "";
+		st->message = "unexpected result shape (is the balie schema up to date?)";
+		return 0;
+	}
+	return 1;
+}
+
+static struct model_conv *parse_conv(const PGresult *res, int i)
+{
+	struct model_conv *c = model_conv_new();
+	char *state = text_or_null(res, i, CC_STATE);
+	char *kind = text_or_null(res, i, CC_LAST_KIND);
+
+	c->id = int_or_zero(res, i, CC_ID);
+	c->version = int_or_zero(res, i, CC_VERSION);
+	c->queue = text_or_null(res, i, CC_QUEUE);
+	c->state = model_state_parse(state);
+	c->agent = text_or_null(res, i, CC_AGENT);
+	c->customer_ref = text_or_null(res, i, CC_CUSTOMER_REF);
+	c->customer_name = text_or_null(res, i, CC_CUSTOMER_NAME);
+	c->channel = text_or_null(res, i, CC_CHANNEL);
+	c->intent = text_or_null(res, i, CC_INTENT);
+	c->has_confidence = !PQgetisnull(res, i, CC_CONFIDENCE);
+	c->confidence = c->has_confidence ? strtod(PQgetvalue(res, i, CC_CONFIDENCE), NULL) : 0;
+	c->reason = text_or_null(res, i, CC_REASON);
+	c->summary = text_or_null(res, i, CC_SUMMARY);
+	c->created_at = int_or_zero(res, i, CC_CREATED);
+	c->escalated_at = int_or_zero(res, i, CC_ESCALATED);
+	c->taken_at = int_or_zero(res, i, CC_TAKEN);
+	c->closed_at = int_or_zero(res, i, CC_CLOSED);
+	c->message_count = (int)int_or_zero(res, i, CC_MESSAGE_COUNT);
+	c->last_kind = model_author_parse(kind);
+	c->last_body = text_or_null(res, i, CC_LAST_BODY);
+	c->json = text_or_null(res, i, CC_JSON);
+	free(state);
+	free(kind);
+	return c;
+}
+
+static void on_convs(const struct db_result *r, void *arg)
+{
+	struct pending *p = arg;
+	store_convs_cb *cb = (store_convs_cb *)p->fn;
+	struct store_status st;
+	struct model_conv **convs = NULL;
+	size_t n = 0;
+	int64_t now = 0;
+	int i;
+
+	status_from(r, &st);
+	if (shape_ok(r, CC_COUNT, &st)) {
+		n = (size_t)PQntuples(r->res);
+		convs = xcalloc(n, sizeof *convs);
+		for (i = 0; i < (int)n; i++) {
+			convs[i] = parse_conv(r->res, i);
+			now = int_or_zero(r->res, i, CC_NOW);
+		}
+	}
+	cb(&st, convs, n, now, p->arg);
+	free(p);
+}
+
+void store_fetch_open(struct db *db, store_convs_cb *cb, void *arg)
+{
+	db_query(db, sql_open, 0, NULL, on_convs, pending_new((void (*)(void))cb, arg, 0));
+}
+
+void store_fetch_convs(struct db *db, const int64_t *ids, size_t n,
+		       store_convs_cb *cb, void *arg)
+{
+	/* An array literal of integers: a parameter, never pasted into SQL. */
+	size_t cap = n * 21 + 3, len = 0, i;
+	char *lit = xmalloc(cap);
+	const char *params[1];
+
+	lit[len++] = '{';
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(lit + len, cap - len, "%s%" PRId64, i ? "," : "", ids[i]);
+	lit[len++] = '}';
+	lit[len] = '\0';
+	params[0] = lit;
+	db_query(db, sql_by_id, 1, params, on_convs, pending_new((void (*)(void))cb, arg, 0));
+	free(lit);
+}
+
+static void on_msgs(const struct db_result *r, void *arg)
+{
+	struct pending *p = arg;
+	store_msgs_cb *cb = (store_msgs_cb *)p->fn;
+	struct store_status st;
+	struct model_msg *msgs = NULL;
+	size_t n = 0, i;
+	int rows, row;
+
+	status_from(r, &st);
+	if (shape_ok(r, 10, &st)) {
+		rows = PQntuples(r->res);
+		for (row = 0; row < rows; row++)
+			if (strcmp(PQgetvalue(r->res, row, 0), "0") == 0)
+				n++;
+		msgs = xcalloc(n, sizeof *msgs);
+		i = 0;
+		for (row = 0; row < rows; row++) {
+			struct model_msg *m;
+			char *kind;
+
+			if (strcmp(PQgetvalue(r->res, row, 0), "1") == 0) {
+				/* A source of the message just before it (same seq). */
+				if (i == 0)
+					continue;
+				m = &msgs[i - 1];
+				if (m->seq != (int)int_or_zero(r->res, row, 1))
+					continue;
+				m->sources = xrealloc(m->sources, (m->nsources + 1) * sizeof *m->sources);
+				m->sources[m->nsources].title = text_or_null(r->res, row, 8);
+				m->sources[m->nsources].url = text_or_null(r->res, row, 9);
+				m->nsources++;
+				continue;
+			}
+			m = &msgs[i++];
+			m->seq = (int)int_or_zero(r->res, row, 1);
+			m->id = int_or_zero(r->res, row, 3);
+			kind = text_or_null(r->res, row, 4);
+			m->kind = model_author_parse(kind);
+			free(kind);
+			m->author = text_or_null(r->res, row, 5);
+			m->body = text_or_null(r->res, row, 6);
+			m->created_at = int_or_zero(r->res, row, 7);
+		}
+	}
+	cb(&st, p->conv, msgs, n, p->arg);
+	free(p);
+}
+
+static void fetch_msgs(struct db *db, const char *sql, int64_t conv, int seq, int limit,
+		       store_msgs_cb *cb, void *arg)
+{
+	char a[24], b[24], c[24];
+	const char *params[3] = { a, b, c };
+
+	snprintf(a, sizeof a, "%" PRId64, conv);
+	snprintf(b, sizeof b, "%d", seq);
+	snprintf(c, sizeof c, "%d", limit);
+	db_query(db, sql, 3, params, on_msgs, pending_new((void (*)(void))cb, arg, conv));
+}
+
+void store_fetch_messages_after(struct db *db, int64_t conv, int after, int limit,
+				store_msgs_cb *cb, void *arg)
+{
+	fetch_msgs(db, sql_msgs_after, conv, after, limit, cb, arg);
+}
+
+void store_fetch_messages_before(struct db *db, int64_t conv, int before, int limit,
+				 store_msgs_cb *cb, void *arg)
+{
+	fetch_msgs(db, sql_msgs_before, conv, before, limit, cb, arg);
+}
+
+void model_history_free(struct model_history *h, size_t n)
+{
+	size_t i;
+
+	for (i = 0; h && i < n; i++) {
+		free(h[i].queue);
+		free(h[i].intent);
+		free(h[i].reason);
+		free(h[i].summary);
+	}
+	free(h);
+}
+
+static void on_history(const struct db_result *r, void *arg)
+{
+	struct pending *p = arg;
+	store_history_cb *cb = (store_history_cb *)p->fn;
+	struct store_status st;
+	struct model_history *h = NULL;
+	size_t n = 0, i;
+
+	status_from(r, &st);
+	if (shape_ok(r, 7, &st)) {
+		n = (size_t)PQntuples(r->res);
+		h = xcalloc(n, sizeof *h);
+		for (i = 0; i < n; i++) {
+			char *state = text_or_null(r->res, (int)i, 1);
+
+			h[i].id = int_or_zero(r->res, (int)i, 0);
+			h[i].state = model_state_parse(state);
+			free(state);
+			h[i].queue = text_or_null(r->res, (int)i, 2);
+			h[i].intent = text_or_null(r->res, (int)i, 3);
+			h[i].reason = text_or_null(r->res, (int)i, 4);
+			h[i].summary = text_or_null(r->res, (int)i, 5);
+			h[i].created_at = int_or_zero(r->res, (int)i, 6);
+		}
+	}
+	cb(&st, h, n, p->arg);
+	free(p);
+}
+
+void store_fetch_history(struct db *db, const char *customer_ref, int64_t conv,
+			 store_history_cb *cb, void *arg)
+{
+	char id[24];
+	const char *params[2] = { customer_ref, id };
+
+	snprintf(id, sizeof id, "%" PRId64, conv);
+	db_query(db, sql_history, 2, params, on_history, pending_new((void (*)(void))cb, arg, conv));
+}
+
+static void on_me(const struct db_result *r, void *arg)
+{
+	struct pending *p = arg;
+	store_me_cb *cb = (store_me_cb *)p->fn;
+	struct store_status st;
+	struct store_me me = { 0 };
+
+	status_from(r, &st);
+	if (shape_ok(r, 3, &st) && PQntuples(r->res) == 1) {
+		me.login = text_or_null(r->res, 0, 0);
+		me.display_name = text_or_null(r->res, 0, 1);
+		me.is_supervisor = strcmp(PQgetvalue(r->res, 0, 2), "t") == 0;
+	}
+	cb(&st, &me, p->arg);
+	free(me.login);
+	free(me.display_name);
+	free(p);
+}
+
+void store_fetch_me(struct db *db, store_me_cb *cb, void *arg)
+{
+	db_query(db, sql_me, 0, NULL, on_me, pending_new((void (*)(void))cb, arg, 0));
+}
+
+static void on_queues(const struct db_result *r, void *arg)
+{
+	struct pending *p = arg;
+	store_queues_cb *cb = (store_queues_cb *)p->fn;
+	struct store_status st;
+	struct model_queue *q = NULL;
+	size_t n = 0, i;
+
+	status_from(r, &st);
+	if (shape_ok(r, 5, &st)) {
+		n = (size_t)PQntuples(r->res);
+		q = xcalloc(n, sizeof *q);
+		for (i = 0; i < n; i++) {
+			q[i].id = text_or_null(r->res, (int)i, 0);
+			q[i].name = text_or_null(r->res, (int)i, 1);
+			q[i].sla_seconds = (int)int_or_zero(r->res, (int)i, 2);
+			q[i].priority = (int)int_or_zero(r->res, (int)i, 3);
+			q[i].bot_paused = strcmp(PQgetvalue(r->res, (int)i, 4), "t") == 0;
+		}
+	}
+	cb(&st, q, n, p->arg);
+	free(p);
+}
+
+void store_fetch_queues(struct db *db, store_queues_cb *cb, void *arg)
+{
+	db_query(db, sql_queues, 0, NULL, on_queues, pending_new((void (*)(void))cb, arg, 0));
+}
+
+static void on_agents(const struct db_result *r, void *arg)
+{
+	struct pending *p = arg;
+	store_agents_cb *cb = (store_agents_cb *)p->fn;
+	struct store_status st;
+	struct model_agent *a = NULL;
+	size_t n = 0, i;
+
+	status_from(r, &st);
+	if (shape_ok(r, 4, &st)) {
+		n = (size_t)PQntuples(r->res);
+		a = xcalloc(n, sizeof *a);
+		for (i = 0; i < n; i++) {
+			a[i].login = text_or_null(r->res, (int)i, 0);
+			a[i].display_name = text_or_null(r->res, (int)i, 1);
+			a[i].is_supervisor = strcmp(PQgetvalue(r->res, (int)i, 2), "t") == 0;
+			a[i].last_seen = int_or_zero(r->res, (int)i, 3);
+		}
+	}
+	cb(&st, a, n, p->arg);
+	free(p);
+}
+
+void store_fetch_agents(struct db *db, store_agents_cb *cb, void *arg)
+{
+	db_query(db, sql_agents, 0, NULL, on_agents, pending_new((void (*)(void))cb, arg, 0));
+}
+
+static const struct {
+	const char *name;
+	const char *sql;
+} actions[] = {
+	[ACTION_TAKEOVER] = { "take over", "SELECT balie.takeover($1)" },
+	[ACTION_REPLY] = { "reply", "SELECT balie.reply($1, $2, $3::uuid)" },
+	[ACTION_NOTE] = { "note", "SELECT balie.note($1, $2)" },
+	[ACTION_AGREEMENT] = { "agreement", "SELECT balie.confirm_agreement($1, $2)" },
+	[ACTION_HANDBACK] = { "hand back", "SELECT balie.handback($1, $2)" },
+	[ACTION_TRANSFER] = { "transfer", "SELECT balie.transfer($1, $2, $3)" },
+	[ACTION_CLOSE] = { "close", "SELECT balie.close($1, $2)" },
+	[ACTION_ASSIGN] = { "assign", "SELECT balie.assign($1, $2)" },
+	[ACTION_PAUSE_BOT] = { "pause the bot", "SELECT balie.pause_bot($1, $2::boolean)" },
+	[ACTION_HEARTBEAT] = { "heartbeat", "SELECT balie.heartbeat()" },
+};
+
+const char *action_name(enum action_kind a)
+{
+	return actions[a].name;
+}
+
+static void on_call(const struct db_result *r, void *arg)
+{
+	struct pending *p = arg;
+	store_call_cb *cb = (store_call_cb *)p->fn;
+	struct store_status st;
+	const char *value = NULL;
+
+	status_from(r, &st);
+	if (r->outcome == DB_OK && PQresultStatus(r->res) == PGRES_TUPLES_OK &&
+	    PQntuples(r->res) == 1 && PQnfields(r->res) >= 1 && !PQgetisnull(r->res, 0, 0))
+		value = PQgetvalue(r->res, 0, 0);
+	if (cb)
+		cb(&st, value, p->arg);
+	free(p);
+}
+
+void store_call(struct db *db, const struct action *call, store_call_cb *cb, void *arg)
+{
+	char conv[24];
+	const char *params[3];
+	int n = 0;
+
+	snprintf(conv, sizeof conv, "%" PRId64, call->conv);
+	/* Exactly the parameters each statement names, in $-order. */
+	switch (call->kind) {
+	case ACTION_TAKEOVER:
+		params[n++] = conv;
+		break;
+	case ACTION_REPLY:
+		params[n++] = conv;
+		params[n++] = call->text;
+		params[n++] = call->uuid[0] ? call->uuid : NULL;
+		break;
+	case ACTION_NOTE:
+	case ACTION_AGREEMENT:
+	case ACTION_HANDBACK:
+	case ACTION_CLOSE:
+		params[n++] = conv;
+		params[n++] = call->text;
+		break;
+	case ACTION_TRANSFER:
+		params[n++] = conv;
+		params[n++] = call->arg;
+		params[n++] = call->text;
+		break;
+	case ACTION_ASSIGN:
+		params[n++] = conv;
+		params[n++] = call->arg;
+		break;
+	case ACTION_PAUSE_BOT:
+		params[n++] = call->arg;
+		params[n++] = call->flag ? "true" : "false";
+		break;
+	case ACTION_HEARTBEAT:
+		break;
+	}
+	db_query(db, actions[call->kind].sql, n, params, on_call,
+		 pending_new((void (*)(void))cb, arg, call->conv));
+}
+
+const char *store_explain(const struct store_status *st, char *buf, size_t len)
+{
+	switch (st->outcome) {
+	case DB_OK:
+		snprintf(buf, len, "done");
+		break;
+	case DB_NOT_SENT:
+		snprintf(buf, len, "not connected to the database");
+		break;
+	case DB_LOST:
+		snprintf(buf, len, "the connection was lost before the server answered");
+		break;
+	case DB_SQL_ERROR:
+		if (strncmp(st->sqlstate, "BL", 2) == 0 || strcmp(st->sqlstate, "42501") == 0)
+			snprintf(buf, len, "%s", st->message);
+		else
+			snprintf(buf, len, "the database refused it: %s", st->message);
+		break;
+	}
+	return buf;
+}
+
+void store_new_uuid(char out[37])
+{
+	unsigned char b[16];
+
+	if (uv_random(NULL, NULL, b, sizeof b, 0, NULL) != 0)
+		util_fatal("no random bytes for a message id");
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+		 "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5],
+		 b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+static const char *skip_ws(const char *s)
+{
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	return s;
+}
+
+/* Reads a JSON string without escapes we care about; returns the end or
+ * NULL. Keys we need are plain ASCII; others are skipped whole. */
+static const char *scan_string(const char *s, const char **start, size_t *len)
+{
+	if (*s != '"')
+		return NULL;
+	*start = ++s;
+	while (*s && *s != '"') {
+		if (*s == '\\') {
+			if (!s[1])
+				return NULL;
+			s++;
+		}
+		s++;
+	}
+	if (*s != '"')
+		return NULL;
+	*len = (size_t)(s - *start);
+	return s + 1;
+}
+
+int store_parse_notify(const char *payload, int64_t *conv, int64_t *version)
+{
+	const char *s = skip_ws(payload), *key;
+	size_t klen;
+	int have_conv = 0, have_version = 0;
+
+	if (*s++ != '{')
+		return -1;
+	for (;;) {
+		s = skip_ws(s);
+		if (*s == '}')
+			break;
+		if (!(s = scan_string(s, &key, &klen)))
+			return -1;
+		s = skip_ws(s);
+		if (*s++ != ':')
+			return -1;
+		s = skip_ws(s);
+		if (*s == '"') {
+			const char *v;
+			size_t vlen;
+
+			if (!(s = scan_string(s, &v, &vlen)))
+				return -1;
+		} else if (*s == '-' || (*s >= '0' && *s <= '9')) {
+			char *end;
+			long long n = strtoll(s, &end, 10);
+
+			if (end == s || end - s > 19)
+				return -1;
+			if (klen == 4 && memcmp(key, "conv", 4) == 0) {
+				*conv = n;
+				have_conv = 1;
+			} else if (klen == 7 && memcmp(key, "version", 7) == 0) {
+				*version = n;
+				have_version = 1;
+			}
+			s = end;
+		} else if (strncmp(s, "null", 4) == 0) {
+			s += 4;
+		} else {
+			return -1;
+		}
+		s = skip_ws(s);
+		if (*s == ',') {
+			s++;
+			continue;
+		}
+		if (*s != '}')
+			return -1;
+		break;
+	}
+	if (*skip_ws(s + 1) != '\0')
+		return -1;
+	return have_conv && have_version && *conv > 0 ? 0 : -1;
+}
