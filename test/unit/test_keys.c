@@ -1,0 +1,278 @@
+/* Unit tests of keys: the default map of SPEC.md, key names, rebinding. */
+#include <curses.h>	/* KEY_* constants, as wget_wch() would deliver them */
+#include <locale.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "balie/keys.h"
+
+static enum keys_action char_action(const struct keys_map *m, unsigned c)
+{
+	return keys_lookup(m, keys_code(0, c));
+}
+
+static enum keys_action keycode_action(const struct keys_map *m, int k)
+{
+	return keys_lookup(m, keys_code(1, (unsigned)k));
+}
+
+static void test_defaults_match_spec(void **state)
+{
+	struct keys_map m;
+
+	keys_defaults(&m);
+	/* "j/k or arrows move, Enter opens" */
+	assert_int_equal(char_action(&m, 'j'), KEYS_ACT_DOWN);
+	assert_int_equal(char_action(&m, 'k'), KEYS_ACT_UP);
+	assert_int_equal(keycode_action(&m, KEY_DOWN), KEYS_ACT_DOWN);
+	assert_int_equal(keycode_action(&m, KEY_UP), KEYS_ACT_UP);
+	assert_int_equal(char_action(&m, '\n'), KEYS_ACT_OPEN);
+	assert_int_equal(char_action(&m, '\r'), KEYS_ACT_OPEN);
+	assert_int_equal(keycode_action(&m, KEY_ENTER), KEYS_ACT_OPEN);
+	assert_int_equal(char_action(&m, 27), KEYS_ACT_BACK);
+	/* "t takes over, r replies, E replies in $EDITOR, n note, a agreement,
+	 * h hand back, x transfer, c close, / search, S supervisor, ? help,
+	 * q quit" */
+	assert_int_equal(char_action(&m, 't'), KEYS_ACT_TAKEOVER);
+	assert_int_equal(char_action(&m, 'r'), KEYS_ACT_REPLY);
+	assert_int_equal(char_action(&m, 'E'), KEYS_ACT_REPLY_EDITOR);
+	assert_int_equal(char_action(&m, 'n'), KEYS_ACT_NOTE);
+	assert_int_equal(char_action(&m, 'a'), KEYS_ACT_AGREEMENT);
+	assert_int_equal(char_action(&m, 'h'), KEYS_ACT_HANDBACK);
+	assert_int_equal(char_action(&m, 'x'), KEYS_ACT_TRANSFER);
+	assert_int_equal(char_action(&m, 'c'), KEYS_ACT_CLOSE);
+	assert_int_equal(char_action(&m, '/'), KEYS_ACT_SEARCH);
+	assert_int_equal(char_action(&m, 'S'), KEYS_ACT_SUPERVISOR);
+	assert_int_equal(char_action(&m, '?'), KEYS_ACT_HELP);
+	assert_int_equal(char_action(&m, 'q'), KEYS_ACT_QUIT);
+	/* The rest of the map. */
+	assert_int_equal(char_action(&m, 'p'), KEYS_ACT_PAUSE_BOT);
+	assert_int_equal(char_action(&m, KEYS_CTRL('l')), KEYS_ACT_REDRAW);
+	assert_int_equal(keycode_action(&m, KEY_NPAGE), KEYS_ACT_PAGE_DOWN);
+	assert_int_equal(keycode_action(&m, KEY_PPAGE), KEYS_ACT_PAGE_UP);
+	assert_int_equal(keycode_action(&m, KEY_HOME), KEYS_ACT_HOME);
+	assert_int_equal(keycode_action(&m, KEY_END), KEYS_ACT_END);
+	assert_int_equal(keycode_action(&m, KEY_F(1)), KEYS_ACT_HELP);
+	/* Case matters; unbound keys do nothing. */
+	assert_int_equal(char_action(&m, 'T'), KEYS_ACT_NONE);
+	assert_int_equal(char_action(&m, 'e'), KEYS_ACT_NONE);
+	assert_int_equal(keycode_action(&m, KEY_F(2)), KEYS_ACT_NONE);
+	/* A KEY_* code never collides with a character of the same value. */
+	assert_int_equal(char_action(&m, KEY_DOWN), KEYS_ACT_NONE);
+}
+
+static void test_every_action_has_a_default_key(void **state)
+{
+	struct keys_map m;
+	int a;
+
+	keys_defaults(&m);
+	for (a = KEYS_ACT_NONE + 1; a < KEYS_ACT_COUNT; a++)
+		assert_int_not_equal(keys_first(&m, (enum keys_action)a), KEYS_NO_KEY);
+}
+
+static void test_normalisation(void **state)
+{
+	assert_int_equal(keys_code(0, '\r'), '\n');
+	assert_int_equal(keys_code(1, KEY_ENTER), '\n');
+	assert_int_equal(keys_code(0, 127), keys_code(1, KEY_BACKSPACE));
+	assert_int_equal(keys_code(0, 8), keys_code(1, KEY_BACKSPACE));
+	assert_int_equal(keys_code(0, 'j'), 'j');
+	assert_int_equal(keys_code(1, KEY_UP), KEYS_KEYCODE | KEY_UP);
+}
+
+static void expect_name(const char *in, const char *canonical)
+{
+	char buf[32];
+	unsigned key;
+
+	assert_int_equal(keys_parse(in, &key), 0);
+	assert_string_equal(keys_name(key, buf, sizeof(buf)), canonical);
+}
+
+static void test_names_round_trip(void **state)
+{
+	static const char *const names[] = {
+		"j", "G", "/", "?", "#", "é", "漢", "Enter", "Esc", "Tab", "S-Tab",
+		"Space", "Backspace", "Up", "Down", "Left", "Right", "S-Left",
+		"S-Right", "PgUp", "PgDn", "Home", "End", "Insert", "Delete", "C-a",
+		"C-l", "C-z", "C-\\", "C-]", "C-_", "F1", "F12", "F63", "Key600",
+		"U+0301",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		expect_name(names[i], names[i]);
+}
+
+static void test_aliases(void **state)
+{
+	expect_name("^L", "C-l");
+	expect_name("^l", "C-l");
+	expect_name("c-L", "C-l");
+	expect_name("enter", "Enter");
+	expect_name("Return", "Enter");
+	expect_name("C-m", "Enter");
+	expect_name("C-j", "Enter");
+	expect_name("C-i", "Tab");
+	expect_name("C-[", "Esc");
+	expect_name("escape", "Esc");
+	expect_name("PageDown", "PgDn");
+	expect_name("pageup", "PgUp");
+	expect_name("del", "Delete");
+	expect_name("C-h", "Backspace");
+	expect_name("^?", "Backspace");
+	expect_name("Hash", "#");
+	expect_name("SPC", "Space");
+	expect_name("f5", "F5");
+	expect_name("u+6f22", "漢");
+}
+
+static void test_bad_names(void **state)
+{
+	static const char *const bad[] = {
+		"", "Foo", "C-", "C-1", "C-@", "^", "F0", "F64", "F", "Fx", "jj",
+		"\xff", "U+", "U+110000", "Key12", "\u0301", "\x1b",
+	};
+	unsigned key = 12345;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		/* "^" and "F" alone are keys themselves. */
+		if (strcmp(bad[i], "^") == 0 || strcmp(bad[i], "F") == 0) {
+			assert_int_equal(keys_parse(bad[i], &key), 0);
+			continue;
+		}
+		assert_int_equal(keys_parse(bad[i], &key), -1);
+	}
+}
+
+static void test_default_keys_have_names(void **state)
+{
+	struct keys_map m;
+	char buf[32];
+	unsigned key;
+	size_t i;
+
+	keys_defaults(&m);
+	for (i = 0; i < m.n; i++) {
+		keys_name(m.b[i].key, buf, sizeof(buf));
+		assert_int_equal(keys_parse(buf, &key), 0);
+		assert_int_equal(key, m.b[i].key);
+	}
+}
+
+static void test_action_names(void **state)
+{
+	int a;
+
+	for (a = KEYS_ACT_NONE + 1; a < KEYS_ACT_COUNT; a++) {
+		const char *name = keys_action_name((enum keys_action)a);
+
+		assert_int_equal(keys_action_parse(name), a);
+		assert_true(strlen(keys_action_help((enum keys_action)a)) > 0);
+	}
+	assert_int_equal(keys_action_parse("takeover"), KEYS_ACT_TAKEOVER);
+	assert_int_equal(keys_action_parse("reply-editor"), KEYS_ACT_REPLY_EDITOR);
+	assert_int_equal(keys_action_parse("reply_editor"), KEYS_ACT_REPLY_EDITOR);
+	assert_int_equal(keys_action_parse("pause-bot"), KEYS_ACT_PAUSE_BOT);
+	assert_int_equal(keys_action_parse("tkaeover"), KEYS_ACT_NONE);
+	assert_int_equal(keys_action_parse("none"), KEYS_ACT_NONE);
+	assert_int_equal(keys_action_parse(""), KEYS_ACT_NONE);
+	assert_string_equal(keys_action_name(KEYS_ACT_NONE), "none");
+	assert_string_equal(keys_action_name(KEYS_ACT_HANDBACK), "handback");
+}
+
+static void test_rebinding(void **state)
+{
+	struct keys_map m;
+	char buf[64];
+	unsigned key;
+	int i;
+
+	keys_defaults(&m);
+	assert_int_equal(keys_bind(&m, 'T', KEYS_ACT_TAKEOVER), 0);
+	assert_int_equal(char_action(&m, 'T'), KEYS_ACT_TAKEOVER);
+	assert_int_equal(char_action(&m, 't'), KEYS_ACT_TAKEOVER);
+	/* Rebinding a key replaces what it did. */
+	assert_int_equal(keys_bind(&m, 't', KEYS_ACT_NOTE), 0);
+	assert_int_equal(char_action(&m, 't'), KEYS_ACT_NOTE);
+	assert_string_equal(keys_describe(&m, KEYS_ACT_TAKEOVER, buf, sizeof(buf)), "T");
+	assert_string_equal(keys_describe(&m, KEYS_ACT_NOTE, buf, sizeof(buf)), "t, n");
+
+	assert_true(keys_unbind(&m, 'q'));
+	assert_int_equal(char_action(&m, 'q'), KEYS_ACT_NONE);
+	assert_false(keys_unbind(&m, 'q'));
+	assert_string_equal(keys_describe(&m, KEYS_ACT_QUIT, buf, sizeof(buf)), "");
+	assert_int_equal(keys_first(&m, KEYS_ACT_QUIT), KEYS_NO_KEY);
+
+	assert_string_equal(keys_describe(&m, KEYS_ACT_DOWN, buf, sizeof(buf)), "j, Down");
+	assert_int_equal(keys_parse("C-n", &key), 0);
+	assert_int_equal(keys_bind(&m, key, KEYS_ACT_DOWN), 0);
+	assert_string_equal(keys_describe(&m, KEYS_ACT_DOWN, buf, sizeof(buf)), "j, Down, C-n");
+	/* A short buffer ends at a whole name. */
+	assert_string_equal(keys_describe(&m, KEYS_ACT_DOWN, buf, 9), "j, Down");
+	assert_int_equal(keys_first(&m, KEYS_ACT_DOWN), 'j');
+
+	assert_int_equal(keys_bind(&m, KEYS_NO_KEY, KEYS_ACT_QUIT), -1);
+	assert_int_equal(keys_bind(&m, 'z', KEYS_ACT_NONE), -1);
+	assert_int_equal(keys_bind(&m, 'z', KEYS_ACT_COUNT), -1);
+
+	/* The map is bounded and says so. */
+	for (i = 0; m.n < KEYS_MAX_BINDINGS; i++)
+		assert_int_equal(keys_bind(&m, 0x4E00 + (unsigned)i, KEYS_ACT_HELP), 0);
+	assert_int_equal(keys_bind(&m, 0x3042, KEYS_ACT_HELP), -1);
+	assert_int_equal(keys_bind(&m, 'j', KEYS_ACT_UP), 0);	/* replacing still works */
+}
+
+static void test_help_table(void **state)
+{
+	struct keys_help_row rows[KEYS_ACT_COUNT];
+	struct keys_map m;
+	size_t n, i;
+
+	keys_defaults(&m);
+	n = keys_help(&m, rows);
+	assert_int_equal(n, KEYS_ACT_COUNT - 1);
+	for (i = 0; i < n; i++) {
+		assert_true(rows[i].keys[0] != '\0');
+		assert_true(rows[i].description[0] != '\0');
+		assert_string_equal(rows[i].name, keys_action_name(rows[i].action));
+	}
+	assert_int_equal(rows[0].action, KEYS_ACT_DOWN);
+	assert_string_equal(rows[0].keys, "j, Down");
+	for (i = 0; i < n; i++)
+		if (rows[i].action == KEYS_ACT_TAKEOVER)
+			assert_string_equal(rows[i].keys, "t");
+		else if (rows[i].action == KEYS_ACT_OPEN)
+			assert_string_equal(rows[i].keys, "Enter");
+		else if (rows[i].action == KEYS_ACT_HELP)
+			assert_string_equal(rows[i].keys, "?, F1");
+		else if (rows[i].action == KEYS_ACT_REDRAW)
+			assert_string_equal(rows[i].keys, "C-l");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults_match_spec),
+		cmocka_unit_test(test_every_action_has_a_default_key),
+		cmocka_unit_test(test_normalisation),
+		cmocka_unit_test(test_names_round_trip),
+		cmocka_unit_test(test_aliases),
+		cmocka_unit_test(test_bad_names),
+		cmocka_unit_test(test_default_keys_have_names),
+		cmocka_unit_test(test_action_names),
+		cmocka_unit_test(test_rebinding),
+		cmocka_unit_test(test_help_table),
+	};
+
+	if (!setlocale(LC_ALL, "C.UTF-8"))
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
