@@ -15,7 +15,8 @@ if [ "$what" = inner ]; then
 	shift 2>/dev/null || true
 	passed=0; failed=0; failures=""
 	for t in build/dbtest/test_* test/e2e/test_*.sh; do
-		[ -e "$t" ] || continue
+		[ -x "$t" ] && [ -f "$t" ] || continue
+		case "$t" in *.d|*.o) continue ;; esac
 		case "$t" in *"$filter"*) ;; *) continue ;; esac
 		case "$t" in test/e2e/*) [ "${SKIP_E2E:-}" = 1 ] && continue ;; esac
 		case "$t" in build/*) [ "${SKIP_DB:-}" = 1 ] && continue ;; esac
@@ -35,7 +36,8 @@ fi
 passed=0; failed=0; failures=""
 if [ "$what" = all ] || [ "$what" = unit ]; then
 	for t in build/test/test_*; do
-		[ -x "$t" ] || continue
+		[ -x "$t" ] && [ -f "$t" ] || continue
+		case "$t" in *.d|*.o) continue ;; esac
 		case "$t" in *"$filter"*) ;; *) continue ;; esac
 		echo "=== $t"
 		if "$t"; then passed=$((passed + 1)); else failed=$((failed + 1)); failures="$failures $t"; fi
@@ -55,6 +57,6 @@ if [ "$what" = all ] || [ "$what" = db ] || [ "$what" = e2e ]; then
 	rm -f "$RESULT_FILE"
 fi
 echo
-[ -n "$failures" ] && echo "failed:$failures"
+[ "$failed" -gt 0 ] && echo "failed:$failures"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -1,0 +1,552 @@
+/* The ticket store's security and shape: catalogs, grants, row-level
+ * security as each fixture role sees it, and that applying the schema files
+ * a second time changes nothing. */
+#define _GNU_SOURCE
+#include <glob.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "pgtest.h"
+
+#define OK(c, ...) PQclear(pgt_ok(c, __VA_ARGS__))
+#define FAILS(c, state, ...) free(pgt_fails(c, state, __VA_ARGS__))
+#define assert_value(c, want, ...) do { \
+		char *v_ = pgt_scalar(c, __VA_ARGS__); \
+		assert_non_null(v_); \
+		assert_string_equal(v_, want); \
+		free(v_); \
+	} while (0)
+
+struct fx {
+	char *db;
+	PGconn *root, *bot, *ann, *bob, *cid, *sue, *mallory;
+};
+
+typedef struct {
+	char s[24];
+} conv_id;
+
+static const char *const tables[] = {
+	"schema_version", "queues", "agents", "agent_queues",
+	"conversations", "messages", "agreements", "state_changes",
+};
+#define NTABLES (sizeof tables / sizeof tables[0])
+
+/* A column of each table that an UPDATE can name. */
+static const char *const a_column[NTABLES] = {
+	"version", "name", "display_name", "queue", "state", "body", "body", "note",
+};
+
+/* The contract: every API function with exactly these arguments. */
+static const char *const api[][2] = {
+	{ "add_queue", "id text, name text, sla_seconds integer, priority integer DEFAULT 0" },
+	{ "add_agent", "login text, display_name text, queues text[], supervisor boolean DEFAULT false" },
+	{ "open_conversation", "queue text, customer_ref text, customer_name text, "
+	  "channel text DEFAULT 'chat'::text" },
+	{ "post_message", "conv bigint, author_kind text, body text, sources jsonb DEFAULT NULL::jsonb, "
+	  "client_msg_id uuid DEFAULT NULL::uuid" },
+	{ "escalate", "conv bigint, reason text, intent text DEFAULT NULL::text, "
+	  "confidence real DEFAULT NULL::real, summary text DEFAULT NULL::text" },
+	{ "takeover", "conv bigint" },
+	{ "reply", "conv bigint, body text, client_msg_id uuid DEFAULT NULL::uuid" },
+	{ "note", "conv bigint, body text" },
+	{ "confirm_agreement", "conv bigint, body text" },
+	{ "handback", "conv bigint, note text DEFAULT NULL::text" },
+	{ "transfer", "conv bigint, queue text, note text DEFAULT NULL::text" },
+	{ "close", "conv bigint, resolution text DEFAULT NULL::text" },
+	{ "assign", "conv bigint, agent text" },
+	{ "pause_bot", "queue text, paused boolean" },
+	{ "heartbeat", "" },
+	{ "whoami", "" },
+};
+#define NAPI (sizeof api / sizeof api[0])
+
+static int fx_setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+
+	assert_non_null(f);
+	f->db = pgt_fresh_db();
+	f->root = pgt_connect(f->db, "postgres");
+	f->bot = pgt_connect(f->db, "botty");
+	f->ann = pgt_connect(f->db, "ann");
+	f->bob = pgt_connect(f->db, "bob");
+	f->cid = pgt_connect(f->db, "cid");
+	f->sue = pgt_connect(f->db, "sue");
+	f->mallory = pgt_connect(f->db, "mallory");
+	*state = f;
+	return 0;
+}
+
+static int fx_teardown(void **state)
+{
+	struct fx *f = *state;
+
+	PQfinish(f->root);
+	PQfinish(f->bot);
+	PQfinish(f->ann);
+	PQfinish(f->bob);
+	PQfinish(f->cid);
+	PQfinish(f->sue);
+	PQfinish(f->mallory);
+	free(f->db);
+	free(f);
+	return 0;
+}
+
+static conv_id open_conv(struct fx *f, const char *queue)
+{
+	conv_id id;
+	char *v = pgt_scalar(f->bot,
+		"select balie.open_conversation($1, 'cust-1', 'Carla Customer')", queue);
+
+	assert_non_null(v);
+	snprintf(id.s, sizeof id.s, "%s", v);
+	free(v);
+	return id;
+}
+
+/* ---------------------------------------------------------------- catalogs */
+
+static void every_table_forces_row_level_security(void **state)
+{
+	struct fx *f = *state;
+
+	for (size_t i = 0; i < NTABLES; i++)
+		assert_value(f->root, "t|t|balie_owner",
+			     "select concat_ws('|', relrowsecurity, relforcerowsecurity, relowner::regrole)"
+			     " from pg_class where oid = to_regclass('balie.' || $1)", tables[i]);
+	/* No table is left out of the list above. */
+	assert_int_equal(pgt_long(f->root, "select count(*) from pg_class where relkind = 'r'"
+				  " and relnamespace = 'balie'::regnamespace"), NTABLES);
+	assert_int_equal(pgt_long(f->root, "select count(*) from pg_class where relkind = 'r'"
+				  " and relnamespace = 'balie'::regnamespace"
+				  " and not (relrowsecurity and relforcerowsecurity)"), 0);
+}
+
+static void api_signatures_are_the_contract(void **state)
+{
+	struct fx *f = *state;
+
+	for (size_t i = 0; i < NAPI; i++) {
+		char *args = pgt_scalar(f->root,
+			"select string_agg(pg_get_function_arguments(oid), ' / ') from pg_proc"
+			" where pronamespace = 'balie'::regnamespace and proname = $1", api[i][0]);
+
+		if (!args || strcmp(args, api[i][1]) != 0)
+			fail_msg("balie.%s(%s), want (%s)", api[i][0], args ? args : "missing", api[i][1]);
+		free(args);
+	}
+	assert_value(f->root, "bigint", "select pg_get_function_result('balie.open_conversation"
+		     "(text,text,text,text)'::regprocedure)");
+	assert_value(f->root, "boolean", "select pg_get_function_result('balie.takeover(bigint)'"
+		     "::regprocedure)");
+}
+
+static void writers_are_locked_down_definers(void **state)
+{
+	struct fx *f = *state;
+
+	for (size_t i = 0; i < NAPI; i++)
+		assert_value(f->root, "t|balie_owner|{\"search_path=pg_catalog, balie, pg_temp\"}|f|t",
+			     "select concat_ws('|', prosecdef, proowner::regrole, proconfig::text,"
+			     " has_function_privilege('public', oid, 'EXECUTE'), proacl is not null)"
+			     " from pg_proc where pronamespace = 'balie'::regnamespace and proname = $1",
+			     api[i][0]);
+	/* Every function, helpers included: owned, pinned search path, no PUBLIC. */
+	assert_int_equal(pgt_long(f->root,
+		"select count(*) from pg_proc p where pronamespace = 'balie'::regnamespace and ("
+		" proowner <> 'balie_owner'::regrole or proacl is null"
+		" or not coalesce(proconfig @> array['search_path=pg_catalog, balie, pg_temp'], false)"
+		" or exists (select 1 from aclexplode(p.proacl) a where a.grantee = 0))"), 0);
+	/* Only the API runs as the owner on a caller's behalf; internal helpers do not. */
+	assert_value(f->root, "_can_see,_is_agent,_is_bot,_is_supervisor,_my_queues",
+		     "select string_agg(proname, ',' order by proname) from pg_proc"
+		     " where pronamespace = 'balie'::regnamespace and prosecdef and proname ~ '^_'");
+}
+
+static char *callable_by(PGconn *c, const char *role)
+{
+	return pgt_scalar(c, "select coalesce(string_agg(proname, ',' order by proname), '-') from pg_proc"
+			  " where pronamespace = 'balie'::regnamespace and proname !~ '^_'"
+			  " and has_function_privilege($1, oid, 'EXECUTE')", role);
+}
+
+static void execute_grants_follow_the_roles(void **state)
+{
+	struct fx *f = *state;
+	const char *bot = "close,escalate,open_conversation,post_message,whoami";
+	const char *agent = "close,confirm_agreement,handback,heartbeat,note,reply,takeover,transfer,whoami";
+	const char *supervisor = "assign,close,confirm_agreement,handback,heartbeat,note,pause_bot,reply,"
+				 "takeover,transfer,whoami";
+	const char *const want[][2] = {
+		{ "balie_bot", bot }, { "botty", bot },
+		{ "balie_agent", agent }, { "ann", agent }, { "race01", agent },
+		{ "balie_supervisor", supervisor }, { "sue", supervisor },
+		{ "mallory", "-" },
+		{ "balie_owner", "add_agent,add_queue,assign,close,confirm_agreement,escalate,handback,"
+		  "heartbeat,note,open_conversation,pause_bot,post_message,reply,takeover,transfer,whoami" },
+	};
+
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		char *got = callable_by(f->root, want[i][0]);
+
+		if (strcmp(got, want[i][1]) != 0)
+			fail_msg("%s may call %s, want %s", want[i][0], got, want[i][1]);
+		free(got);
+	}
+}
+
+static void roles_are_groups_with_the_right_members(void **state)
+{
+	struct fx *f = *state;
+
+	assert_value(f->root, "balie_agent false,balie_bot false,balie_owner false,balie_supervisor false",
+		     "select string_agg(rolname || ' ' || rolcanlogin, ',' order by rolname) from pg_roles"
+		     " where rolname like 'balie\\_%'");
+	assert_value(f->root, "t|t|t|f|f",
+		     "select concat_ws('|', pg_has_role('balie_supervisor', 'balie_agent', 'MEMBER'),"
+		     " pg_has_role('sue', 'balie_supervisor', 'MEMBER'), pg_has_role('botty', 'balie_bot', 'MEMBER'),"
+		     " pg_has_role('ann', 'balie_supervisor', 'MEMBER'), pg_has_role('botty', 'balie_agent', 'MEMBER'))");
+	assert_int_equal(pgt_long(f->root, "select count(*) from pg_auth_members"
+				  " where member = 'mallory'::regrole"), 0);
+	assert_value(f->root, "1,2,3", "select string_agg(version::text, ',' order by version)"
+		     " from balie.schema_version");
+}
+
+static void the_console_queries_have_indexes(void **state)
+{
+	struct fx *f = *state;
+	const char *const want[] = {
+		/* The queue view: open conversations per queue, by wait. */
+		"ON balie.conversations USING btree (queue, state, escalated_at) WHERE (state <> 'closed'::text)",
+		/* "Their open conversations". */
+		"ON balie.conversations USING btree (agent) WHERE (state <> 'closed'::text)",
+		/* The customer's earlier conversations. */
+		"ON balie.conversations USING btree (customer_ref, created_at)",
+		/* A transcript, and everything after the seq a client has. */
+		"ON balie.messages USING btree (conversation, seq)",
+		"ON balie.messages USING btree (client_msg_id)",
+	};
+
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		if (pgt_long(f->root, "select count(*) from pg_index where indrelid::regclass::text"
+			     " like 'balie.%' and pg_get_indexdef(indexrelid) like '%' || $1", want[i]) != 1)
+			fail_msg("no index %s", want[i]);
+	}
+}
+
+/* -------------------------------------------------------- no direct writes */
+
+static void direct_writes_are_refused(void **state)
+{
+	struct fx *f = *state;
+	PGconn *who[] = { f->ann, f->sue, f->bot, f->mallory };
+	char sql[160];
+
+	open_conv(f, "billing");
+	for (size_t r = 0; r < sizeof who / sizeof who[0]; r++) {
+		for (size_t t = 0; t < NTABLES; t++) {
+			snprintf(sql, sizeof sql, "insert into balie.%s default values", tables[t]);
+			FAILS(who[r], "42501", sql);
+			snprintf(sql, sizeof sql, "update balie.%s set %s = %s", tables[t],
+				 a_column[t], a_column[t]);
+			FAILS(who[r], "42501", sql);
+			snprintf(sql, sizeof sql, "delete from balie.%s", tables[t]);
+			FAILS(who[r], "42501", sql);
+			snprintf(sql, sizeof sql, "truncate balie.%s", tables[t]);
+			FAILS(who[r], "42501", sql);
+		}
+	}
+	/* And from the catalogs: SELECT is all any balie role holds on a table. */
+	assert_int_equal(pgt_long(f->root,
+		"select count(*) from pg_class c, unnest(array['balie_agent', 'balie_supervisor', 'balie_bot'])"
+		" r(role), unnest(array['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'])"
+		" p(priv) where c.relnamespace = 'balie'::regnamespace and c.relkind = 'r'"
+		" and has_table_privilege(r.role, c.oid, p.priv)"), 0);
+	assert_int_equal(pgt_long(f->root, "select count(*) from balie.conversations"), 1);
+}
+
+/* ------------------------------------------------------------- visibility */
+
+static void agents_see_their_queues_and_their_own(void **state)
+{
+	struct fx *f = *state;
+	conv_id billing = open_conv(f, "billing");
+	conv_id health = open_conv(f, "health");
+	conv_id parcels = open_conv(f, "parcels");
+	char *queues;
+
+	OK(f->bot, "select balie.post_message($1, 'customer', 'Where is my parcel?')", parcels.s);
+	assert_value(f->ann, "billing,health",
+		     "select string_agg(queue, ',' order by queue) from balie.conversations");
+	assert_value(f->bob, "billing", "select string_agg(queue, ',') from balie.conversations");
+	assert_value(f->cid, "parcels", "select string_agg(queue, ',') from balie.conversations");
+	assert_value(f->sue, "billing,health,parcels",
+		     "select string_agg(queue, ',' order by queue) from balie.conversations");
+	assert_value(f->bot, "billing,health,parcels",
+		     "select string_agg(queue, ',' order by queue) from balie.conversations");
+	assert_int_equal(pgt_long(f->ann, "select count(*) from balie.messages where conversation = $1",
+				  parcels.s), 0);
+	assert_int_equal(pgt_long(f->cid, "select count(*) from balie.messages where conversation = $1",
+				  parcels.s), 1);
+	assert_int_equal(pgt_long(f->ann, "select count(*) from balie.state_changes where conversation = $1",
+				  parcels.s), 0);
+	assert_int_equal(pgt_long(f->cid, "select count(*) from balie.state_changes where conversation = $1",
+				  parcels.s), 1);
+
+	/* Owning a conversation of another queue makes it visible, also once closed. */
+	OK(f->bot, "select balie.escalate($1, 'other')", parcels.s);
+	OK(f->sue, "select balie.assign($1, 'ann')", parcels.s);
+	assert_value(f->ann, "billing,health,parcels",
+		     "select string_agg(queue, ',' order by queue) from balie.conversations");
+	assert_int_equal(pgt_long(f->ann, "select count(*) from balie.messages where conversation = $1",
+				  parcels.s), 2);
+	OK(f->ann, "select balie.confirm_agreement($1, 'We send a new parcel.')", parcels.s);
+	OK(f->ann, "select balie.close($1)", parcels.s);
+	assert_int_equal(pgt_long(f->ann, "select count(*) from balie.conversations where id = $1",
+				  parcels.s), 1);
+	assert_int_equal(pgt_long(f->ann, "select count(*) from balie.agreements"), 1);
+	assert_int_equal(pgt_long(f->bob, "select count(*) from balie.agreements"), 0);
+
+	/* Everyone with a console reads queues and display names. */
+	queues = pgt_scalar(f->cid, "select string_agg(id, ',' order by id) from balie.queues");
+	assert_string_equal(queues, "billing,health,parcels");
+	free(queues);
+	assert_value(f->cid, "Ann Jansen", "select display_name from balie.agents where login = 'ann'");
+	assert_value(f->bot, "billing,health,parcels",
+		     "select string_agg(id, ',' order by id) from balie.queues");
+	(void)billing;
+	(void)health;
+}
+
+static void the_bot_never_sees_notes(void **state)
+{
+	struct fx *f = *state;
+	conv_id id = open_conv(f, "billing");
+
+	OK(f->bot, "select balie.post_message($1, 'customer', 'Hello')", id.s);
+	OK(f->ann, "select balie.note($1, 'Customer is a known fraud risk')", id.s);
+	OK(f->bot, "select balie.escalate($1, 'other')", id.s);
+	OK(f->ann, "select balie.takeover($1)", id.s);
+	OK(f->ann, "select balie.handback($1, 'Bot: do not promise a refund')", id.s);
+	assert_value(f->bot, "customer,system,system",
+		     "select string_agg(author_kind, ',' order by seq) from balie.messages"
+		     " where conversation = $1", id.s);
+	assert_int_equal(pgt_long(f->bot, "select count(*) from balie.messages where author_kind = 'note'"), 0);
+	assert_int_equal(pgt_long(f->ann, "select count(*) from balie.messages where author_kind = 'note'"), 2);
+	assert_int_equal(pgt_long(f->sue, "select count(*) from balie.messages where author_kind = 'note'"), 2);
+	assert_int_equal(pgt_long(f->bob, "select count(*) from balie.messages where author_kind = 'note'"), 2);
+	/* The audit log carries notes too, so the bot may not read it. */
+	FAILS(f->bot, "42501", "select count(*) from balie.state_changes");
+	FAILS(f->bot, "42501", "select count(*) from balie.agreements");
+	FAILS(f->bot, "42501", "select count(*) from balie.agents");
+	FAILS(f->bot, "42501", "select count(*) from balie.agent_queues");
+}
+
+static void mallory_sees_and_does_nothing(void **state)
+{
+	struct fx *f = *state;
+	conv_id id = open_conv(f, "billing");
+	char sql[128];
+	const char *calls[] = {
+		"select balie.add_queue('x', 'X', 60)",
+		"select balie.add_agent('mallory', 'M', array['billing'])",
+		"select balie.open_conversation('billing', 'c', 'C')",
+		"select balie.post_message($1, 'customer', 'x')",
+		"select balie.escalate($1, 'other')",
+		"select balie.takeover($1)",
+		"select balie.reply($1, 'x')",
+		"select balie.note($1, 'x')",
+		"select balie.confirm_agreement($1, 'x')",
+		"select balie.handback($1)",
+		"select balie.transfer($1, 'health')",
+		"select balie.close($1)",
+		"select balie.assign($1, 'mallory')",
+		"select balie.pause_bot('billing', true)",
+		"select balie.heartbeat()",
+		"select * from balie.whoami()",
+	};
+
+	for (size_t t = 0; t < NTABLES; t++) {
+		snprintf(sql, sizeof sql, "select count(*) from balie.%s", tables[t]);
+		FAILS(f->mallory, "42501", sql);
+	}
+	for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+		if (strstr(calls[i], "$1"))
+			FAILS(f->mallory, "42501", calls[i], id.s);
+		else
+			FAILS(f->mallory, "42501", calls[i]);
+	}
+	assert_int_equal(pgt_long(f->root, "select count(*) from pg_proc"
+				  " where pronamespace = 'balie'::regnamespace"
+				  " and has_function_privilege('mallory', oid, 'EXECUTE')"), 0);
+	assert_value(f->root, "bot|0", "select state || '|' || message_count from balie.conversations"
+		     " where id = $1", id.s);
+}
+
+/* ---------------------------------------------------------- applied twice */
+
+/* Everything the schema defines, with object ids, so that a drop and
+ * re-create shows up as a difference as much as a changed definition. */
+static const char fingerprint_sql[] =
+	"select md5(string_agg(x, E'\\n' order by x)) from ("
+	" select concat_ws(' ', 'class', c.oid, c.relname, c.relkind, c.relowner::regrole, c.relacl,"
+	"  c.relrowsecurity, c.relforcerowsecurity)"
+	"  from pg_class c where c.relnamespace = 'balie'::regnamespace"
+	" union all select concat_ws(' ', 'column', a.attrelid::regclass, a.attnum, a.attname,"
+	"  format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attidentity, pg_get_expr(d.adbin, d.adrelid))"
+	"  from pg_attribute a join pg_class c on c.oid = a.attrelid"
+	"  left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum"
+	"  where c.relnamespace = 'balie'::regnamespace and a.attnum > 0 and not a.attisdropped"
+	" union all select concat_ws(' ', 'constraint', oid, conrelid::regclass, conname,"
+	"  pg_get_constraintdef(oid)) from pg_constraint where connamespace = 'balie'::regnamespace"
+	" union all select concat_ws(' ', 'index', indexrelid, pg_get_indexdef(indexrelid)) from pg_index"
+	"  where indrelid in (select oid from pg_class where relnamespace = 'balie'::regnamespace)"
+	" union all select concat_ws(' ', 'trigger', oid, pg_get_triggerdef(oid)) from pg_trigger"
+	"  where not tgisinternal"
+	"  and tgrelid in (select oid from pg_class where relnamespace = 'balie'::regnamespace)"
+	" union all select concat_ws(' ', 'policy', oid, polrelid::regclass, polname, polcmd,"
+	"  polpermissive, polroles::regrole[], pg_get_expr(polqual, polrelid),"
+	"  pg_get_expr(polwithcheck, polrelid)) from pg_policy"
+	"  where polrelid in (select oid from pg_class where relnamespace = 'balie'::regnamespace)"
+	" union all select concat_ws(' ', 'function', oid, oid::regprocedure, proowner::regrole, proacl,"
+	"  prosecdef, provolatile, proconfig, md5(prosrc)) from pg_proc"
+	"  where pronamespace = 'balie'::regnamespace"
+	" union all select concat_ws(' ', 'schema', oid, nspowner::regrole, nspacl) from pg_namespace"
+	"  where nspname = 'balie'"
+	" union all select concat_ws(' ', 'role', oid, rolname, rolcanlogin, rolinherit, rolsuper)"
+	"  from pg_roles where rolname like 'balie\\_%'"
+	" union all select concat_ws(' ', 'member', roleid::regrole, member::regrole, admin_option)"
+	"  from pg_auth_members where roleid::regrole::text like 'balie\\_%'"
+	"  or member::regrole::text like 'balie\\_%'"
+	") s(x)";
+
+/* Row counts and content of the data the schema must leave alone. */
+static const char data_sql[] =
+	"select concat_ws('|',"
+	" (select string_agg(version || '@' || applied_at, ',' order by version) from balie.schema_version),"
+	" (select md5(string_agg(q::text, ',' order by q.id)) from balie.queues q),"
+	" (select md5(string_agg(a::text, ',' order by a.login)) from balie.agents a),"
+	" (select count(*) from balie.agent_queues),"
+	" (select md5(string_agg(c::text, ',' order by c.id)) from balie.conversations c),"
+	" (select md5(string_agg(m::text, ',' order by m.id)) from balie.messages m),"
+	" (select count(*) from balie.agreements),"
+	" (select count(*) from balie.state_changes))";
+
+static char *schema_dir(void)
+{
+	const char *harness = getenv("BALIE_TEST_HARNESS");
+	char *dir = NULL;
+
+	/* The harness lives in <top>/test/harness/pg.sh. */
+	assert_non_null(harness);
+	assert_true(asprintf(&dir, "%.*s/../../schemas", (int)(strrchr(harness, '/') - harness),
+			     harness) > 0);
+	return dir;
+}
+
+/* Runs psql on every schema file in order; returns what it printed. */
+static char *apply_schema(const char *db)
+{
+	char *dir = schema_dir(), *pattern = NULL;
+	glob_t g;
+	char *out = calloc(1, 1);
+	size_t len = 0;
+
+	assert_true(asprintf(&pattern, "%s/*.sql", dir) > 0);
+	assert_int_equal(glob(pattern, 0, NULL, &g), 0);
+	assert_true(g.gl_pathc >= 3);
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		char *cmd = NULL, buf[512];
+		FILE *p;
+		size_t n;
+		int rc;
+
+		/* Only our own paths and the harness's environment go into the command. */
+		assert_true(asprintf(&cmd, "'%s/psql' -X -q -v ON_ERROR_STOP=1 -h '%s' -p '%s' -U postgres"
+				     " -d '%s' -f '%s' 2>&1", getenv("BALIE_TEST_PGBIN"),
+				     getenv("BALIE_TEST_PGDIR"), getenv("BALIE_TEST_PGPORT"), db,
+				     g.gl_pathv[i]) > 0);
+		p = popen(cmd, "r");
+		assert_non_null(p);
+		while ((n = fread(buf, 1, sizeof buf, p)) > 0) {
+			out = realloc(out, len + n + 1);
+			assert_non_null(out);
+			memcpy(out + len, buf, n);
+			len += n;
+			out[len] = '\0';
+		}
+		rc = pclose(p);
+		if (rc != 0)
+			fail_msg("%s failed (%d):\n%s", g.gl_pathv[i], rc, out);
+		free(cmd);
+	}
+	globfree(&g);
+	free(pattern);
+	free(dir);
+	return out;
+}
+
+static void applying_the_schema_again_changes_nothing(void **state)
+{
+	struct fx *f = *state;
+	conv_id id = open_conv(f, "billing");
+	char *catalog_before, *catalog_after, *data_before, *data_after, *printed;
+
+	/* Some live data, which a careless migration would disturb. */
+	OK(f->bot, "select balie.post_message($1, 'customer', 'Hello')", id.s);
+	OK(f->bot, "select balie.escalate($1, 'other')", id.s);
+	OK(f->ann, "select balie.takeover($1)", id.s);
+	OK(f->ann, "select balie.confirm_agreement($1, 'Agreed')", id.s);
+	OK(f->sue, "select balie.pause_bot('health', true)");
+
+	catalog_before = pgt_scalar(f->root, fingerprint_sql);
+	data_before = pgt_scalar(f->root, data_sql);
+	printed = apply_schema(f->db);
+	/* Quietly, too: no notices about things that already exist. */
+	assert_string_equal(printed, "");
+	free(printed);
+	catalog_after = pgt_scalar(f->root, fingerprint_sql);
+	data_after = pgt_scalar(f->root, data_sql);
+	assert_string_equal(catalog_before, catalog_after);
+	assert_string_equal(data_before, data_after);
+	assert_value(f->root, "1,2,3", "select string_agg(version::text, ',' order by version)"
+		     " from balie.schema_version");
+
+	/* And the store still works afterwards. */
+	OK(f->ann, "select balie.reply($1, 'Still here')", id.s);
+	FAILS(f->bot, "BL012", "select balie.post_message($1, 'bot', 'Me too')", id.s);
+	free(catalog_before);
+	free(catalog_after);
+	free(data_before);
+	free(data_after);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
+		T(every_table_forces_row_level_security),
+		T(api_signatures_are_the_contract),
+		T(writers_are_locked_down_definers),
+		T(execute_grants_follow_the_roles),
+		T(roles_are_groups_with_the_right_members),
+		T(the_console_queries_have_indexes),
+		T(direct_writes_are_refused),
+		T(agents_see_their_queues_and_their_own),
+		T(the_bot_never_sees_notes),
+		T(mallory_sees_and_does_nothing),
+		T(applying_the_schema_again_changes_nothing),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
