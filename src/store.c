@@ -504,8 +504,11 @@ const char *store_explain(const struct store_status *st, char *buf, size_t len)
 		snprintf(buf, len, "the connection was lost before the server answered");
 		break;
 	case DB_SQL_ERROR:
-		if (strncmp(st->sqlstate, "BL", 2) == 0 || strcmp(st->sqlstate, "42501") == 0)
+		if (strncmp(st->sqlstate, "BL", 2) == 0)
 			snprintf(buf, len, "%s", st->message);
+		else if (strcmp(st->sqlstate, "42501") == 0)
+			/* Often PostgreSQL's own "permission denied for function …". */
+			snprintf(buf, len, "your role may not do this (%s)", st->message);
 		else
 			snprintf(buf, len, "the database refused it: %s", st->message);
 		break;

@@ -70,12 +70,14 @@ static void test_explain(void **state)
 	struct store_status own = { DB_SQL_ERROR, "BL011", "conversation 4 is owned by Bob de Vries" };
 	struct store_status other = { DB_SQL_ERROR, "23505", "duplicate key value" };
 	struct store_status lost = { DB_LOST, "", "server closed the connection" };
+	struct store_status denied = { DB_SQL_ERROR, "42501", "permission denied for function pause_bot" };
 
 	(void)state;
 	/* balie's own refusals are written for people: shown as they are. */
 	assert_string_equal(store_explain(&own, buf, sizeof buf), "conversation 4 is owned by Bob de Vries");
 	assert_non_null(strstr(store_explain(&other, buf, sizeof buf), "refused"));
 	assert_non_null(strstr(store_explain(&lost, buf, sizeof buf), "connection was lost"));
+	assert_non_null(strstr(store_explain(&denied, buf, sizeof buf), "your role may not do this"));
 }
 
 int main(void)
