@@ -1,0 +1,328 @@
+/* ui_draw: puts the views' lines on the screen, region by region, touching
+ * only the regions whose content changed. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui_priv.h"
+#include "balie/text.h"
+#include "balie/util.h"
+
+/* Makes sure region I has a window of rectangle R (or none when empty). */
+static WINDOW *region(struct ui *ui, enum ui_region i, struct view_rect r)
+{
+	struct ui_window *w = &ui->win[i];
+
+	if (r.h <= 0 || r.w <= 0 || r.y + r.h > LINES || r.x + r.w > COLS) {
+		if (w->w)
+			delwin(w->w);
+		memset(w, 0, sizeof *w);
+		return NULL;
+	}
+	if (w->w && memcmp(&w->r, &r, sizeof r) == 0)
+		return w->w;
+	if (w->w)
+		delwin(w->w);
+	w->w = newwin(r.h, r.w, r.y, r.x);
+	w->r = r;
+	w->hash = 0;
+	if (w->w)
+		leaveok(w->w, TRUE);
+	return w->w;
+}
+
+static void drop_region(struct ui *ui, enum ui_region i)
+{
+	struct view_rect none = { 0, 0, 0, 0 };
+
+	region(ui, i, none);
+}
+
+/* The attributes and pair of a span of ROLE on a row filled with FILL. */
+static void span_style(const struct ui *ui, enum view_role role, enum view_role fill,
+		       attr_t *attr, short *pair)
+{
+	const struct ui_style *s = &ui->style[role], *f = &ui->style[fill];
+
+	*attr = s->attr;
+	*pair = s->pair;
+	if (fill != VIEW_ROLE_NORMAL) {
+		*attr |= f->attr;
+		if (!s->has_color)
+			*pair = f->pair;
+	}
+	/* The selection is reverse video in every theme, not colour alone. */
+	if (fill == VIEW_ROLE_SELECTED)
+		*attr |= A_REVERSE;
+}
+
+/* Draws line L of D at row Y, clipped to WIDTH columns. */
+static void draw_line(struct ui *ui, WINDOW *w, int y, const struct view_doc *d,
+		      const struct view_line *l, int width)
+{
+	int col = 0;
+	size_t k;
+	attr_t attr;
+	short pair;
+
+	wmove(w, y, 0);
+	for (k = 0; k < l->nspans && col < width; k++) {
+		const struct view_span *s = &d->spans[l->span0 + k];
+		const char *text = d->buf + s->off;
+		size_t len = s->len;
+		int cols = s->cols;
+
+		if (col + cols > width) {
+			char *part = xstrndup(text, len);
+
+			len = text_prefix(part, width - col, &cols);
+			free(part);
+		}
+		span_style(ui, s->role, l->fill, &attr, &pair);
+		wattr_set(w, attr, pair, NULL);
+		/* At the last cell of a window curses reports ERR after drawing:
+		 * harmless, so the result is not checked. */
+		waddnstr(w, text, (int)len);
+		col += cols;
+	}
+	if (l->fill != VIEW_ROLE_NORMAL && col < width) {
+		span_style(ui, l->fill, l->fill, &attr, &pair);
+		wattr_set(w, attr, pair, NULL);
+		mvwhline(w, y, col, ' ', width - col);
+	}
+	wattr_set(w, A_NORMAL, 0, NULL);
+}
+
+/* Shows lines [FIRST, FIRST+rows) of D in region I, unless it already does. */
+static void show(struct ui *ui, enum ui_region i, const struct view_doc *d, size_t first)
+{
+	struct ui_window *w = &ui->win[i];
+	uint64_t h;
+	int y;
+
+	if (!w->w)
+		return;
+	h = view_doc_hash(d, first, (size_t)w->r.h,
+			  ((uint64_t)(unsigned)w->r.w << 32) ^ (uint64_t)(unsigned)w->r.h) | 1;
+	if (h == w->hash)
+		return;
+	werase(w->w);
+	for (y = 0; y < w->r.h && first + (size_t)y < d->nlines; y++)
+		draw_line(ui, w->w, y, d, &d->lines[first + (size_t)y], w->r.w);
+	wnoutrefresh(w->w);
+	w->hash = h;
+}
+
+static void render_too_small(struct ui *ui)
+{
+	struct view_rect full = { 0, 0, LINES, COLS };
+	int i;
+
+	for (i = 0; i < UI_NREGIONS; i++)
+		if (i != UI_SMALL)
+			drop_region(ui, (enum ui_region)i);
+	if (!region(ui, UI_SMALL, full))
+		return;
+	view_doc_clear(&ui->doc);
+	view_line(&ui->doc, VIEW_ROLE_NORMAL, 0);
+	{
+		char *cut = text_truncate(view_too_small_text(), COLS,
+					  ui->doc.ascii ? TEXT_ASCII : 0);
+
+		view_puts(&ui->doc, VIEW_ROLE_ERROR, cut);
+		free(cut);
+	}
+	show(ui, UI_SMALL, &ui->doc, 0);
+}
+
+static void render_list(struct ui *ui, const struct model *m, struct view_state *st,
+			int64_t now)
+{
+	struct ui_window *w = &ui->win[UI_LIST];
+	int rows = w->r.h - 1;
+
+	ui->list_rows = rows > 0 ? rows : 1;
+	view_list_scroll(st, ui->list_rows);
+	view_doc_clear(&ui->doc);
+	view_queue_title(&ui->doc, st, w->r.w);
+	view_queue_rows(&ui->doc, m, st, now, w->r.w, st->list_top, (size_t)ui->list_rows);
+	show(ui, UI_LIST, &ui->doc, 0);
+}
+
+static void render_pane(struct ui *ui, const struct model *m, struct view_state *st,
+			int64_t now)
+{
+	struct ui_window *w = &ui->win[UI_PANE];
+	const struct model_conv *c = st->open ? model_find(m, st->open) : NULL;
+	size_t info, i;
+	int body_rows;
+
+	view_doc_clear(&ui->doc);
+	view_pane_info(&ui->doc, m, c, st, now, w->r.w);
+	info = ui->doc.nlines;
+	view_doc_clear(&ui->body);
+	view_pane_body(&ui->body, m, c, st, w->r.w);
+	ui->has_body = c != NULL;
+	body_rows = w->r.h - (int)info;
+	view_pane_place(st, &ui->body, body_rows > 0 ? body_rows : 1);
+	/* One document for the region: the info block, then the visible part
+	 * of the body, so the hash covers exactly what is shown. */
+	for (i = st->pane_top; body_rows > 0 && i < ui->body.nlines &&
+	     i < st->pane_top + (size_t)body_rows; i++) {
+		const struct view_line *l = &ui->body.lines[i];
+		size_t k;
+
+		view_line(&ui->doc, l->fill, l->tag);
+		for (k = 0; k < l->nspans; k++) {
+			const struct view_span *s = &ui->body.spans[l->span0 + k];
+
+			view_put(&ui->doc, s->role, ui->body.buf + s->off, s->len);
+		}
+	}
+	show(ui, UI_PANE, &ui->doc, 0);
+}
+
+static void render_sep(struct ui *ui)
+{
+	struct ui_window *w = &ui->win[UI_SEP];
+
+	if (!w->w || w->hash)
+		return;
+	werase(w->w);
+	wattr_set(w->w, ui->style[VIEW_ROLE_DIM].attr, ui->style[VIEW_ROLE_DIM].pair, NULL);
+	mvwvline(w->w, 0, 0, ACS_VLINE, w->r.h);
+	wattr_set(w->w, A_NORMAL, 0, NULL);
+	wnoutrefresh(w->w);
+	w->hash = 1;
+}
+
+static void render_overlay(struct ui *ui, const struct model *m, struct view_state *st)
+{
+	struct ui_window *w = &ui->win[UI_OVERLAY];
+	size_t max_top;
+
+	view_doc_clear(&ui->doc);
+	if (st->mode == VIEW_MODE_HELP)
+		view_help(&ui->doc, st, w->r.w);
+	else
+		view_picker(&ui->doc, m, st->open ? model_find(m, st->open) : view_selected(st),
+			    st, w->r.w);
+	ui->overlay_rows = w->r.h;
+	max_top = ui->doc.nlines > (size_t)w->r.h ? ui->doc.nlines - (size_t)w->r.h : 0;
+	if (st->help_top > max_top)
+		st->help_top = max_top;
+	if (st->mode == VIEW_MODE_PICK) {
+		/* Keep the highlighted queue (line pick + 2) in sight. */
+		size_t want = st->pick + 2;
+
+		st->help_top = want >= (size_t)w->r.h ? want - (size_t)w->r.h + 1 : 0;
+	}
+	show(ui, UI_OVERLAY, &ui->doc, st->help_top);
+}
+
+/* Draws the prompt line and returns the cursor column (-1: no cursor). */
+static int render_prompt(struct ui *ui, struct view_state *st)
+{
+	struct ui_window *w = &ui->win[UI_PROMPT];
+	struct compose_view v;
+	int label, room, cursor = -1;
+	uint64_t h;
+
+	if (!w->w)
+		return -1;
+	view_doc_clear(&ui->doc);
+	view_prompt(&ui->doc, st, w->r.w);
+	label = ui->doc.lines[0].cols;
+	if ((st->mode == VIEW_MODE_COMPOSE || st->mode == VIEW_MODE_SEARCH) && st->compose) {
+		room = w->r.w - label - 2;
+		if (room < 1)
+			room = 1;
+		compose_view(st->compose, room, &v);
+		/* Compose lets only printable, safe characters into its buffer. */
+		view_puts(&ui->doc, VIEW_ROLE_DIM, v.more_left ? "<" : " ");
+		view_put(&ui->doc, VIEW_ROLE_NORMAL, compose_text(st->compose) + v.off, v.len);
+		if (v.more_right) {
+			view_put_to(&ui->doc, VIEW_ROLE_NORMAL, label + 1 + room);
+			view_puts(&ui->doc, VIEW_ROLE_DIM, ">");
+		}
+		cursor = label + 1 + v.cursor_col;
+		if (cursor >= w->r.w)
+			cursor = w->r.w - 1;
+	}
+	h = view_doc_hash(&ui->doc, 0, 1, (uint64_t)(unsigned)w->r.w) | 1;
+	if (h != w->hash) {
+		werase(w->w);
+		draw_line(ui, w->w, 0, &ui->doc, &ui->doc.lines[0], w->r.w);
+		w->hash = h;
+	}
+	return cursor;
+}
+
+void ui_render(struct ui *ui, const struct model *m, struct view_state *st, int64_t now)
+{
+	struct view_layout l;
+	bool prompt, overlay;
+	int cursor = -1;
+
+	if (ui->suspended)
+		return;
+	ui->doc.ascii = ui->body.ascii = (st->text_flags & TEXT_ASCII) != 0;
+	view_rows_refresh(st, m, now);
+	prompt = st->mode == VIEW_MODE_COMPOSE || st->mode == VIEW_MODE_SEARCH ||
+		 st->mode == VIEW_MODE_CONFIRM;
+	overlay = st->mode == VIEW_MODE_HELP || st->mode == VIEW_MODE_PICK;
+	view_layout(LINES, COLS, st->open != 0, prompt, &l);
+	if (l.too_small) {
+		render_too_small(ui);
+		curs_set(0);
+		doupdate();
+		return;
+	}
+	drop_region(ui, UI_SMALL);
+	region(ui, UI_HEADER, l.header);
+	region(ui, UI_STATUS, l.status);
+	region(ui, UI_PROMPT, l.prompt);
+	if (overlay) {
+		drop_region(ui, UI_LIST);
+		drop_region(ui, UI_PANE);
+		drop_region(ui, UI_SEP);
+		region(ui, UI_OVERLAY, l.overlay);
+	} else {
+		drop_region(ui, UI_OVERLAY);
+		region(ui, UI_LIST, l.list);
+		region(ui, UI_PANE, l.pane);
+		region(ui, UI_SEP, l.sep);
+	}
+
+	view_doc_clear(&ui->doc);
+	view_header(&ui->doc, m, st, l.header.w);
+	show(ui, UI_HEADER, &ui->doc, 0);
+	if (overlay) {
+		render_overlay(ui, m, st);
+	} else {
+		if (ui->win[UI_LIST].w)
+			render_list(ui, m, st, now);
+		if (ui->win[UI_PANE].w)
+			render_pane(ui, m, st, now);
+		else
+			ui->has_body = false;
+		render_sep(ui);
+	}
+	view_doc_clear(&ui->doc);
+	view_status(&ui->doc, m, st, now, l.status.w);
+	show(ui, UI_STATUS, &ui->doc, 0);
+	cursor = render_prompt(ui, st);
+	if (cursor >= 0) {
+		/* The window refreshed last places the terminal's cursor. */
+		leaveok(ui->win[UI_PROMPT].w, FALSE);
+		wmove(ui->win[UI_PROMPT].w, 0, cursor);
+		wnoutrefresh(ui->win[UI_PROMPT].w);
+		curs_set(1);
+	} else {
+		if (ui->win[UI_PROMPT].w) {
+			leaveok(ui->win[UI_PROMPT].w, TRUE);
+			wnoutrefresh(ui->win[UI_PROMPT].w);
+		}
+		curs_set(0);
+	}
+	doupdate();
+}

@@ -1,0 +1,478 @@
+/* view_pane: one conversation with all the context the bot handed over. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "balie/text.h"
+#include "balie/util.h"
+#include "balie/view.h"
+
+/* Transcript columns: "HH:MM " then the author label, then the body. */
+#define TIME_COLS 6
+#define LABEL_COLS 9
+#define NOTE_INDENT 8
+
+static const char *ellipsis(unsigned flags)
+{
+	return (flags & TEXT_ASCII) ? "..." : "…";
+}
+
+enum time_form { TIME_HHMM, TIME_DAY, TIME_DAY_HHMM };
+
+/* Formats T in local time (literal formats only: they are checked). */
+static void local_time(int64_t t, enum time_form form, char *buf, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	size_t n = 0;
+
+	if (t && localtime_r(&tt, &tm)) {
+		switch (form) {
+		case TIME_HHMM:
+			n = strftime(buf, size, "%H:%M", &tm);
+			break;
+		case TIME_DAY:
+			n = strftime(buf, size, "%Y-%m-%d", &tm);
+			break;
+		case TIME_DAY_HHMM:
+			n = strftime(buf, size, "%Y-%m-%d %H:%M", &tm);
+			break;
+		}
+	}
+	if (n == 0)
+		snprintf(buf, size, "%s", form == TIME_HHMM ? "--:--" : "----------");
+}
+
+static void rule(struct view_doc *d, enum view_role role, int width, unsigned flags, int tag)
+{
+	const char *dash = (flags & TEXT_ASCII) ? "-" : "─";
+	int i;
+
+	view_line(d, VIEW_ROLE_NORMAL, tag);
+	for (i = 0; i < width; i++)
+		view_puts(d, role, dash);
+}
+
+/* Appends the wrapped, sanitised TEXT as lines starting at column INDENT,
+ * WIDTH columns wide; the first line continues the current line when
+ * FIRST_ON_CURRENT. */
+static void wrapped(struct view_doc *d, enum view_role role, const char *untrusted,
+		    int indent, int width, bool first_on_current, int tag, unsigned flags,
+		    size_t max_lines)
+{
+	char *clean = text_clean(untrusted, flags | TEXT_MULTILINE);
+	struct text_line *lines;
+	size_t n, i;
+
+	if (width < 1)
+		width = 1;
+	n = text_wrap(clean, width, &lines);
+	for (i = 0; i < n && i < max_lines; i++) {
+		if (i > 0 || !first_on_current)
+			view_line(d, VIEW_ROLE_NORMAL, tag);
+		view_put_to(d, VIEW_ROLE_NORMAL, indent);
+		if (i + 1 == max_lines && n > max_lines) {
+			/* The last line that fits says that there is more. */
+			char *part = xstrndup(clean + lines[i].off, lines[i].len);
+			char *more = xasprintf("%s%s", part, ellipsis(flags));
+			char *cut = text_truncate(more, width, flags);
+
+			view_puts(d, role, cut);
+			free(cut);
+			free(more);
+			free(part);
+		} else {
+			view_put(d, role, clean + lines[i].off, lines[i].len);
+		}
+	}
+	free(lines);
+	free(clean);
+}
+
+static const char *queue_name(const struct model *m, const char *id)
+{
+	const struct model_queue *q = model_queue(m, id);
+
+	return q && q->name && *q->name ? q->name : (id ? id : "");
+}
+
+static enum view_role state_role(const struct model *m, const struct model_conv *c)
+{
+	switch (c->state) {
+	case MODEL_WAITING:
+		return VIEW_ROLE_WAITING;
+	case MODEL_HUMAN:
+		return model_can_reply(m, c) ? VIEW_ROLE_MINE : VIEW_ROLE_HUMAN;
+	case MODEL_BOT:
+		return VIEW_ROLE_BOT;
+	default:
+		return VIEW_ROLE_DIM;
+	}
+}
+
+static void talking_to(struct view_doc *d, const struct model *m, const struct model_conv *c,
+		       unsigned f, int64_t now, int width)
+{
+	char clock[TEXT_DURATION_SIZE];
+	enum view_role role = state_role(m, c);
+
+	text_duration((long)model_clock_seconds(c, now), clock, sizeof clock);
+	view_line(d, VIEW_ROLE_NORMAL, 0);
+	view_puts(d, VIEW_ROLE_LABEL, "talking to: ");
+	switch (c->state) {
+	case MODEL_HUMAN:
+		view_puts(d, role, "HUMAN");
+		view_puts(d, role, " (");
+		view_put_clean(d, role, model_agent_name(m, c->agent), -(width / 2), f);
+		view_puts(d, role, ")");
+		if (model_can_reply(m, c))
+			view_puts(d, VIEW_ROLE_MINE, " · you");
+		view_puts(d, VIEW_ROLE_TIME, " · ");
+		view_puts(d, VIEW_ROLE_TIME, clock);
+		view_puts(d, VIEW_ROLE_TIME, " since the takeover");
+		break;
+	case MODEL_WAITING:
+		view_puts(d, VIEW_ROLE_BOT, "BOT");
+		view_puts(d, VIEW_ROLE_TIME, " · ");
+		view_puts(d, role, "WAIT");
+		view_puts(d, role, " for a person ");
+		view_puts(d, role, clock);
+		break;
+	case MODEL_BOT:
+		view_puts(d, role, "BOT");
+		view_puts(d, VIEW_ROLE_TIME, " · ");
+		view_puts(d, VIEW_ROLE_TIME, clock);
+		view_puts(d, VIEW_ROLE_TIME, " since the start");
+		break;
+	default:
+		view_puts(d, role, "nobody · closed");
+		break;
+	}
+}
+
+static void intent_line(struct view_doc *d, const struct model_conv *c, unsigned f, int width)
+{
+	char pct[16];
+
+	view_line(d, VIEW_ROLE_NORMAL, 0);
+	view_puts(d, VIEW_ROLE_LABEL, "intent: ");
+	if (c->intent && *c->intent) {
+		view_put_clean(d, VIEW_ROLE_NORMAL, c->intent, -(width / 2), f);
+		if (c->has_confidence) {
+			snprintf(pct, sizeof pct, " (%d%%)", (int)(c->confidence * 100.0 + 0.5));
+			view_puts(d, VIEW_ROLE_NORMAL, pct);
+		}
+	} else {
+		view_puts(d, VIEW_ROLE_DIM, "unknown");
+	}
+	view_puts(d, VIEW_ROLE_LABEL, "   reason: ");
+	if (c->reason && *c->reason)
+		view_put_clean(d, VIEW_ROLE_NORMAL, c->reason, -(width / 2), f);
+	else
+		view_puts(d, VIEW_ROLE_DIM, "not escalated");
+}
+
+static void history_item(struct view_doc *d, const struct model_history *h, unsigned f)
+{
+	char day[32];
+
+	local_time(h->created_at, TIME_DAY, day, sizeof day);
+	view_puts(d, VIEW_ROLE_NORMAL, "#");
+	{
+		char id[24];
+
+		snprintf(id, sizeof id, "%lld", (long long)h->id);
+		view_puts(d, VIEW_ROLE_NORMAL, id);
+	}
+	view_puts(d, VIEW_ROLE_TIME, " ");
+	view_puts(d, VIEW_ROLE_TIME, day);
+	view_puts(d, VIEW_ROLE_DIM, " ");
+	view_puts(d, VIEW_ROLE_DIM, model_state_name(h->state));
+	if (h->intent && *h->intent) {
+		view_puts(d, VIEW_ROLE_NORMAL, " ");
+		view_put_clean(d, VIEW_ROLE_NORMAL, h->intent, -40, f);
+	}
+}
+
+static void earlier_line(struct view_doc *d, const struct model_conv *c,
+			 const struct view_state *st)
+{
+	size_t i;
+
+	view_line(d, VIEW_ROLE_NORMAL, 0);
+	view_puts(d, VIEW_ROLE_LABEL, "earlier: ");
+	if (st->history.conv != c->id || !st->history.loaded) {
+		view_puts(d, VIEW_ROLE_DIM, st->conn == VIEW_ONLINE ? "loading" : "not loaded yet");
+		view_puts(d, VIEW_ROLE_DIM, st->conn == VIEW_ONLINE ? ellipsis(st->text_flags) : "");
+		return;
+	}
+	if (st->history.n == 0) {
+		view_puts(d, VIEW_ROLE_DIM, "none — first conversation of this customer");
+		return;
+	}
+	{
+		char n[64];
+
+		snprintf(n, sizeof n, "%zu conversation%s: ", st->history.n,
+			 st->history.n == 1 ? "" : "s");
+		view_puts(d, VIEW_ROLE_NORMAL, n);
+	}
+	for (i = 0; i < st->history.n && i < 4; i++) {
+		if (i)
+			view_puts(d, VIEW_ROLE_DIM, "; ");
+		history_item(d, &st->history.items[i], st->text_flags);
+	}
+}
+
+void view_pane_info(struct view_doc *d, const struct model *m, const struct model_conv *c,
+		    const struct view_state *st, int64_t now, int width)
+{
+	unsigned f = st->text_flags;
+	char id[32];
+
+	view_line(d, VIEW_ROLE_TITLE, 0);
+	if (!c) {
+		view_puts(d, VIEW_ROLE_TITLE, " no conversation open");
+		view_line(d, VIEW_ROLE_NORMAL, 0);
+		view_puts(d, VIEW_ROLE_DIM, " Enter opens the selected conversation");
+		return;
+	}
+	snprintf(id, sizeof id, " #%lld ", (long long)c->id);
+	view_puts(d, VIEW_ROLE_TITLE, id);
+	view_put_clean(d, VIEW_ROLE_TITLE, c->customer_name ? c->customer_name : c->customer_ref,
+		       -(width / 3), f);
+	if (c->customer_ref && *c->customer_ref) {
+		view_puts(d, VIEW_ROLE_TITLE, " (");
+		view_put_clean(d, VIEW_ROLE_TITLE, c->customer_ref, -(width / 5), f);
+		view_puts(d, VIEW_ROLE_TITLE, ")");
+	}
+	view_puts(d, VIEW_ROLE_TITLE, " · ");
+	view_put_clean(d, VIEW_ROLE_TITLE, c->channel ? c->channel : "chat", -(width / 6), f);
+	view_puts(d, VIEW_ROLE_TITLE, " · ");
+	view_put_clean(d, VIEW_ROLE_TITLE, queue_name(m, c->queue), -(width / 3), f);
+
+	talking_to(d, m, c, f, now, width);
+	intent_line(d, c, f, width);
+	view_line(d, VIEW_ROLE_NORMAL, 0);
+	view_puts(d, VIEW_ROLE_LABEL, "summary: ");
+	if (c->summary && *c->summary)
+		wrapped(d, VIEW_ROLE_NORMAL, c->summary, 9, width - 9, true, 0, f, 2);
+	else
+		view_puts(d, VIEW_ROLE_DIM, "none from the bot");
+	earlier_line(d, c, st);
+	rule(d, VIEW_ROLE_DIM, width, f, 0);
+}
+
+static enum view_role author_role(enum model_author a)
+{
+	switch (a) {
+	case AUTHOR_CUSTOMER: return VIEW_ROLE_CUSTOMER;
+	case AUTHOR_BOT: return VIEW_ROLE_BOT;
+	case AUTHOR_AGENT: return VIEW_ROLE_AGENT;
+	case AUTHOR_NOTE: return VIEW_ROLE_NOTE;
+	default: return VIEW_ROLE_SYSTEM;
+	}
+}
+
+static void message(struct view_doc *d, const struct model *m, const struct model_msg *msg,
+		    unsigned f, int width)
+{
+	enum view_role role = author_role(msg->kind);
+	char hhmm[16];
+	int body_col = TIME_COLS + LABEL_COLS;
+	size_t i;
+
+	/* Too narrow for columns: the body goes under the label. */
+	bool stacked = width - body_col < 16;
+
+	local_time(msg->created_at, TIME_HHMM, hhmm, sizeof hhmm);
+	view_line(d, VIEW_ROLE_NORMAL, msg->seq);
+	view_puts(d, VIEW_ROLE_TIME, hhmm);
+	view_puts(d, VIEW_ROLE_NORMAL, " ");
+	if (msg->kind == AUTHOR_NOTE) {
+		/* Internal notes look different on purpose: own label, own role,
+		 * indented body, so nobody mistakes one for what the customer saw. */
+		view_puts(d, VIEW_ROLE_NOTE, "note (internal)");
+		if (msg->author && *msg->author) {
+			view_puts(d, VIEW_ROLE_NOTE, " · ");
+			view_put_clean(d, VIEW_ROLE_NOTE, model_agent_name(m, msg->author),
+				       -24, f);
+		}
+		wrapped(d, VIEW_ROLE_NOTE, msg->body, NOTE_INDENT, width - NOTE_INDENT, false,
+			msg->seq, f, SIZE_MAX);
+		return;
+	}
+	view_put_pad(d, role, model_author_name(msg->kind), LABEL_COLS, f);
+	if (stacked)
+		wrapped(d, role, msg->body, 2, width - 2, false, msg->seq, f, SIZE_MAX);
+	else
+		wrapped(d, role, msg->body, body_col, width - body_col, true, msg->seq, f,
+			SIZE_MAX);
+	for (i = 0; i < msg->nsources; i++) {
+		const struct model_source *s = &msg->sources[i];
+		char *raw = xasprintf("source: %s%s%s", s->title ? s->title : "",
+				      s->title && s->url ? " — " : "", s->url ? s->url : "");
+		int indent = stacked ? 4 : body_col + 2;
+
+		wrapped(d, VIEW_ROLE_SOURCE, raw, indent, width - indent, false, msg->seq, f,
+			SIZE_MAX);
+		free(raw);
+	}
+}
+
+static void history_section(struct view_doc *d, const struct view_state *st, int width)
+{
+	size_t i;
+	unsigned f = st->text_flags;
+
+	if (!st->history.loaded || st->history.n == 0)
+		return;
+	view_line(d, VIEW_ROLE_NORMAL, 0);
+	view_puts(d, VIEW_ROLE_LABEL, "earlier conversations of this customer:");
+	for (i = 0; i < st->history.n; i++) {
+		const struct model_history *h = &st->history.items[i];
+
+		view_line(d, VIEW_ROLE_NORMAL, 0);
+		view_puts(d, VIEW_ROLE_NORMAL, "  ");
+		history_item(d, h, f);
+		if (h->reason && *h->reason) {
+			view_puts(d, VIEW_ROLE_DIM, " (");
+			view_put_clean(d, VIEW_ROLE_DIM, h->reason, -30, f);
+			view_puts(d, VIEW_ROLE_DIM, ")");
+		}
+		if (h->summary && *h->summary)
+			wrapped(d, VIEW_ROLE_DIM, h->summary, 4, width - 4, false, 0, f, 3);
+	}
+	rule(d, VIEW_ROLE_DIM, width, f, 0);
+}
+
+void view_pane_body(struct view_doc *d, const struct model *m, const struct model_conv *c,
+		    const struct view_state *st, int width)
+{
+	unsigned f = st->text_flags;
+	char day[32], prev_day[32] = "";
+	size_t i;
+
+	if (!c)
+		return;
+	if (c->nmsgs == 0 && c->message_count > 0) {
+		view_line(d, VIEW_ROLE_NORMAL, 0);
+		view_puts(d, VIEW_ROLE_DIM, st->conn == VIEW_ONLINE ?
+			  "loading the transcript" : "the transcript loads when back online");
+		if (st->conn == VIEW_ONLINE)
+			view_puts(d, VIEW_ROLE_DIM, ellipsis(f));
+		return;
+	}
+	if (c->nmsgs && model_first_seq(c) > 1) {
+		view_line(d, VIEW_ROLE_NORMAL, 0);
+		if (st->loading_older) {
+			view_puts(d, VIEW_ROLE_DIM, "loading older messages");
+			view_puts(d, VIEW_ROLE_DIM, ellipsis(f));
+		} else {
+			view_puts(d, VIEW_ROLE_DIM, (f & TEXT_ASCII) ? "^ " : "↑ ");
+			view_puts(d, VIEW_ROLE_DIM, "older messages: scroll up to load them");
+		}
+	} else {
+		char started[40], id[32];
+
+		if (st->history.conv == c->id)
+			history_section(d, st, width);
+		local_time(c->created_at, TIME_DAY_HHMM, started, sizeof started);
+		snprintf(id, sizeof id, "%lld", (long long)c->id);
+		view_line(d, VIEW_ROLE_NORMAL, 0);
+		view_puts(d, VIEW_ROLE_DIM, "conversation #");
+		view_puts(d, VIEW_ROLE_DIM, id);
+		view_puts(d, VIEW_ROLE_DIM, " started ");
+		view_puts(d, VIEW_ROLE_TIME, started);
+		if (c->message_count == 0) {
+			view_line(d, VIEW_ROLE_NORMAL, 0);
+			view_puts(d, VIEW_ROLE_DIM, "no messages yet");
+		}
+	}
+	for (i = 0; i < c->nmsgs; i++) {
+		const struct model_msg *msg = &c->msgs[i];
+
+		/* A date line wherever the day changes: HH:MM alone is ambiguous. */
+		local_time(msg->created_at, TIME_DAY, day, sizeof day);
+		if (strcmp(day, prev_day) != 0) {
+			view_line(d, VIEW_ROLE_NORMAL, msg->seq);
+			view_puts(d, VIEW_ROLE_DIM, (f & TEXT_ASCII) ? "-- " : "── ");
+			view_puts(d, VIEW_ROLE_TIME, day);
+			view_puts(d, VIEW_ROLE_DIM, (f & TEXT_ASCII) ? " --" : " ──");
+			snprintf(prev_day, sizeof prev_day, "%s", day);
+		}
+		message(d, m, msg, f, width);
+	}
+}
+
+void view_pane_place(struct view_state *st, const struct view_doc *body, int height)
+{
+	size_t n = body->nlines, h = height > 0 ? (size_t)height : 1, i;
+	size_t max_top = n > h ? n - h : 0;
+	long top = (long)st->pane_top;
+
+	st->pane_lines = n;
+	st->pane_height = height;
+	if (st->follow) {
+		st->pane_top = max_top;
+		return;
+	}
+	if (st->anchor_seq > 0) {
+		for (i = 0; i < n; i++) {
+			if (body->lines[i].tag == st->anchor_seq) {
+				top = (long)i + st->anchor_off;
+				break;
+			}
+		}
+	}
+	if (top < 0)
+		top = 0;
+	if ((size_t)top >= max_top) {
+		top = (long)max_top;
+		st->follow = true;
+	}
+	st->pane_top = (size_t)top;
+}
+
+void view_pane_scroll(struct view_state *st, const struct view_doc *body, long delta)
+{
+	size_t n = body->nlines, h = st->pane_height > 0 ? (size_t)st->pane_height : 1, i;
+	size_t max_top = n > h ? n - h : 0;
+	long top = (long)st->pane_top + delta;
+
+	if (top < 0)
+		top = 0;
+	if ((size_t)top > max_top)
+		top = (long)max_top;
+	st->pane_top = (size_t)top;
+	st->follow = st->pane_top >= max_top;
+	/* Anchor on the first message line at or below the top, so lines loaded
+	 * above it (older messages) do not move what is shown. */
+	st->anchor_seq = 0;
+	st->anchor_off = 0;
+	for (i = st->pane_top; i < n; i++) {
+		if (body->lines[i].tag > 0) {
+			size_t first = i;
+
+			while (first > 0 && body->lines[first - 1].tag == body->lines[i].tag)
+				first--;
+			st->anchor_seq = body->lines[i].tag;
+			st->anchor_off = (int)((long)st->pane_top - (long)first);
+			break;
+		}
+	}
+}
+
+void view_pane_follow(struct view_state *st)
+{
+	st->follow = true;
+	st->anchor_seq = 0;
+	st->anchor_off = 0;
+}
+
+bool view_pane_wants_older(const struct view_state *st, const struct model_conv *c)
+{
+	return c && st->pane_top == 0 && !st->loading_older && c->nmsgs > 0 &&
+	       model_first_seq(c) > 1;
+}
