@@ -1,4 +1,5 @@
 /* sync: keeps the model current with the store; see sync.h. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <time.h>
 #include <string.h>
@@ -7,6 +8,11 @@
 #include "balie/store.h"
 #include "balie/sync.h"
 #include "balie/util.h"
+
+#ifndef container_of
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+#endif
 
 /* Ids per conversation fetch: big enough that a burst takes few queries,
  * small enough that one answer never stalls the loop. */
@@ -56,6 +62,8 @@ struct sync {
 	struct sync_stats stats;
 	unsigned outstanding;	/* our queries not yet answered */
 	bool stopping;
+	bool reaping;
+	uv_timer_t reaper;	/* frees us on a later loop turn, see sync_stop */
 };
 
 static void fetch_dirty(struct sync *s);
@@ -90,15 +98,37 @@ static void sync_free(struct sync *s)
 	free(s);
 }
 
+static void on_reaper_closed(uv_handle_t *h)
+{
+	sync_free(container_of(h, struct sync, reaper));
+}
+
+static void on_reap(uv_timer_t *t)
+{
+	struct sync *s = container_of(t, struct sync, reaper);
+
+	uv_close((uv_handle_t *)&s->reaper, on_reaper_closed);
+}
+
+/* Frees the object once stopped and every query has been answered, never
+ * synchronously: sync_stop may be called from inside one of our events, and
+ * the code that sent the event still holds the pointer. */
+static void maybe_reap(struct sync *s)
+{
+	if (!s->stopping || s->outstanding > 0 || s->reaping)
+		return;
+	s->reaping = true;
+	uv_timer_start(&s->reaper, on_reap, 0, 0);
+}
+
 /* Every store callback starts here: after sync_stop only the bookkeeping
- * runs, and the last answer frees the object. */
+ * runs, and the last answer lets the object go. */
 static bool answered(struct sync *s)
 {
 	s->outstanding--;
 	if (!s->stopping)
 		return true;
-	if (s->outstanding == 0)
-		sync_free(s);
+	maybe_reap(s);
 	return false;
 }
 
@@ -748,6 +778,7 @@ struct sync *sync_new(uv_loop_t *loop, const char *conninfo, struct model *m,
 	dopt.retry_max_ms = s->opt.retry_max_ms;
 	dopt.fatal_auth = true;
 	s->state = SYNC_CONNECTING;
+	uv_timer_init(loop, &s->reaper);
 	s->db = db_new(loop, conninfo, &dopt, &dev);
 	db_listen(s->db, "balie");
 	return s;
@@ -765,10 +796,11 @@ int sync_start(struct sync *s)
 
 void sync_stop(struct sync *s)
 {
+	if (s->stopping)
+		return;
 	s->stopping = true;
 	db_stop(s->db);
-	if (s->outstanding == 0)
-		sync_free(s);
+	maybe_reap(s);
 }
 
 const char *sync_last_error(const struct sync *s)

@@ -59,7 +59,9 @@ struct sync *sync_new(uv_loop_t *loop, const char *conninfo, struct model *m,
 		      const struct sync_options *opt, const struct sync_events *ev);
 /* Returns 0, or -1 with the reason in sync_last_error. */
 int sync_start(struct sync *s);
-/* Stops and frees (the handles close on the next loop turn). */
+/* Stops; the object is freed on a later loop turn, once every query has
+ * been answered. Safe to call from inside any of sync's events; no event
+ * comes after it. */
 void sync_stop(struct sync *s);
 const char *sync_last_error(const struct sync *s);
 enum sync_conn sync_state(const struct sync *s);
