@@ -1,0 +1,124 @@
+/* console_priv: the console's state, shared by the console_*.c files. */
+#ifndef BALIE_CONSOLE_PRIV_H
+#define BALIE_CONSOLE_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "balie/compose.h"
+#include "balie/config.h"
+#include "balie/console.h"
+#include "balie/keys.h"
+#include "balie/model.h"
+#include "balie/sync.h"
+#include "balie/ui.h"
+#include "balie/view.h"
+
+/* How long a status line message stays, in seconds. */
+#define MESSAGE_SECONDS 15
+/* Heartbeats go out on activity, at most this often (seconds). */
+#define HEARTBEAT_MIN_SECONDS 15
+
+enum compose_kind {
+	KIND_REPLY,
+	KIND_NOTE,
+	KIND_AGREEMENT,
+};
+
+/* A typed but unsent text, kept per conversation and kind. */
+struct draft {
+	int64_t conv;
+	enum compose_kind kind;
+	char *text;
+};
+
+/* What we last saw of a conversation, to notice what changed. */
+struct seen {
+	int64_t id;		/* 0 = free slot */
+	enum model_state state;
+};
+
+enum { SIG_WINCH, SIG_TERM, SIG_HUP, SIG_INT, NSIGNALS };
+
+struct console {
+	uv_loop_t *loop;
+	struct model model;
+	struct sync *sync;
+	struct ui *ui;
+	struct config cfg;
+	struct console_options opt;
+	struct view_state vs;
+
+	uv_poll_t input;
+	uv_timer_t tick;
+	uv_signal_t sig[NSIGNALS];
+	uv_check_t check;
+	bool render_pending;
+	bool bell_pending;
+	int empty_reads;
+
+	/* The compose line and what it is for. */
+	struct compose line;
+	enum compose_kind kind;
+	int64_t compose_conv;
+	struct compose search_line;
+	struct draft *drafts;
+	size_t ndrafts;
+	int64_t confirm_conv;	/* the conversation a y/n question is about */
+	int64_t pick_conv;	/* the conversation being transferred */
+
+	struct seen *seen;
+	size_t seen_cap, nseen;
+	enum model_state open_state;	/* of the open conversation, last seen */
+	char *open_agent;
+	int64_t sent_away;	/* transferred or closed by us: its leaving is no news */
+	bool startup;		/* the first load is arriving: no bells */
+	bool ever_online;
+	bool quit_armed;
+	int64_t last_heartbeat;
+
+	/* $EDITOR */
+	uv_process_t editor;
+	bool editing;
+	bool resize_pending;
+	char editor_path[256];
+	int64_t editor_conv;
+
+	bool stopping;
+	bool stop_requested;
+	int exit_code;
+	char fatal[512];
+};
+
+/* Shared between the console_*.c files; each is defined in the file named. */
+bool console_refused(struct console *con, const struct model_conv *c, enum keys_action a);
+bool console_send_reply(struct console *con, int64_t conv, const char *text);
+const char *console_customer(const struct model_conv *c);
+struct draft *console_draft_find(struct console *con, int64_t conv, enum compose_kind kind);
+struct model_conv *console_target(struct console *con);
+void console_act(struct console *con, enum action_kind kind, int64_t conv, const char *text,
+		const char *arg);
+void console_close_pane(struct console *con);
+void console_draft_drop(struct console *con, int64_t conv, enum compose_kind kind);
+void console_draft_save(struct console *con, int64_t conv, enum compose_kind kind,
+		       const char *text);
+void console_edit_reply(struct console *con, struct model_conv *c);
+void console_handle_key(struct console *con, int is_keycode, unsigned value);
+void console_leave_compose(struct console *con, bool keep);
+void console_on_input(uv_poll_t *h, int status, int events);
+void console_open_pane(struct console *con, int64_t id);
+void console_render(struct console *con);
+void console_resume_input(struct console *con);
+void console_schedule(struct console *con);
+void console_start_compose(struct console *con, struct model_conv *c, enum compose_kind kind);
+void console_stop(struct console *con, int code);
+void console_submit_compose(struct console *con);
+
+/* A status line message that fades after MESSAGE_SECONDS. */
+#define say(con, role, ...) \
+	view_message(&(con)->vs, (role), console_now_s(), MESSAGE_SECONDS, __VA_ARGS__)
+int64_t console_now_s(void);
+int64_t console_server_now(const struct console *con);
+
+#endif
