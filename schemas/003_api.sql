@@ -42,7 +42,8 @@ LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, balie, pg_temp
 AS $$
 BEGIN
-	IF required AND (val IS NULL OR pg_catalog.btrim(val, E' \t\r\n\f\v') = '') THEN
+	-- E'' strings know no \v: a vertical tab is \013 (E'\v' would be the letter v).
+	IF required AND (val IS NULL OR pg_catalog.btrim(val, E' \t\r\n\f\013') = '') THEN
 		PERFORM balie._fail('BL030', pg_catalog.format('%s is empty', what));
 	END IF;
 	IF pg_catalog.octet_length(val) > 1048576 THEN
@@ -80,7 +81,9 @@ END
 $$;
 
 -- Fetches a conversation the caller may see (locked when asked); anything
--- else is "not found", so existence never leaks.
+-- else is "not found", so existence never leaks. Visibility is checked
+-- before the lock is taken: waiting on the lock of a conversation the caller
+-- may not see would tell them it exists (and lock it on their behalf).
 CREATE OR REPLACE FUNCTION balie._conv(conv bigint, for_update boolean) RETURNS balie.conversations
 LANGUAGE plpgsql
 SET search_path = pg_catalog, balie, pg_temp
@@ -91,13 +94,16 @@ BEGIN
 	IF conv IS NULL THEN
 		PERFORM balie._fail('BL030', 'no conversation given');
 	END IF;
-	IF for_update THEN
-		SELECT * INTO c FROM balie.conversations WHERE id = conv FOR UPDATE;
-	ELSE
-		SELECT * INTO c FROM balie.conversations WHERE id = conv;
-	END IF;
+	SELECT * INTO c FROM balie.conversations WHERE id = conv;
 	IF NOT FOUND OR NOT balie._can_see(c.queue, c.agent) THEN
 		PERFORM balie._fail('BL001', pg_catalog.format('conversation %s not found', conv));
+	END IF;
+	IF for_update THEN
+		-- Re-read under the lock: it may have moved out of sight meanwhile.
+		SELECT * INTO c FROM balie.conversations WHERE id = conv FOR UPDATE;
+		IF NOT FOUND OR NOT balie._can_see(c.queue, c.agent) THEN
+			PERFORM balie._fail('BL001', pg_catalog.format('conversation %s not found', conv));
+		END IF;
 	END IF;
 	RETURN c;
 END
@@ -281,12 +287,20 @@ DECLARE
 BEGIN
 	PERFORM balie._require('bot', 'open conversations');
 	PERFORM balie._check_text(p_ref, 'customer reference', false);
+	-- The reference is indexed, and a btree entry holds at most ~2.7 kB.
+	IF pg_catalog.octet_length(p_ref) > 1024 THEN
+		PERFORM balie._fail('BL031', pg_catalog.format(
+			'customer reference is too long: %s bytes, the limit is 1024',
+			pg_catalog.octet_length(p_ref)));
+	END IF;
 	PERFORM balie._check_text(p_name, 'customer name', false);
 	PERFORM balie._check_text(p_channel, 'channel', false);
 	SELECT * INTO q FROM balie.queues WHERE id = p_queue;
 	IF NOT FOUND THEN
 		PERFORM balie._fail('BL002', pg_catalog.format('queue %s not found', COALESCE(p_queue, '(none)')));
 	END IF;
+	-- The audit note is ours to set: never one the caller SET before calling.
+	PERFORM balie._set_note(NULL);
 	IF q.bot_paused THEN
 		-- The bot of this queue is paused: the customer goes straight to a person.
 		INSERT INTO balie.conversations (queue, state, customer_ref, customer_name, channel,
@@ -393,6 +407,7 @@ BEGIN
 	PERFORM balie._check_text(p_summary, 'summary', false);
 
 	c := balie._conv(p_conv, true);
+	PERFORM balie._set_note(NULL);	-- not one the caller SET (see open_conversation)
 	IF c.state = 'closed' THEN
 		PERFORM balie._fail('BL010', pg_catalog.format('conversation %s is closed', c.id));
 	ELSIF c.state = 'human' THEN
@@ -436,6 +451,7 @@ BEGIN
 	IF c.state = 'closed' THEN
 		PERFORM balie._fail('BL010', pg_catalog.format('conversation %s is closed', c.id));
 	END IF;
+	PERFORM balie._set_note(NULL);	-- not one the caller SET (see open_conversation)
 	-- One statement decides the race: concurrent callers wait on the row
 	-- lock, re-check the WHERE on the winner's row, and update nothing.
 	UPDATE balie.conversations
@@ -668,6 +684,7 @@ BEGIN
 	IF c.state = 'human' AND c.agent = p_agent THEN
 		RETURN;		-- already theirs: nothing changes, nobody is told
 	END IF;
+	PERFORM balie._set_note(NULL);	-- not one the caller SET (see open_conversation)
 	UPDATE balie.conversations
 	SET state = 'human', agent = p_agent, taken_at = pg_catalog.now()
 	WHERE id = c.id;

@@ -200,6 +200,9 @@ static void db_connect_reason(const char *raw, char *buf, size_t len)
 	if (strncmp(p, "connection to server", 20) == 0 &&
 	    (end = strstr(p, " failed: ")) != NULL)
 		p = db_skip_severity(end + 9);
+	/* libpq names its internal function: "fe_sendauth: no password supplied". */
+	if (strncmp(p, "fe_sendauth: ", 13) == 0)
+		p += 13;
 	if (strcmp(p, "No such file or directory") == 0 &&
 	    (sock = strstr(line, "on socket \"")) != NULL) {
 		end = strchr(sock + 11, '"');
