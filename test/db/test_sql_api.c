@@ -35,8 +35,7 @@
 
 /* One fresh database and a connection per fixture role for each test. */
 struct fx {
-	char *db;
-	PGconn *root, *bot, *ann, *bob, *cid, *sue, *mallory;
+	struct pgt_roles r;
 };
 
 typedef struct {
@@ -48,14 +47,7 @@ static int fx_setup(void **state)
 	struct fx *f = calloc(1, sizeof *f);
 
 	assert_non_null(f);
-	f->db = pgt_fresh_db();
-	f->root = pgt_connect(f->db, "postgres");
-	f->bot = pgt_connect(f->db, "botty");
-	f->ann = pgt_connect(f->db, "ann");
-	f->bob = pgt_connect(f->db, "bob");
-	f->cid = pgt_connect(f->db, "cid");
-	f->sue = pgt_connect(f->db, "sue");
-	f->mallory = pgt_connect(f->db, "mallory");
+	pgt_roles_open(&f->r);
 	*state = f;
 	return 0;
 }
@@ -64,14 +56,7 @@ static int fx_teardown(void **state)
 {
 	struct fx *f = *state;
 
-	PQfinish(f->root);
-	PQfinish(f->bot);
-	PQfinish(f->ann);
-	PQfinish(f->bob);
-	PQfinish(f->cid);
-	PQfinish(f->sue);
-	PQfinish(f->mallory);
-	free(f->db);
+	pgt_roles_close(&f->r);
 	free(f);
 	return 0;
 }
@@ -79,12 +64,8 @@ static int fx_teardown(void **state)
 static conv_id open_conv(struct fx *f, const char *queue)
 {
 	conv_id id;
-	char *v = pgt_scalar(f->bot,
-		"select balie.open_conversation($1, 'cust-1', 'Carla Customer')", queue);
 
-	assert_non_null(v);
-	snprintf(id.s, sizeof id.s, "%s", v);
-	free(v);
+	pgt_open_conv(f->r.bot, queue, id.s);
 	return id;
 }
 
@@ -92,7 +73,7 @@ static conv_id waiting_conv(struct fx *f, const char *queue)
 {
 	conv_id id = open_conv(f, queue);
 
-	OK(f->bot, "select balie.escalate($1, 'customer_request', 'refund', 0.8, 'Wants a refund')",
+	OK(f->r.bot, "select balie.escalate($1, 'customer_request', 'refund', 0.8, 'Wants a refund')",
 	   id.s);
 	return id;
 }
@@ -108,7 +89,7 @@ static conv_id owned_conv(struct fx *f, PGconn *agent)
 
 static long version_of(struct fx *f, conv_id id)
 {
-	return pgt_long(f->root, "select version from balie.conversations where id = $1", id.s);
+	return pgt_long(f->r.root, "select version from balie.conversations where id = $1", id.s);
 }
 
 static char *repeat(const char *unit, size_t times)
@@ -130,17 +111,17 @@ static void open_starts_with_the_bot(void **state)
 	struct fx *f = *state;
 	conv_id id = open_conv(f, "billing");
 
-	assert_value(f->root, "bot|billing|cust-1|Carla Customer|chat|1|0|t|t",
+	assert_value(f->r.root, "bot|billing|cust-1|Carla Customer|chat|1|0|t|t",
 		"select concat_ws('|', state, queue, customer_ref, customer_name, channel, version,"
 		" message_count, escalated_at is null, agent is null)"
 		" from balie.conversations where id = $1", id.s);
-	assert_value(f->root, "|bot|botty",
+	assert_value(f->r.root, "|bot|botty",
 		"select concat(from_state, '|', to_state, '|', actor) from balie.state_changes"
 		" where conversation = $1", id.s);
 	id.s[0] = '\0';
-	snprintf(id.s, sizeof id.s, "%ld", pgt_long(f->bot,
+	snprintf(id.s, sizeof id.s, "%ld", pgt_long(f->r.bot,
 		"select balie.open_conversation('health', null, null, 'voice')"));
-	assert_value(f->bot, "voice|health", "select channel || '|' || queue from balie.conversations"
+	assert_value(f->r.bot, "voice|health", "select channel || '|' || queue from balie.conversations"
 		     " where id = $1", id.s);
 }
 
@@ -149,14 +130,14 @@ static void open_refusals(void **state)
 	struct fx *f = *state;
 	char *big = repeat("x", LIMIT + 1);
 
-	FAILS_SAYING(f->bot, "BL002", "queue nowhere not found",
+	FAILS_SAYING(f->r.bot, "BL002", "queue nowhere not found",
 		     "select balie.open_conversation('nowhere', 'c', 'C')");
-	FAILS(f->bot, "BL002", "select balie.open_conversation(null, 'c', 'C')");
-	FAILS(f->bot, "BL031", "select balie.open_conversation('billing', 'c', $1)", big);
-	FAILS(f->ann, "42501", "select balie.open_conversation('billing', 'c', 'C')");
-	FAILS(f->sue, "42501", "select balie.open_conversation('billing', 'c', 'C')");
-	FAILS(f->mallory, "42501", "select balie.open_conversation('billing', 'c', 'C')");
-	assert_int_equal(pgt_long(f->root, "select count(*) from balie.conversations"), 0);
+	FAILS(f->r.bot, "BL002", "select balie.open_conversation(null, 'c', 'C')");
+	FAILS(f->r.bot, "BL031", "select balie.open_conversation('billing', 'c', $1)", big);
+	FAILS(f->r.ann, "42501", "select balie.open_conversation('billing', 'c', 'C')");
+	FAILS(f->r.sue, "42501", "select balie.open_conversation('billing', 'c', 'C')");
+	FAILS(f->r.mallory, "42501", "select balie.open_conversation('billing', 'c', 'C')");
+	assert_int_equal(pgt_long(f->r.root, "select count(*) from balie.conversations"), 0);
 	free(big);
 }
 
@@ -168,22 +149,22 @@ static void post_message_appends(void **state)
 	conv_id id = open_conv(f, "billing");
 	const char *src = "[{\"title\": \"Refunds\", \"url\": \"https://kb.example/refunds\"}]";
 
-	assert_int_equal(pgt_long(f->bot, "select balie.post_message($1, 'customer', 'I want my money')",
+	assert_int_equal(pgt_long(f->r.bot, "select balie.post_message($1, 'customer', 'I want my money')",
 				  id.s) > 0, 1);
-	OK(f->bot, "select balie.post_message($1, 'bot', 'See the refund policy', $2::jsonb)", id.s, src);
-	assert_value(f->root, "1|customer|cust-1|I want my money||2|bot|botty|See the refund policy|"
+	OK(f->r.bot, "select balie.post_message($1, 'bot', 'See the refund policy', $2::jsonb)", id.s, src);
+	assert_value(f->r.root, "1|customer|cust-1|I want my money||2|bot|botty|See the refund policy|"
 		     "[{\"url\": \"https://kb.example/refunds\", \"title\": \"Refunds\"}]",
 		     "select string_agg(concat_ws('|', seq, author_kind, author, body, coalesce(sources::text, ''))"
 		     ", '|' order by seq) from balie.messages where conversation = $1", id.s);
-	assert_value(f->root, "2|3", "select message_count || '|' || version from balie.conversations"
+	assert_value(f->r.root, "2|3", "select message_count || '|' || version from balie.conversations"
 		     " where id = $1", id.s);
 	/* A customer keeps talking while waiting and after a person took over. */
-	OK(f->bot, "select balie.escalate($1, 'not_understood')", id.s);
-	OK(f->bot, "select balie.post_message($1, 'customer', 'Hello?')", id.s);
-	OK(f->bot, "select balie.post_message($1, 'bot', 'A person will be with you shortly.')", id.s);
-	assert_value(f->ann, "t", "select balie.takeover($1)", id.s);
-	OK(f->bot, "select balie.post_message($1, 'customer', 'Finally')", id.s);
-	assert_int_equal(pgt_long(f->root, "select count(*) from balie.messages where conversation = $1"
+	OK(f->r.bot, "select balie.escalate($1, 'not_understood')", id.s);
+	OK(f->r.bot, "select balie.post_message($1, 'customer', 'Hello?')", id.s);
+	OK(f->r.bot, "select balie.post_message($1, 'bot', 'A person will be with you shortly.')", id.s);
+	assert_value(f->r.ann, "t", "select balie.takeover($1)", id.s);
+	OK(f->r.bot, "select balie.post_message($1, 'customer', 'Finally')", id.s);
+	assert_int_equal(pgt_long(f->r.root, "select count(*) from balie.messages where conversation = $1"
 				  " and author_kind = 'customer'", id.s), 3);
 }
 
@@ -196,37 +177,37 @@ static void post_message_bad_input(void **state)
 	char *wide = repeat("\xc3\xa9", LIMIT / 2 + 1);	/* fewer characters than bytes */
 	char *msg;
 
-	FAILS_SAYING(f->bot, "BL030", "unknown author kind robot: use customer or bot",
+	FAILS_SAYING(f->r.bot, "BL030", "unknown author kind robot: use customer or bot",
 		     "select balie.post_message($1, 'robot', 'x')", id.s);
-	FAILS(f->bot, "BL030", "select balie.post_message($1, null, 'x')", id.s);
-	FAILS(f->bot, "42501", "select balie.post_message($1, 'agent', 'x')", id.s);
-	FAILS(f->bot, "42501", "select balie.post_message($1, 'system', 'x')", id.s);
-	FAILS(f->bot, "42501", "select balie.post_message($1, 'note', 'x')", id.s);
-	FAILS_SAYING(f->bot, "BL030", "message is empty",
+	FAILS(f->r.bot, "BL030", "select balie.post_message($1, null, 'x')", id.s);
+	FAILS(f->r.bot, "42501", "select balie.post_message($1, 'agent', 'x')", id.s);
+	FAILS(f->r.bot, "42501", "select balie.post_message($1, 'system', 'x')", id.s);
+	FAILS(f->r.bot, "42501", "select balie.post_message($1, 'note', 'x')", id.s);
+	FAILS_SAYING(f->r.bot, "BL030", "message is empty",
 		     "select balie.post_message($1, 'customer', null)", id.s);
-	FAILS(f->bot, "BL030", "select balie.post_message($1, 'customer', '')", id.s);
-	FAILS(f->bot, "BL030", "select balie.post_message($1, 'customer', $2)", id.s, " \t\r\n ");
-	msg = pgt_fails(f->bot, "BL031", "select balie.post_message($1, 'customer', $2)", id.s, big);
+	FAILS(f->r.bot, "BL030", "select balie.post_message($1, 'customer', '')", id.s);
+	FAILS(f->r.bot, "BL030", "select balie.post_message($1, 'customer', $2)", id.s, " \t\r\n ");
+	msg = pgt_fails(f->r.bot, "BL031", "select balie.post_message($1, 'customer', $2)", id.s, big);
 	assert_string_equal(msg, "message is too long: 1048577 bytes, the limit is 1048576");
 	free(msg);
-	FAILS(f->bot, "BL031", "select balie.post_message($1, 'customer', $2)", id.s, wide);
-	OK(f->bot, "select balie.post_message($1, 'customer', $2)", id.s, exact);
+	FAILS(f->r.bot, "BL031", "select balie.post_message($1, 'customer', $2)", id.s, wide);
+	OK(f->r.bot, "select balie.post_message($1, 'customer', $2)", id.s, exact);
 
-	FAILS(f->bot, "BL030", "select balie.post_message($1, 'bot', 'x', '{\"title\": \"a\"}')", id.s);
-	FAILS(f->bot, "BL030", "select balie.post_message($1, 'bot', 'x', '[1, 2]')", id.s);
-	FAILS(f->bot, "BL030", "select balie.post_message($1, 'bot', 'x', '[{\"title\": \"a\"}]')", id.s);
-	FAILS(f->bot, "BL030", "select balie.post_message($1, 'bot', 'x', "
+	FAILS(f->r.bot, "BL030", "select balie.post_message($1, 'bot', 'x', '{\"title\": \"a\"}')", id.s);
+	FAILS(f->r.bot, "BL030", "select balie.post_message($1, 'bot', 'x', '[1, 2]')", id.s);
+	FAILS(f->r.bot, "BL030", "select balie.post_message($1, 'bot', 'x', '[{\"title\": \"a\"}]')", id.s);
+	FAILS(f->r.bot, "BL030", "select balie.post_message($1, 'bot', 'x', "
 	      "'[{\"title\": 1, \"url\": \"u\"}]')", id.s);
-	FAILS_SAYING(f->bot, "BL030", "only bot messages cite sources",
+	FAILS_SAYING(f->r.bot, "BL030", "only bot messages cite sources",
 		     "select balie.post_message($1, 'customer', 'x', '[{\"title\": \"a\", \"url\": \"u\"}]')",
 		     id.s);
 
-	FAILS_SAYING(f->bot, "BL001", "conversation 999999 not found",
+	FAILS_SAYING(f->r.bot, "BL001", "conversation 999999 not found",
 		     "select balie.post_message(999999, 'customer', 'x')");
-	FAILS(f->bot, "BL030", "select balie.post_message(null, 'customer', 'x')");
-	FAILS(f->ann, "42501", "select balie.post_message($1, 'customer', 'x')", id.s);
-	FAILS(f->sue, "42501", "select balie.post_message($1, 'customer', 'x')", id.s);
-	assert_int_equal(pgt_long(f->root, "select message_count from balie.conversations where id = $1",
+	FAILS(f->r.bot, "BL030", "select balie.post_message(null, 'customer', 'x')");
+	FAILS(f->r.ann, "42501", "select balie.post_message($1, 'customer', 'x')", id.s);
+	FAILS(f->r.sue, "42501", "select balie.post_message($1, 'customer', 'x')", id.s);
+	assert_int_equal(pgt_long(f->r.root, "select message_count from balie.conversations where id = $1",
 				  id.s), 1);
 	free(big);
 	free(exact);
@@ -236,16 +217,16 @@ static void post_message_bad_input(void **state)
 static void bot_is_silenced_by_takeover(void **state)
 {
 	struct fx *f = *state;
-	conv_id id = owned_conv(f, f->ann);
+	conv_id id = owned_conv(f, f->r.ann);
 	long v = version_of(f, id);
 
-	FAILS_SAYING(f->bot, "BL012", "conversation 1 is with Ann Jansen: the bot may not speak",
+	FAILS_SAYING(f->r.bot, "BL012", "conversation 1 is with Ann Jansen: the bot may not speak",
 		     "select balie.post_message($1, 'bot', 'Can I help?')", id.s);
 	assert_int_equal(version_of(f, id), v);
-	OK(f->bot, "select balie.post_message($1, 'customer', 'Hi Ann')", id.s);
-	OK(f->ann, "select balie.close($1)", id.s);
-	FAILS(f->bot, "BL012", "select balie.post_message($1, 'bot', 'Bye')", id.s);
-	FAILS_SAYING(f->bot, "BL010", "conversation 1 is closed",
+	OK(f->r.bot, "select balie.post_message($1, 'customer', 'Hi Ann')", id.s);
+	OK(f->r.ann, "select balie.close($1)", id.s);
+	FAILS(f->r.bot, "BL012", "select balie.post_message($1, 'bot', 'Bye')", id.s);
+	FAILS_SAYING(f->r.bot, "BL010", "conversation 1 is closed",
 		     "select balie.post_message($1, 'customer', 'Still there?')", id.s);
 }
 
@@ -257,23 +238,23 @@ static void post_message_is_idempotent(void **state)
 	const char *uuid = "9b2f6c1e-3c1d-4d7a-9f59-0d1b8a0e5c11";
 	long first, again, v;
 
-	first = pgt_long(f->bot, "select balie.post_message($1, 'customer', 'Hi', null, $2)", id.s, uuid);
+	first = pgt_long(f->r.bot, "select balie.post_message($1, 'customer', 'Hi', null, $2)", id.s, uuid);
 	v = version_of(f, id);
-	again = pgt_long(f->bot, "select balie.post_message($1, 'customer', 'Hi', null, $2)", id.s, uuid);
+	again = pgt_long(f->r.bot, "select balie.post_message($1, 'customer', 'Hi', null, $2)", id.s, uuid);
 	assert_int_equal(first, again);
 	assert_int_equal(version_of(f, id), v);
-	assert_int_equal(pgt_long(f->root, "select count(*) from balie.messages where conversation = $1",
+	assert_int_equal(pgt_long(f->r.root, "select count(*) from balie.messages where conversation = $1",
 				  id.s), 1);
-	FAILS_SAYING(f->bot, "BL030",
+	FAILS_SAYING(f->r.bot, "BL030",
 		     "client_msg_id 9b2f6c1e-3c1d-4d7a-9f59-0d1b8a0e5c11 is already used by another conversation",
 		     "select balie.post_message($1, 'customer', 'Hi', null, $2)", other.s, uuid);
 
 	/* A bot message sent around a takeover: the retry finds it, no error. */
 	uuid = "5d8a4c2b-0f7e-4b39-8a61-2c9e7f3d1a22";
-	first = pgt_long(f->bot, "select balie.post_message($1, 'bot', 'Hello', null, $2)", id.s, uuid);
-	OK(f->bot, "select balie.escalate($1, 'other')", id.s);
-	assert_value(f->ann, "t", "select balie.takeover($1)", id.s);
-	again = pgt_long(f->bot, "select balie.post_message($1, 'bot', 'Hello', null, $2)", id.s, uuid);
+	first = pgt_long(f->r.bot, "select balie.post_message($1, 'bot', 'Hello', null, $2)", id.s, uuid);
+	OK(f->r.bot, "select balie.escalate($1, 'other')", id.s);
+	assert_value(f->r.ann, "t", "select balie.takeover($1)", id.s);
+	again = pgt_long(f->r.bot, "select balie.post_message($1, 'bot', 'Hello', null, $2)", id.s, uuid);
 	assert_int_equal(first, again);
 }
 
@@ -285,20 +266,20 @@ static void escalate_sets_waiting(void **state)
 	conv_id id = open_conv(f, "billing");
 	char *at;
 
-	OK(f->bot, "select balie.escalate($1, 'sensitive_topic', 'mortgage', 0.42, 'Asks about arrears')",
+	OK(f->r.bot, "select balie.escalate($1, 'sensitive_topic', 'mortgage', 0.42, 'Asks about arrears')",
 	   id.s);
-	assert_value(f->root, "waiting|sensitive_topic|mortgage|0.42|Asks about arrears|t",
+	assert_value(f->r.root, "waiting|sensitive_topic|mortgage|0.42|Asks about arrears|t",
 		     "select concat_ws('|', state, escalation_reason, intent, confidence, bot_summary,"
 		     " escalated_at is not null) from balie.conversations where id = $1", id.s);
-	at = pgt_scalar(f->root, "select escalated_at::text from balie.conversations where id = $1", id.s);
+	at = pgt_scalar(f->r.root, "select escalated_at::text from balie.conversations where id = $1", id.s);
 	/* Escalating again refines the context but keeps the wait clock. */
-	OK(f->bot, "select balie.escalate($1, 'customer_request', null, null, 'Now wants a person')", id.s);
-	assert_value(f->root, "waiting|customer_request|mortgage|0.42|Now wants a person",
+	OK(f->r.bot, "select balie.escalate($1, 'customer_request', null, null, 'Now wants a person')", id.s);
+	assert_value(f->r.root, "waiting|customer_request|mortgage|0.42|Now wants a person",
 		     "select concat_ws('|', state, escalation_reason, intent, confidence, bot_summary)"
 		     " from balie.conversations where id = $1", id.s);
-	assert_value(f->root, at, "select escalated_at::text from balie.conversations where id = $1", id.s);
+	assert_value(f->r.root, at, "select escalated_at::text from balie.conversations where id = $1", id.s);
 	free(at);
-	assert_value(f->root, "bot>waiting", "select string_agg(from_state || '>' || to_state, ',')"
+	assert_value(f->r.root, "bot>waiting", "select string_agg(from_state || '>' || to_state, ',')"
 		     " from balie.state_changes where conversation = $1 and from_state is not null", id.s);
 }
 
@@ -309,23 +290,23 @@ static void escalate_refusals(void **state)
 	conv_id mine;
 	char *big = repeat("s", LIMIT + 1);
 
-	FAILS(f->bot, "BL030", "select balie.escalate($1, 'bored')", id.s);
-	FAILS(f->bot, "BL030", "select balie.escalate($1, 'bot_paused')", id.s);
-	FAILS(f->bot, "BL030", "select balie.escalate($1, null)", id.s);
-	FAILS_SAYING(f->bot, "BL030", "confidence must be between 0 and 1, not 1.5",
+	FAILS(f->r.bot, "BL030", "select balie.escalate($1, 'bored')", id.s);
+	FAILS(f->r.bot, "BL030", "select balie.escalate($1, 'bot_paused')", id.s);
+	FAILS(f->r.bot, "BL030", "select balie.escalate($1, null)", id.s);
+	FAILS_SAYING(f->r.bot, "BL030", "confidence must be between 0 and 1, not 1.5",
 		     "select balie.escalate($1, 'other', null, 1.5)", id.s);
-	FAILS(f->bot, "BL030", "select balie.escalate($1, 'other', null, -0.1)", id.s);
-	FAILS(f->bot, "BL030", "select balie.escalate($1, 'other', null, 'NaN')", id.s);
-	FAILS(f->bot, "BL031", "select balie.escalate($1, 'other', null, null, $2)", id.s, big);
-	FAILS(f->bot, "BL001", "select balie.escalate(424242, 'other')");
-	FAILS(f->ann, "42501", "select balie.escalate($1, 'other')", id.s);
-	assert_value(f->root, "bot", "select state from balie.conversations where id = $1", id.s);
+	FAILS(f->r.bot, "BL030", "select balie.escalate($1, 'other', null, -0.1)", id.s);
+	FAILS(f->r.bot, "BL030", "select balie.escalate($1, 'other', null, 'NaN')", id.s);
+	FAILS(f->r.bot, "BL031", "select balie.escalate($1, 'other', null, null, $2)", id.s, big);
+	FAILS(f->r.bot, "BL001", "select balie.escalate(424242, 'other')");
+	FAILS(f->r.ann, "42501", "select balie.escalate($1, 'other')", id.s);
+	assert_value(f->r.root, "bot", "select state from balie.conversations where id = $1", id.s);
 
-	mine = owned_conv(f, f->ann);
-	FAILS_SAYING(f->bot, "BL010", "conversation 2 is already with Ann Jansen",
+	mine = owned_conv(f, f->r.ann);
+	FAILS_SAYING(f->r.bot, "BL010", "conversation 2 is already with Ann Jansen",
 		     "select balie.escalate($1, 'other')", mine.s);
-	OK(f->ann, "select balie.close($1)", mine.s);
-	FAILS(f->bot, "BL010", "select balie.escalate($1, 'other')", mine.s);
+	OK(f->r.ann, "select balie.close($1)", mine.s);
+	FAILS(f->r.bot, "BL010", "select balie.escalate($1, 'other')", mine.s);
 	free(big);
 }
 
@@ -337,21 +318,21 @@ static void takeover_gives_ownership(void **state)
 	conv_id id = waiting_conv(f, "billing");
 	conv_id fresh = open_conv(f, "health");
 
-	assert_value(f->ann, "t", "select balie.takeover($1)", id.s);
-	assert_value(f->root, "human|ann|t", "select concat_ws('|', state, agent, taken_at is not null)"
+	assert_value(f->r.ann, "t", "select balie.takeover($1)", id.s);
+	assert_value(f->r.root, "human|ann|t", "select concat_ws('|', state, agent, taken_at is not null)"
 		     " from balie.conversations where id = $1", id.s);
-	assert_value(f->root, "system|Ann Jansen has joined the conversation.",
+	assert_value(f->r.root, "system|Ann Jansen has joined the conversation.",
 		     "select author_kind || '|' || body from balie.messages where conversation = $1"
 		     " order by seq desc limit 1", id.s);
 	/* Someone else: false, not an error; the owner again: true, nothing new. */
-	assert_value(f->bob, "f", "select balie.takeover($1)", id.s);
-	assert_value(f->sue, "f", "select balie.takeover($1)", id.s);
-	assert_value(f->ann, "t", "select balie.takeover($1)", id.s);
-	assert_int_equal(pgt_long(f->root, "select count(*) from balie.messages where conversation = $1"
+	assert_value(f->r.bob, "f", "select balie.takeover($1)", id.s);
+	assert_value(f->r.sue, "f", "select balie.takeover($1)", id.s);
+	assert_value(f->r.ann, "t", "select balie.takeover($1)", id.s);
+	assert_int_equal(pgt_long(f->r.root, "select count(*) from balie.messages where conversation = $1"
 				  " and author_kind = 'system'", id.s), 1);
 	/* Straight from the bot, and by a supervisor. */
-	assert_value(f->sue, "t", "select balie.takeover($1)", fresh.s);
-	assert_value(f->root, "Sue Visser has joined the conversation.",
+	assert_value(f->r.sue, "t", "select balie.takeover($1)", fresh.s);
+	assert_value(f->r.root, "Sue Visser has joined the conversation.",
 		     "select body from balie.messages where conversation = $1", fresh.s);
 }
 
@@ -364,26 +345,26 @@ static void takeover_refusals(void **state)
 	PGconn *unreg;
 
 	/* Another queue's conversation does not exist as far as ann knows. */
-	FAILS_SAYING(f->ann, "BL001", "conversation 1 not found", "select balie.takeover($1)", parcel.s);
-	FAILS(f->ann, "BL001", "select balie.takeover(777)");
-	FAILS(f->bot, "42501", "select balie.takeover($1)", parcel.s);
-	FAILS(f->mallory, "42501", "select balie.takeover($1)", parcel.s);
-	OK(f->sue, "select balie.close($1)", closed.s);
-	FAILS_SAYING(f->bob, "BL010", "conversation 2 is closed", "select balie.takeover($1)", closed.s);
-	assert_value(f->root, "waiting", "select state from balie.conversations where id = $1", parcel.s);
+	FAILS_SAYING(f->r.ann, "BL001", "conversation 1 not found", "select balie.takeover($1)", parcel.s);
+	FAILS(f->r.ann, "BL001", "select balie.takeover(777)");
+	FAILS(f->r.bot, "42501", "select balie.takeover($1)", parcel.s);
+	FAILS(f->r.mallory, "42501", "select balie.takeover($1)", parcel.s);
+	OK(f->r.sue, "select balie.close($1)", closed.s);
+	FAILS_SAYING(f->r.bob, "BL010", "conversation 2 is closed", "select balie.takeover($1)", closed.s);
+	assert_value(f->r.root, "waiting", "select state from balie.conversations where id = $1", parcel.s);
 
 	/* A member of balie_agent who was never registered has no name to show. */
 	assert_true(asprintf(&sql, "create role unreg_%ld login in role balie_agent", (long)getpid()) > 0);
-	OK(f->root, sql);
+	OK(f->r.root, sql);
 	free(sql);
 	assert_true(asprintf(&sql, "unreg_%ld", (long)getpid()) > 0);
-	unreg = pgt_connect(f->db, sql);
+	unreg = pgt_connect(f->r.db, sql);
 	FAILS(unreg, "BL003", "select balie.takeover($1)", parcel.s);
 	FAILS(unreg, "BL003", "select balie.heartbeat()");
 	PQfinish(unreg);
 	free(sql);
 	assert_true(asprintf(&sql, "drop role unreg_%ld", (long)getpid()) > 0);
-	OK(f->root, sql);
+	OK(f->r.root, sql);
 	free(sql);
 }
 
@@ -392,11 +373,11 @@ static void takeover_refusals(void **state)
 static void reply_by_owner(void **state)
 {
 	struct fx *f = *state;
-	conv_id id = owned_conv(f, f->ann);
+	conv_id id = owned_conv(f, f->r.ann);
 	long v = version_of(f, id);
 
-	assert_true(pgt_long(f->ann, "select balie.reply($1, 'Hello, this is Ann.')", id.s) > 0);
-	assert_value(f->root, "agent|ann|Hello, this is Ann.",
+	assert_true(pgt_long(f->r.ann, "select balie.reply($1, 'Hello, this is Ann.')", id.s) > 0);
+	assert_value(f->r.root, "agent|ann|Hello, this is Ann.",
 		     "select concat_ws('|', author_kind, author, body) from balie.messages"
 		     " where conversation = $1 order by seq desc limit 1", id.s);
 	assert_true(version_of(f, id) > v);
@@ -405,26 +386,26 @@ static void reply_by_owner(void **state)
 static void reply_refusals(void **state)
 {
 	struct fx *f = *state;
-	conv_id id = owned_conv(f, f->ann);
+	conv_id id = owned_conv(f, f->r.ann);
 	conv_id unowned = waiting_conv(f, "billing");
 	conv_id parcel = waiting_conv(f, "parcels");
 	char *big = repeat("x", LIMIT + 1);
 
-	FAILS_SAYING(f->bob, "BL011", "conversation 1 is owned by Ann Jansen",
+	FAILS_SAYING(f->r.bob, "BL011", "conversation 1 is owned by Ann Jansen",
 		     "select balie.reply($1, 'Me too')", id.s);
-	FAILS(f->sue, "BL011", "select balie.reply($1, 'Supervisor here')", id.s);
-	FAILS_SAYING(f->ann, "BL011", "conversation 2 is not taken over: take it over first",
+	FAILS(f->r.sue, "BL011", "select balie.reply($1, 'Supervisor here')", id.s);
+	FAILS_SAYING(f->r.ann, "BL011", "conversation 2 is not taken over: take it over first",
 		     "select balie.reply($1, 'Hi')", unowned.s);
-	FAILS(f->ann, "BL001", "select balie.reply($1, 'Hi')", parcel.s);
-	FAILS(f->ann, "BL001", "select balie.reply(31337, 'Hi')");
-	FAILS_SAYING(f->ann, "BL030", "reply is empty", "select balie.reply($1, '  ')", id.s);
-	FAILS(f->ann, "BL030", "select balie.reply($1, null)", id.s);
-	FAILS(f->ann, "BL031", "select balie.reply($1, $2)", id.s, big);
-	FAILS(f->bot, "42501", "select balie.reply($1, 'Hi')", id.s);
-	FAILS(f->mallory, "42501", "select balie.reply($1, 'Hi')", id.s);
-	OK(f->ann, "select balie.close($1)", id.s);
-	FAILS(f->ann, "BL010", "select balie.reply($1, 'Hi')", id.s);
-	assert_int_equal(pgt_long(f->root, "select count(*) from balie.messages where author_kind = 'agent'"),
+	FAILS(f->r.ann, "BL001", "select balie.reply($1, 'Hi')", parcel.s);
+	FAILS(f->r.ann, "BL001", "select balie.reply(31337, 'Hi')");
+	FAILS_SAYING(f->r.ann, "BL030", "reply is empty", "select balie.reply($1, '  ')", id.s);
+	FAILS(f->r.ann, "BL030", "select balie.reply($1, null)", id.s);
+	FAILS(f->r.ann, "BL031", "select balie.reply($1, $2)", id.s, big);
+	FAILS(f->r.bot, "42501", "select balie.reply($1, 'Hi')", id.s);
+	FAILS(f->r.mallory, "42501", "select balie.reply($1, 'Hi')", id.s);
+	OK(f->r.ann, "select balie.close($1)", id.s);
+	FAILS(f->r.ann, "BL010", "select balie.reply($1, 'Hi')", id.s);
+	assert_int_equal(pgt_long(f->r.root, "select count(*) from balie.messages where author_kind = 'agent'"),
 			 0);
 	free(big);
 }
@@ -432,22 +413,22 @@ static void reply_refusals(void **state)
 static void reply_is_idempotent(void **state)
 {
 	struct fx *f = *state;
-	conv_id id = owned_conv(f, f->ann);
-	conv_id other = owned_conv(f, f->ann);
+	conv_id id = owned_conv(f, f->r.ann);
+	conv_id other = owned_conv(f, f->r.ann);
 	const char *uuid = "0c7d3e1f-8a2b-4c5d-9e6f-7a8b9c0d1e2f";
 	long first, again, v;
 
-	first = pgt_long(f->ann, "select balie.reply($1, 'Your refund is on its way.', $2)", id.s, uuid);
+	first = pgt_long(f->r.ann, "select balie.reply($1, 'Your refund is on its way.', $2)", id.s, uuid);
 	v = version_of(f, id);
-	again = pgt_long(f->ann, "select balie.reply($1, 'Your refund is on its way.', $2)", id.s, uuid);
+	again = pgt_long(f->r.ann, "select balie.reply($1, 'Your refund is on its way.', $2)", id.s, uuid);
 	assert_int_equal(first, again);
 	assert_int_equal(version_of(f, id), v);
-	assert_int_equal(pgt_long(f->root, "select count(*) from balie.messages where conversation = $1"
+	assert_int_equal(pgt_long(f->r.root, "select count(*) from balie.messages where conversation = $1"
 				  " and author_kind = 'agent'", id.s), 1);
-	FAILS(f->ann, "BL030", "select balie.reply($1, 'x', $2)", other.s, uuid);
+	FAILS(f->r.ann, "BL030", "select balie.reply($1, 'x', $2)", other.s, uuid);
 	/* A reply whose answer was lost is still found after the conversation closed. */
-	OK(f->ann, "select balie.close($1)", id.s);
-	again = pgt_long(f->ann, "select balie.reply($1, 'Your refund is on its way.', $2)", id.s, uuid);
+	OK(f->r.ann, "select balie.close($1)", id.s);
+	again = pgt_long(f->r.ann, "select balie.reply($1, 'Your refund is on its way.', $2)", id.s, uuid);
 	assert_int_equal(first, again);
 }
 
@@ -456,21 +437,21 @@ static void reply_is_idempotent(void **state)
 static void note_by_any_agent_who_sees_it(void **state)
 {
 	struct fx *f = *state;
-	conv_id id = owned_conv(f, f->ann);
+	conv_id id = owned_conv(f, f->r.ann);
 	conv_id waiting = waiting_conv(f, "billing");
 
-	OK(f->bob, "select balie.note($1, 'Customer called yesterday too')", id.s);
-	OK(f->ann, "select balie.note($1, 'Checked the ledger')", waiting.s);
-	OK(f->sue, "select balie.note($1, 'Watch this one')", id.s);
-	assert_value(f->root, "note|bob|Customer called yesterday too,note|sue|Watch this one",
+	OK(f->r.bob, "select balie.note($1, 'Customer called yesterday too')", id.s);
+	OK(f->r.ann, "select balie.note($1, 'Checked the ledger')", waiting.s);
+	OK(f->r.sue, "select balie.note($1, 'Watch this one')", id.s);
+	assert_value(f->r.root, "note|bob|Customer called yesterday too,note|sue|Watch this one",
 		     "select string_agg(concat_ws('|', author_kind, author, body), ',' order by seq)"
 		     " from balie.messages where conversation = $1 and author_kind = 'note'", id.s);
-	FAILS(f->cid, "BL001", "select balie.note($1, 'Not my queue')", id.s);
-	FAILS(f->bot, "42501", "select balie.note($1, 'Bot note')", id.s);
-	FAILS(f->bob, "BL030", "select balie.note($1, '')", id.s);
-	OK(f->ann, "select balie.close($1)", id.s);
+	FAILS(f->r.cid, "BL001", "select balie.note($1, 'Not my queue')", id.s);
+	FAILS(f->r.bot, "42501", "select balie.note($1, 'Bot note')", id.s);
+	FAILS(f->r.bob, "BL030", "select balie.note($1, '')", id.s);
+	OK(f->r.ann, "select balie.close($1)", id.s);
 	/* Notes after closing record follow-up work. */
-	OK(f->ann, "select balie.note($1, 'Refund arrived')", id.s);
+	OK(f->r.ann, "select balie.note($1, 'Refund arrived')", id.s);
 }
 
 /* ------------------------------------------------------- confirm_agreement */
@@ -478,36 +459,36 @@ static void note_by_any_agent_who_sees_it(void **state)
 static void confirm_agreement_stores_and_sends(void **state)
 {
 	struct fx *f = *state;
-	conv_id id = owned_conv(f, f->ann);
+	conv_id id = owned_conv(f, f->r.ann);
 	char agreement[24];
 
-	snprintf(agreement, sizeof agreement, "%ld", pgt_long(f->ann,
+	snprintf(agreement, sizeof agreement, "%ld", pgt_long(f->r.ann,
 		"select balie.confirm_agreement($1, 'We refund 12.50 EUR by Friday.')", id.s));
-	assert_value(f->root, "ann|We refund 12.50 EUR by Friday.|agent|ann|"
+	assert_value(f->r.root, "ann|We refund 12.50 EUR by Friday.|agent|ann|"
 		     "Written confirmation: We refund 12.50 EUR by Friday.",
 		     "select concat_ws('|', a.agent, a.body, m.author_kind, m.author, m.body)"
 		     " from balie.agreements a join balie.messages m on m.id = a.message"
 		     " where a.id = $1 and a.conversation = $2", agreement, id.s);
 	/* The owner reads it back; the bot sees the confirmation, not the table. */
-	assert_int_equal(pgt_long(f->ann, "select count(*) from balie.agreements"), 1);
-	assert_int_equal(pgt_long(f->bot, "select count(*) from balie.messages"
+	assert_int_equal(pgt_long(f->r.ann, "select count(*) from balie.agreements"), 1);
+	assert_int_equal(pgt_long(f->r.bot, "select count(*) from balie.messages"
 				  " where body like 'Written confirmation: %'"), 1);
 }
 
 static void confirm_agreement_refusals(void **state)
 {
 	struct fx *f = *state;
-	conv_id id = owned_conv(f, f->ann);
+	conv_id id = owned_conv(f, f->r.ann);
 	char *big = repeat("x", LIMIT + 1);
 
-	FAILS(f->bob, "BL011", "select balie.confirm_agreement($1, 'x')", id.s);
-	FAILS(f->ann, "BL030", "select balie.confirm_agreement($1, ' ')", id.s);
-	FAILS(f->ann, "BL031", "select balie.confirm_agreement($1, $2)", id.s, big);
-	FAILS(f->bot, "42501", "select balie.confirm_agreement($1, 'x')", id.s);
-	FAILS(f->cid, "BL001", "select balie.confirm_agreement($1, 'x')", id.s);
-	OK(f->ann, "select balie.close($1)", id.s);
-	FAILS(f->ann, "BL010", "select balie.confirm_agreement($1, 'x')", id.s);
-	assert_int_equal(pgt_long(f->root, "select count(*) from balie.agreements"), 0);
+	FAILS(f->r.bob, "BL011", "select balie.confirm_agreement($1, 'x')", id.s);
+	FAILS(f->r.ann, "BL030", "select balie.confirm_agreement($1, ' ')", id.s);
+	FAILS(f->r.ann, "BL031", "select balie.confirm_agreement($1, $2)", id.s, big);
+	FAILS(f->r.bot, "42501", "select balie.confirm_agreement($1, 'x')", id.s);
+	FAILS(f->r.cid, "BL001", "select balie.confirm_agreement($1, 'x')", id.s);
+	OK(f->r.ann, "select balie.close($1)", id.s);
+	FAILS(f->r.ann, "BL010", "select balie.confirm_agreement($1, 'x')", id.s);
+	assert_int_equal(pgt_long(f->r.root, "select count(*) from balie.agreements"), 0);
 	free(big);
 }
 
@@ -516,43 +497,43 @@ static void confirm_agreement_refusals(void **state)
 static void handback_returns_to_the_bot(void **state)
 {
 	struct fx *f = *state;
-	conv_id id = owned_conv(f, f->ann);
+	conv_id id = owned_conv(f, f->r.ann);
 
-	OK(f->ann, "select balie.handback($1, 'Only needs the tracking link now')", id.s);
-	assert_value(f->root, "bot|t", "select concat_ws('|', state, agent is null)"
+	OK(f->r.ann, "select balie.handback($1, 'Only needs the tracking link now')", id.s);
+	assert_value(f->r.root, "bot|t", "select concat_ws('|', state, agent is null)"
 		     " from balie.conversations where id = $1", id.s);
-	assert_value(f->root, "note|Only needs the tracking link now,"
+	assert_value(f->r.root, "note|Only needs the tracking link now,"
 		     "system|The assistant is back: you are talking to an automated assistant again.",
 		     "select string_agg(author_kind || '|' || body, ',' order by seq) from balie.messages"
 		     " where conversation = $1 and seq > 1", id.s);
-	assert_value(f->root, "human>bot|ann|Only needs the tracking link now",
+	assert_value(f->r.root, "human>bot|ann|Only needs the tracking link now",
 		     "select concat(from_state, '>', to_state, '|', actor, '|', note) from balie.state_changes"
 		     " where conversation = $1 order by id desc limit 1", id.s);
 	/* The bot may speak again, and ann no longer owns it. */
-	OK(f->bot, "select balie.post_message($1, 'bot', 'Here is your tracking link.')", id.s);
-	FAILS(f->ann, "BL011", "select balie.reply($1, 'x')", id.s);
+	OK(f->r.bot, "select balie.post_message($1, 'bot', 'Here is your tracking link.')", id.s);
+	FAILS(f->r.ann, "BL011", "select balie.reply($1, 'x')", id.s);
 	/* Without a note: no note message, no audit note. */
-	assert_value(f->bob, "t", "select balie.takeover($1)", id.s);
-	OK(f->bob, "select balie.handback($1)", id.s);
-	assert_int_equal(pgt_long(f->root, "select count(*) from balie.messages where conversation = $1"
+	assert_value(f->r.bob, "t", "select balie.takeover($1)", id.s);
+	OK(f->r.bob, "select balie.handback($1)", id.s);
+	assert_int_equal(pgt_long(f->r.root, "select count(*) from balie.messages where conversation = $1"
 				  " and author_kind = 'note'", id.s), 1);
-	assert_null_value(f->root, "select note from balie.state_changes where conversation = $1"
+	assert_null_value(f->r.root, "select note from balie.state_changes where conversation = $1"
 			  " order by id desc limit 1", id.s);
 }
 
 static void handback_refusals(void **state)
 {
 	struct fx *f = *state;
-	conv_id id = owned_conv(f, f->ann);
+	conv_id id = owned_conv(f, f->r.ann);
 	conv_id unowned = waiting_conv(f, "billing");
 
-	FAILS(f->bob, "BL011", "select balie.handback($1)", id.s);
-	FAILS(f->sue, "BL011", "select balie.handback($1)", id.s);
-	FAILS(f->ann, "BL011", "select balie.handback($1)", unowned.s);
-	FAILS(f->cid, "BL001", "select balie.handback($1)", id.s);
-	FAILS(f->bot, "42501", "select balie.handback($1)", id.s);
-	OK(f->ann, "select balie.close($1)", id.s);
-	FAILS(f->ann, "BL010", "select balie.handback($1)", id.s);
+	FAILS(f->r.bob, "BL011", "select balie.handback($1)", id.s);
+	FAILS(f->r.sue, "BL011", "select balie.handback($1)", id.s);
+	FAILS(f->r.ann, "BL011", "select balie.handback($1)", unowned.s);
+	FAILS(f->r.cid, "BL001", "select balie.handback($1)", id.s);
+	FAILS(f->r.bot, "42501", "select balie.handback($1)", id.s);
+	OK(f->r.ann, "select balie.close($1)", id.s);
+	FAILS(f->r.ann, "BL010", "select balie.handback($1)", id.s);
 }
 
 /* ---------------------------------------------------------------- transfer */
@@ -560,49 +541,49 @@ static void handback_refusals(void **state)
 static void transfer_moves_to_another_queue(void **state)
 {
 	struct fx *f = *state;
-	conv_id id = owned_conv(f, f->ann);
+	conv_id id = owned_conv(f, f->r.ann);
 	conv_id fresh = open_conv(f, "billing");
 
-	OK(f->ann, "select balie.transfer($1, 'health', 'About her insurance, not billing')", id.s);
-	assert_value(f->root, "waiting|health|t|t",
+	OK(f->r.ann, "select balie.transfer($1, 'health', 'About her insurance, not billing')", id.s);
+	assert_value(f->r.root, "waiting|health|t|t",
 		     "select concat_ws('|', state, queue, agent is null, escalated_at > taken_at)"
 		     " from balie.conversations where id = $1", id.s);
-	assert_value(f->root, "system|You are being transferred to Health insurance. "
+	assert_value(f->r.root, "system|You are being transferred to Health insurance. "
 		     "A person will be with you shortly.",
 		     "select author_kind || '|' || body from balie.messages where conversation = $1"
 		     " order by seq desc limit 1", id.s);
-	assert_value(f->root, "About her insurance, not billing",
+	assert_value(f->r.root, "About her insurance, not billing",
 		     "select body from balie.messages where conversation = $1 and author_kind = 'note'", id.s);
 	/* Bob has only billing: the conversation has left his world. */
-	FAILS(f->bob, "BL001", "select balie.takeover($1)", id.s);
-	assert_value(f->ann, "t", "select balie.takeover($1)", id.s);
+	FAILS(f->r.bob, "BL001", "select balie.takeover($1)", id.s);
+	assert_value(f->r.ann, "t", "select balie.takeover($1)", id.s);
 
 	/* A supervisor moves anything that is open, also from the bot. */
-	OK(f->sue, "select balie.transfer($1, 'parcels')", fresh.s);
-	assert_value(f->root, "waiting|parcels|other",
+	OK(f->r.sue, "select balie.transfer($1, 'parcels')", fresh.s);
+	assert_value(f->r.root, "waiting|parcels|other",
 		     "select concat_ws('|', state, queue, escalation_reason) from balie.conversations"
 		     " where id = $1", fresh.s);
-	OK(f->sue, "select balie.transfer($1, 'parcels')", id.s);
-	FAILS(f->ann, "BL001", "select balie.reply($1, 'x')", id.s);
+	OK(f->r.sue, "select balie.transfer($1, 'parcels')", id.s);
+	FAILS(f->r.ann, "BL001", "select balie.reply($1, 'x')", id.s);
 }
 
 static void transfer_refusals(void **state)
 {
 	struct fx *f = *state;
-	conv_id id = owned_conv(f, f->ann);
+	conv_id id = owned_conv(f, f->r.ann);
 	conv_id unowned = waiting_conv(f, "billing");
 
-	FAILS_SAYING(f->ann, "BL002", "queue retail not found",
+	FAILS_SAYING(f->r.ann, "BL002", "queue retail not found",
 		     "select balie.transfer($1, 'retail')", id.s);
-	FAILS(f->ann, "BL002", "select balie.transfer($1, null)", id.s);
-	FAILS(f->bob, "BL011", "select balie.transfer($1, 'health')", id.s);
-	FAILS(f->bob, "BL011", "select balie.transfer($1, 'health')", unowned.s);
-	FAILS(f->cid, "BL001", "select balie.transfer($1, 'parcels')", id.s);
-	FAILS(f->ann, "BL001", "select balie.transfer(5555, 'health')");
-	FAILS(f->bot, "42501", "select balie.transfer($1, 'health')", id.s);
-	OK(f->ann, "select balie.close($1)", id.s);
-	FAILS(f->sue, "BL010", "select balie.transfer($1, 'health')", id.s);
-	assert_value(f->root, "billing", "select queue from balie.conversations where id = $1", id.s);
+	FAILS(f->r.ann, "BL002", "select balie.transfer($1, null)", id.s);
+	FAILS(f->r.bob, "BL011", "select balie.transfer($1, 'health')", id.s);
+	FAILS(f->r.bob, "BL011", "select balie.transfer($1, 'health')", unowned.s);
+	FAILS(f->r.cid, "BL001", "select balie.transfer($1, 'parcels')", id.s);
+	FAILS(f->r.ann, "BL001", "select balie.transfer(5555, 'health')");
+	FAILS(f->r.bot, "42501", "select balie.transfer($1, 'health')", id.s);
+	OK(f->r.ann, "select balie.close($1)", id.s);
+	FAILS(f->r.sue, "BL010", "select balie.transfer($1, 'health')", id.s);
+	assert_value(f->r.root, "billing", "select queue from balie.conversations where id = $1", id.s);
 }
 
 /* ------------------------------------------------------------------- close */
@@ -610,44 +591,44 @@ static void transfer_refusals(void **state)
 static void close_by_owner_supervisor_and_bot(void **state)
 {
 	struct fx *f = *state;
-	conv_id mine = owned_conv(f, f->ann);
-	conv_id bobs = owned_conv(f, f->bob);
+	conv_id mine = owned_conv(f, f->r.ann);
+	conv_id bobs = owned_conv(f, f->r.bob);
 	conv_id bots = open_conv(f, "billing");
 
-	OK(f->ann, "select balie.close($1, 'Refund issued')", mine.s);
-	assert_value(f->root, "closed|ann|Refund issued|t",
+	OK(f->r.ann, "select balie.close($1, 'Refund issued')", mine.s);
+	assert_value(f->r.root, "closed|ann|Refund issued|t",
 		     "select concat_ws('|', state, agent, resolution, closed_at is not null)"
 		     " from balie.conversations where id = $1", mine.s);
-	assert_value(f->root, "human>closed|ann|Refund issued",
+	assert_value(f->r.root, "human>closed|ann|Refund issued",
 		     "select concat(from_state, '>', to_state, '|', actor, '|', note) from balie.state_changes"
 		     " where conversation = $1 order by id desc limit 1", mine.s);
-	OK(f->sue, "select balie.close($1)", bobs.s);
-	assert_value(f->root, "closed", "select state from balie.conversations where id = $1", bobs.s);
-	OK(f->bot, "select balie.close($1, 'Answered by the bot')", bots.s);
-	assert_value(f->root, "closed|t", "select concat_ws('|', state, taken_at is null)"
+	OK(f->r.sue, "select balie.close($1)", bobs.s);
+	assert_value(f->r.root, "closed", "select state from balie.conversations where id = $1", bobs.s);
+	OK(f->r.bot, "select balie.close($1, 'Answered by the bot')", bots.s);
+	assert_value(f->r.root, "closed|t", "select concat_ws('|', state, taken_at is null)"
 		     " from balie.conversations where id = $1", bots.s);
 }
 
 static void close_refusals(void **state)
 {
 	struct fx *f = *state;
-	conv_id owned = owned_conv(f, f->ann);
+	conv_id owned = owned_conv(f, f->r.ann);
 	conv_id waiting = waiting_conv(f, "billing");
 
-	FAILS_SAYING(f->bot, "BL010", "conversation 2 is waiting for a person: the bot closes only "
+	FAILS_SAYING(f->r.bot, "BL010", "conversation 2 is waiting for a person: the bot closes only "
 		     "conversations it handles alone", "select balie.close($1)", waiting.s);
-	FAILS_SAYING(f->bot, "BL011", "conversation 1 is owned by Ann Jansen",
+	FAILS_SAYING(f->r.bot, "BL011", "conversation 1 is owned by Ann Jansen",
 		     "select balie.close($1)", owned.s);
-	FAILS(f->bob, "BL011", "select balie.close($1)", owned.s);
-	FAILS_SAYING(f->bob, "BL011", "conversation 2 is not taken over: take it over first",
+	FAILS(f->r.bob, "BL011", "select balie.close($1)", owned.s);
+	FAILS_SAYING(f->r.bob, "BL011", "conversation 2 is not taken over: take it over first",
 		     "select balie.close($1)", waiting.s);
-	FAILS(f->cid, "BL001", "select balie.close($1)", waiting.s);
-	FAILS(f->mallory, "42501", "select balie.close($1)", waiting.s);
-	FAILS(f->ann, "BL001", "select balie.close(8080)");
-	OK(f->ann, "select balie.close($1)", owned.s);
-	FAILS_SAYING(f->ann, "BL010", "conversation 1 is already closed", "select balie.close($1)", owned.s);
-	FAILS(f->sue, "BL010", "select balie.close($1)", owned.s);
-	assert_value(f->root, "waiting", "select state from balie.conversations where id = $1", waiting.s);
+	FAILS(f->r.cid, "BL001", "select balie.close($1)", waiting.s);
+	FAILS(f->r.mallory, "42501", "select balie.close($1)", waiting.s);
+	FAILS(f->r.ann, "BL001", "select balie.close(8080)");
+	OK(f->r.ann, "select balie.close($1)", owned.s);
+	FAILS_SAYING(f->r.ann, "BL010", "conversation 1 is already closed", "select balie.close($1)", owned.s);
+	FAILS(f->r.sue, "BL010", "select balie.close($1)", owned.s);
+	assert_value(f->r.root, "waiting", "select state from balie.conversations where id = $1", waiting.s);
 }
 
 /* ------------------------------------------------------------------ assign */
@@ -658,25 +639,25 @@ static void assign_by_supervisor(void **state)
 	conv_id id = waiting_conv(f, "billing");
 	long v;
 
-	OK(f->sue, "select balie.assign($1, 'bob')", id.s);
-	assert_value(f->root, "human|bob", "select state || '|' || agent from balie.conversations"
+	OK(f->r.sue, "select balie.assign($1, 'bob')", id.s);
+	assert_value(f->r.root, "human|bob", "select state || '|' || agent from balie.conversations"
 		     " where id = $1", id.s);
-	OK(f->sue, "select balie.assign($1, 'ann')", id.s);
-	assert_value(f->root, "Bob de Vries has joined the conversation.,"
+	OK(f->r.sue, "select balie.assign($1, 'ann')", id.s);
+	assert_value(f->r.root, "Bob de Vries has joined the conversation.,"
 		     "Ann Jansen has joined the conversation.",
 		     "select string_agg(body, ',' order by seq) from balie.messages"
 		     " where conversation = $1 and author_kind = 'system'", id.s);
-	FAILS(f->bob, "BL011", "select balie.reply($1, 'x')", id.s);
-	OK(f->ann, "select balie.reply($1, 'Ann here')", id.s);
+	FAILS(f->r.bob, "BL011", "select balie.reply($1, 'x')", id.s);
+	OK(f->r.ann, "select balie.reply($1, 'Ann here')", id.s);
 	/* The same person again: nothing changes and the customer hears nothing. */
 	v = version_of(f, id);
-	OK(f->sue, "select balie.assign($1, 'ann')", id.s);
+	OK(f->r.sue, "select balie.assign($1, 'ann')", id.s);
 	assert_int_equal(version_of(f, id), v);
 	/* Outside the agent's queues, and to the supervisor herself. */
-	OK(f->sue, "select balie.assign($1, 'cid')", id.s);
-	OK(f->cid, "select balie.reply($1, 'Cid here')", id.s);
-	OK(f->sue, "select balie.assign($1, 'sue')", id.s);
-	assert_value(f->root, "sue", "select agent from balie.conversations where id = $1", id.s);
+	OK(f->r.sue, "select balie.assign($1, 'cid')", id.s);
+	OK(f->r.cid, "select balie.reply($1, 'Cid here')", id.s);
+	OK(f->r.sue, "select balie.assign($1, 'sue')", id.s);
+	assert_value(f->r.root, "sue", "select agent from balie.conversations where id = $1", id.s);
 }
 
 static void assign_refusals(void **state)
@@ -684,16 +665,16 @@ static void assign_refusals(void **state)
 	struct fx *f = *state;
 	conv_id id = waiting_conv(f, "billing");
 
-	FAILS_SAYING(f->sue, "BL003", "nobody is not a registered agent",
+	FAILS_SAYING(f->r.sue, "BL003", "nobody is not a registered agent",
 		     "select balie.assign($1, 'nobody')", id.s);
-	FAILS(f->sue, "BL003", "select balie.assign($1, 'mallory')", id.s);
-	FAILS(f->sue, "BL003", "select balie.assign($1, 'botty')", id.s);
-	FAILS(f->sue, "BL003", "select balie.assign($1, null)", id.s);
-	FAILS(f->sue, "BL001", "select balie.assign(99, 'ann')");
-	FAILS(f->ann, "42501", "select balie.assign($1, 'ann')", id.s);
-	FAILS(f->bot, "42501", "select balie.assign($1, 'ann')", id.s);
-	OK(f->sue, "select balie.close($1)", id.s);
-	FAILS(f->sue, "BL010", "select balie.assign($1, 'ann')", id.s);
+	FAILS(f->r.sue, "BL003", "select balie.assign($1, 'mallory')", id.s);
+	FAILS(f->r.sue, "BL003", "select balie.assign($1, 'botty')", id.s);
+	FAILS(f->r.sue, "BL003", "select balie.assign($1, null)", id.s);
+	FAILS(f->r.sue, "BL001", "select balie.assign(99, 'ann')");
+	FAILS(f->r.ann, "42501", "select balie.assign($1, 'ann')", id.s);
+	FAILS(f->r.bot, "42501", "select balie.assign($1, 'ann')", id.s);
+	OK(f->r.sue, "select balie.close($1)", id.s);
+	FAILS(f->r.sue, "BL010", "select balie.assign($1, 'ann')", id.s);
 }
 
 /* --------------------------------------------------------------- pause_bot */
@@ -703,30 +684,30 @@ static void pause_bot_sends_customers_to_people(void **state)
 	struct fx *f = *state;
 	conv_id paused, other, resumed;
 
-	OK(f->sue, "select balie.pause_bot('billing', true)");
-	assert_value(f->root, "t", "select bot_paused from balie.queues where id = 'billing'");
+	OK(f->r.sue, "select balie.pause_bot('billing', true)");
+	assert_value(f->r.root, "t", "select bot_paused from balie.queues where id = 'billing'");
 	paused = open_conv(f, "billing");
 	other = open_conv(f, "health");
-	assert_value(f->root, "waiting|bot_paused|t",
+	assert_value(f->r.root, "waiting|bot_paused|t",
 		     "select concat_ws('|', state, escalation_reason, escalated_at is not null)"
 		     " from balie.conversations where id = $1", paused.s);
-	assert_value(f->root, "bot", "select state from balie.conversations where id = $1", other.s);
-	assert_value(f->ann, "t", "select balie.takeover($1)", paused.s);
-	OK(f->sue, "select balie.pause_bot('billing', false)");
+	assert_value(f->r.root, "bot", "select state from balie.conversations where id = $1", other.s);
+	assert_value(f->r.ann, "t", "select balie.takeover($1)", paused.s);
+	OK(f->r.sue, "select balie.pause_bot('billing', false)");
 	resumed = open_conv(f, "billing");
-	assert_value(f->root, "bot", "select state from balie.conversations where id = $1", resumed.s);
+	assert_value(f->r.root, "bot", "select state from balie.conversations where id = $1", resumed.s);
 }
 
 static void pause_bot_refusals(void **state)
 {
 	struct fx *f = *state;
 
-	FAILS_SAYING(f->ann, "42501", "permission denied for function pause_bot",
+	FAILS_SAYING(f->r.ann, "42501", "permission denied for function pause_bot",
 		     "select balie.pause_bot('billing', true)");
-	FAILS(f->bot, "42501", "select balie.pause_bot('billing', true)");
-	FAILS(f->sue, "BL002", "select balie.pause_bot('retail', true)");
-	FAILS(f->sue, "BL030", "select balie.pause_bot('billing', null)");
-	assert_value(f->root, "f", "select bool_or(bot_paused) from balie.queues");
+	FAILS(f->r.bot, "42501", "select balie.pause_bot('billing', true)");
+	FAILS(f->r.sue, "BL002", "select balie.pause_bot('retail', true)");
+	FAILS(f->r.sue, "BL030", "select balie.pause_bot('billing', null)");
+	assert_value(f->r.root, "f", "select bool_or(bot_paused) from balie.queues");
 }
 
 /* ------------------------------------------------------ heartbeat / whoami */
@@ -734,33 +715,33 @@ static void pause_bot_refusals(void **state)
 static void heartbeat_marks_presence_only(void **state)
 {
 	struct fx *f = *state;
-	conv_id id = owned_conv(f, f->ann);
+	conv_id id = owned_conv(f, f->r.ann);
 	long v = version_of(f, id);
 
-	assert_null_value(f->root, "select last_seen from balie.agents where login = 'ann'");
-	OK(f->ann, "select balie.heartbeat()");
-	OK(f->sue, "select balie.heartbeat()");
-	assert_value(f->root, "t", "select last_seen is not null from balie.agents where login = 'ann'");
-	assert_null_value(f->root, "select last_seen from balie.agents where login = 'bob'");
+	assert_null_value(f->r.root, "select last_seen from balie.agents where login = 'ann'");
+	OK(f->r.ann, "select balie.heartbeat()");
+	OK(f->r.sue, "select balie.heartbeat()");
+	assert_value(f->r.root, "t", "select last_seen is not null from balie.agents where login = 'ann'");
+	assert_null_value(f->r.root, "select last_seen from balie.agents where login = 'bob'");
 	assert_int_equal(version_of(f, id), v);
-	FAILS(f->bot, "42501", "select balie.heartbeat()");
-	FAILS(f->mallory, "42501", "select balie.heartbeat()");
+	FAILS(f->r.bot, "42501", "select balie.heartbeat()");
+	FAILS(f->r.mallory, "42501", "select balie.heartbeat()");
 }
 
 static void whoami_describes_the_caller(void **state)
 {
 	struct fx *f = *state;
 
-	assert_value(f->ann, "ann|Ann Jansen|t|f|f|{billing,health}",
+	assert_value(f->r.ann, "ann|Ann Jansen|t|f|f|{billing,health}",
 		     "select concat_ws('|', login, display_name, is_agent, is_supervisor, is_bot, queues)"
 		     " from balie.whoami()");
-	assert_value(f->sue, "sue|Sue Visser|t|t|f|{billing,health,parcels}",
+	assert_value(f->r.sue, "sue|Sue Visser|t|t|f|{billing,health,parcels}",
 		     "select concat_ws('|', login, display_name, is_agent, is_supervisor, is_bot, queues)"
 		     " from balie.whoami()");
-	assert_value(f->bot, "botty||f|f|t|{}",
+	assert_value(f->r.bot, "botty||f|f|t|{}",
 		     "select concat(login, '|', display_name, '|', is_agent, '|', is_supervisor, '|',"
 		     " is_bot, '|', queues) from balie.whoami()");
-	FAILS(f->mallory, "42501", "select * from balie.whoami()");
+	FAILS(f->r.mallory, "42501", "select * from balie.whoami()");
 }
 
 /* ------------------------------------------------------------------- admin */
@@ -769,23 +750,23 @@ static void add_queue_creates_and_updates(void **state)
 {
 	struct fx *f = *state;
 
-	OK(f->root, "select balie.add_queue('retail', 'Web shop', 600)");
-	assert_value(f->root, "Web shop|600|0|f",
+	OK(f->r.root, "select balie.add_queue('retail', 'Web shop', 600)");
+	assert_value(f->r.root, "Web shop|600|0|f",
 		     "select concat_ws('|', name, sla_seconds, priority, bot_paused) from balie.queues"
 		     " where id = 'retail'");
-	OK(f->sue, "select balie.pause_bot('retail', true)");
-	OK(f->root, "select balie.add_queue('retail', 'Web shop & returns', 900, 2)");
-	assert_value(f->root, "Web shop & returns|900|2|t",
+	OK(f->r.sue, "select balie.pause_bot('retail', true)");
+	OK(f->r.root, "select balie.add_queue('retail', 'Web shop & returns', 900, 2)");
+	assert_value(f->r.root, "Web shop & returns|900|2|t",
 		     "select concat_ws('|', name, sla_seconds, priority, bot_paused) from balie.queues"
 		     " where id = 'retail'");
-	FAILS(f->root, "BL030", "select balie.add_queue('has space', 'X', 60)");
-	FAILS(f->root, "BL030", "select balie.add_queue('', 'X', 60)");
-	FAILS(f->root, "BL030", "select balie.add_queue('x', ' ', 60)");
-	FAILS(f->root, "BL030", "select balie.add_queue('x', 'X', 0)");
-	FAILS(f->root, "BL030", "select balie.add_queue('x', 'X', null)");
-	FAILS(f->sue, "42501", "select balie.add_queue('x', 'X', 60)");
-	FAILS(f->bot, "42501", "select balie.add_queue('x', 'X', 60)");
-	assert_int_equal(pgt_long(f->root, "select count(*) from balie.queues"), 4);
+	FAILS(f->r.root, "BL030", "select balie.add_queue('has space', 'X', 60)");
+	FAILS(f->r.root, "BL030", "select balie.add_queue('', 'X', 60)");
+	FAILS(f->r.root, "BL030", "select balie.add_queue('x', ' ', 60)");
+	FAILS(f->r.root, "BL030", "select balie.add_queue('x', 'X', 0)");
+	FAILS(f->r.root, "BL030", "select balie.add_queue('x', 'X', null)");
+	FAILS(f->r.sue, "42501", "select balie.add_queue('x', 'X', 60)");
+	FAILS(f->r.bot, "42501", "select balie.add_queue('x', 'X', 60)");
+	assert_int_equal(pgt_long(f->r.root, "select count(*) from balie.queues"), 4);
 }
 
 static void add_agent_registers_a_role(void **state)
@@ -796,40 +777,40 @@ static void add_agent_registers_a_role(void **state)
 
 	assert_true(asprintf(&login, "newbie_%ld", (long)getpid()) > 0);
 	assert_true(asprintf(&sql, "create role %s login", login) > 0);
-	OK(f->root, sql);
+	OK(f->r.root, sql);
 	free(sql);
 
-	OK(f->root, "select balie.add_agent($1, 'New Bie', array['parcels', 'health'])", login);
-	assert_value(f->root, "New Bie|f|health,parcels|t|f",
+	OK(f->r.root, "select balie.add_agent($1, 'New Bie', array['parcels', 'health'])", login);
+	assert_value(f->r.root, "New Bie|f|health,parcels|t|f",
 		     "select concat_ws('|', display_name, is_supervisor,"
 		     " (select string_agg(queue, ',' order by queue) from balie.agent_queues where login = $1),"
 		     " pg_has_role($1, 'balie_agent', 'MEMBER'), pg_has_role($1, 'balie_supervisor', 'MEMBER'))"
 		     " from balie.agents where login = $1", login);
-	c = pgt_connect(f->db, login);
+	c = pgt_connect(f->r.db, login);
 	assert_value(c, "New Bie|{health,parcels}",
 		     "select display_name || '|' || queues::text from balie.whoami()");
-	OK(f->root, "select balie.add_agent($1, 'New Bie', array['billing'], true)", login);
-	assert_value(f->root, "t|billing|t",
+	OK(f->r.root, "select balie.add_agent($1, 'New Bie', array['billing'], true)", login);
+	assert_value(f->r.root, "t|billing|t",
 		     "select concat_ws('|', is_supervisor,"
 		     " (select string_agg(queue, ',') from balie.agent_queues where login = $1),"
 		     " pg_has_role($1, 'balie_supervisor', 'MEMBER')) from balie.agents where login = $1",
 		     login);
 	OK(c, "select balie.pause_bot('billing', false)");
-	OK(f->root, "select balie.add_agent($1, 'Newly Demoted', array['billing'], false)", login);
-	assert_value(f->root, "f", "select pg_has_role($1, 'balie_supervisor', 'MEMBER')", login);
+	OK(f->r.root, "select balie.add_agent($1, 'Newly Demoted', array['billing'], false)", login);
+	assert_value(f->r.root, "f", "select pg_has_role($1, 'balie_supervisor', 'MEMBER')", login);
 	FAILS(c, "42501", "select balie.pause_bot('billing', false)");
 	PQfinish(c);
 
-	FAILS(f->root, "BL003", "select balie.add_agent('no_such_role_here', 'X', array['billing'])");
-	FAILS(f->root, "BL003", "select balie.add_agent('balie_bot', 'X', array['billing'])");
-	FAILS_SAYING(f->root, "BL002", "queue retail not found",
+	FAILS(f->r.root, "BL003", "select balie.add_agent('no_such_role_here', 'X', array['billing'])");
+	FAILS(f->r.root, "BL003", "select balie.add_agent('balie_bot', 'X', array['billing'])");
+	FAILS_SAYING(f->r.root, "BL002", "queue retail not found",
 		     "select balie.add_agent($1, 'X', array['billing', 'retail'])", login);
-	FAILS(f->root, "BL030", "select balie.add_agent($1, ' ', array['billing'])", login);
-	FAILS(f->sue, "42501", "select balie.add_agent('mallory', 'Mal', array['billing'])");
-	FAILS(f->ann, "42501", "select balie.add_agent('ann', 'Queen Ann', array['parcels'], true)");
+	FAILS(f->r.root, "BL030", "select balie.add_agent($1, ' ', array['billing'])", login);
+	FAILS(f->r.sue, "42501", "select balie.add_agent('mallory', 'Mal', array['billing'])");
+	FAILS(f->r.ann, "42501", "select balie.add_agent('ann', 'Queen Ann', array['parcels'], true)");
 
 	assert_true(asprintf(&sql, "drop role %s", login) > 0);
-	OK(f->root, sql);
+	OK(f->r.root, sql);
 	free(sql);
 	free(login);
 }
@@ -841,23 +822,23 @@ static void seq_counts_every_message_without_gaps(void **state)
 	struct fx *f = *state;
 	conv_id id = open_conv(f, "billing");
 
-	OK(f->bot, "select balie.post_message($1, 'customer', 'one')", id.s);
-	OK(f->bot, "select balie.post_message($1, 'bot', 'two')", id.s);
-	FAILS(f->bot, "BL030", "select balie.post_message($1, 'bot', '')", id.s);
-	OK(f->bot, "select balie.escalate($1, 'other')", id.s);
-	assert_value(f->ann, "t", "select balie.takeover($1)", id.s);
-	OK(f->ann, "select balie.reply($1, 'three')", id.s);
-	FAILS(f->bot, "BL012", "select balie.post_message($1, 'bot', 'nope')", id.s);
-	OK(f->bob, "select balie.note($1, 'four')", id.s);
-	OK(f->ann, "select balie.confirm_agreement($1, 'five')", id.s);
-	OK(f->ann, "select balie.transfer($1, 'health', 'six')", id.s);
-	OK(f->sue, "select balie.assign($1, 'ann')", id.s);
-	OK(f->ann, "select balie.handback($1, 'seven')", id.s);
-	assert_value(f->root, "11|11|11|t",
+	OK(f->r.bot, "select balie.post_message($1, 'customer', 'one')", id.s);
+	OK(f->r.bot, "select balie.post_message($1, 'bot', 'two')", id.s);
+	FAILS(f->r.bot, "BL030", "select balie.post_message($1, 'bot', '')", id.s);
+	OK(f->r.bot, "select balie.escalate($1, 'other')", id.s);
+	assert_value(f->r.ann, "t", "select balie.takeover($1)", id.s);
+	OK(f->r.ann, "select balie.reply($1, 'three')", id.s);
+	FAILS(f->r.bot, "BL012", "select balie.post_message($1, 'bot', 'nope')", id.s);
+	OK(f->r.bob, "select balie.note($1, 'four')", id.s);
+	OK(f->r.ann, "select balie.confirm_agreement($1, 'five')", id.s);
+	OK(f->r.ann, "select balie.transfer($1, 'health', 'six')", id.s);
+	OK(f->r.sue, "select balie.assign($1, 'ann')", id.s);
+	OK(f->r.ann, "select balie.handback($1, 'seven')", id.s);
+	assert_value(f->r.root, "11|11|11|t",
 		     "select concat_ws('|', count(*), max(seq), (select message_count from balie.conversations"
 		     " where id = $1), bool_and(seq between 1 and 11)) from balie.messages"
 		     " where conversation = $1", id.s);
-	assert_int_equal(pgt_long(f->root, "select count(distinct seq) from balie.messages"
+	assert_int_equal(pgt_long(f->r.root, "select count(distinct seq) from balie.messages"
 				  " where conversation = $1", id.s), 11);
 }
 

@@ -205,3 +205,37 @@ void pgt_harness(const char *action)
 	free(cmd);
 	assert_int_equal(rc, 0);
 }
+
+void pgt_roles_open(struct pgt_roles *r)
+{
+	r->db = pgt_fresh_db();
+	r->root = pgt_connect(r->db, "postgres");
+	r->bot = pgt_connect(r->db, "botty");
+	r->ann = pgt_connect(r->db, "ann");
+	r->bob = pgt_connect(r->db, "bob");
+	r->cid = pgt_connect(r->db, "cid");
+	r->sue = pgt_connect(r->db, "sue");
+	r->mallory = pgt_connect(r->db, "mallory");
+}
+
+void pgt_roles_close(struct pgt_roles *r)
+{
+	PQfinish(r->root);
+	PQfinish(r->bot);
+	PQfinish(r->ann);
+	PQfinish(r->bob);
+	PQfinish(r->cid);
+	PQfinish(r->sue);
+	PQfinish(r->mallory);
+	free(r->db);
+}
+
+void pgt_open_conv(PGconn *bot, const char *queue, char id[24])
+{
+	char *v = pgt_scalar(bot,
+		"select balie.open_conversation($1, 'cust-1', 'Carla Customer')", queue);
+
+	assert_non_null(v);
+	snprintf(id, 24, "%s", v);
+	free(v);
+}

@@ -46,4 +46,16 @@ char *pgt_fails_(PGconn *conn, const char *sqlstate, const char *sql, ...);
 /* Runs test/harness/pg.sh ACTION on the test server (restart, halt, resume). */
 void pgt_harness(const char *action);
 
+/* A fresh database and one connection per fixture role (see
+ * test/harness/fixtures.sql): what most SQL tests start from. */
+struct pgt_roles {
+	char *db;
+	PGconn *root, *bot, *ann, *bob, *cid, *sue, *mallory;
+};
+void pgt_roles_open(struct pgt_roles *r);
+void pgt_roles_close(struct pgt_roles *r);
+
+/* Opens a conversation in QUEUE as the bot; returns its id as text in ID. */
+void pgt_open_conv(PGconn *bot, const char *queue, char id[24]);
+
 #endif
