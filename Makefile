@@ -82,4 +82,29 @@ check-db: balie $(DB_BIN)
 clean:
 	rm -rf build balie
 
+# A live contact center on this machine: packages, build, a private
+# PostgreSQL in build/demo, balie sim, the console (ROLE=agent|agent2|supervisor).
+.PHONY: demo
+demo:
+	@ROLE='$(ROLE)' MAKE='$(MAKE)' sh src/demo/demo.sh
+
+# Man pages are installed when present; uninstall removes exactly what
+# install puts in place.
+INSTALL_MAN    := $(wildcard man/balie.1 man/balie-sql.7)
+INSTALL_SCHEMA := $(notdir $(wildcard schemas/*.sql))
+
+install: balie
+	install -d '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(MANDIR)/man1' \
+		'$(DESTDIR)$(MANDIR)/man7' '$(DESTDIR)$(DATADIR)/schemas'
+	install -m 755 balie '$(DESTDIR)$(BINDIR)/balie'
+	$(foreach m,$(INSTALL_MAN),install -m 644 $(m) \
+		'$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))' &&) true
+	install -m 644 $(addprefix schemas/,$(INSTALL_SCHEMA)) '$(DESTDIR)$(DATADIR)/schemas/'
+
+uninstall:
+	rm -f '$(DESTDIR)$(BINDIR)/balie' '$(DESTDIR)$(MANDIR)/man1/balie.1' \
+		'$(DESTDIR)$(MANDIR)/man7/balie-sql.7' \
+		$(foreach f,$(INSTALL_SCHEMA),'$(DESTDIR)$(DATADIR)/schemas/$(f)')
+	rmdir '$(DESTDIR)$(DATADIR)/schemas' '$(DESTDIR)$(DATADIR)' 2>/dev/null || true
+
 -include $(OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(TLIB_OBJ:.o=.d)

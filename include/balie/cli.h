@@ -10,6 +10,7 @@ enum {
 };
 
 int watch_main(int argc, char **argv);
+int sim_main(int argc, char **argv);
 int console_main(int argc, char **argv);
 
 /* Prints "balie: MSG" and a hint to try --help, for usage errors. */

@@ -1,0 +1,552 @@
+/* sim_script: turns the corpus into the plan of one conversation. Every
+ * choice is drawn from a generator seeded by (seed, index), so a plan depends
+ * on nothing but its inputs. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "balie/sim.h"
+#include "balie/util.h"
+
+/* ------------------------------------------------------------ randomness */
+
+void sim_rng_seed(struct sim_rng *r, uint64_t seed, uint64_t stream)
+{
+	r->state = seed ^ (stream * 0xd1342543de82ef95ULL);
+	/* Two rounds so that neighbouring streams start far apart. */
+	(void)sim_rng_next(r);
+	(void)sim_rng_next(r);
+}
+
+uint64_t sim_rng_next(struct sim_rng *r)
+{
+	uint64_t z = (r->state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+unsigned sim_rng_below(struct sim_rng *r, unsigned n)
+{
+	/* The modulo bias over 64 bits is far below anything a demo can show. */
+	return n ? (unsigned)(sim_rng_next(r) % n) : 0;
+}
+
+unsigned sim_rng_range(struct sim_rng *r, unsigned lo, unsigned hi)
+{
+	return hi <= lo ? lo : lo + sim_rng_below(r, hi - lo + 1);
+}
+
+/* --------------------------------------------------------------- queues */
+
+/* Whether WORD (lowercase) starts with one of the space-separated KEYWORDS. */
+static int sim_word_matches(const char *word, size_t len, const char *keywords)
+{
+	const char *k = keywords;
+
+	while (*k) {
+		size_t klen = strcspn(k, " ");
+
+		if (klen && klen <= len && strncmp(word, k, klen) == 0)
+			return 1;
+		k += klen;
+		while (*k == ' ')
+			k++;
+	}
+	return 0;
+}
+
+int sim_sector_of_queue(const char *id, const char *name)
+{
+	char *text = xasprintf("%s %s", id ? id : "", name ? name : "");
+	size_t i, n;
+	int found = -1;
+	char *p;
+
+	for (p = text; *p; p++)
+		*p = (char)((unsigned char)*p < 0x80 ? tolower((unsigned char)*p) : *p);
+	for (i = 0; i < sim_nsectors && found < 0; i++) {
+		for (p = text; *p && found < 0; p += n) {
+			n = 0;
+			while (p[n] && isalnum((unsigned char)p[n]))
+				n++;
+			if (n && sim_word_matches(p, n, sim_sectors[i].keywords))
+				found = (int)i;
+			if (!n)
+				n = 1;
+		}
+	}
+	free(text);
+	return found;
+}
+
+/* --------------------------------------------------------- placeholders */
+
+/* The values a conversation's placeholders take. */
+struct sim_vars {
+	char first[64];
+	const char *org;
+	char amount[32];
+	char code[32];
+	char reading[16];
+	char err[16];
+	const char *lookup;
+	const char *q1;
+	const char *q2;
+};
+
+static const char *sim_var(const struct sim_vars *v, const char *key, size_t len)
+{
+	static const struct {
+		const char *key;
+		size_t offset;
+		int is_pointer;
+	} table[] = {
+		{ "first", offsetof(struct sim_vars, first), 0 },
+		{ "org", offsetof(struct sim_vars, org), 1 },
+		{ "amount", offsetof(struct sim_vars, amount), 0 },
+		{ "code", offsetof(struct sim_vars, code), 0 },
+		{ "reading", offsetof(struct sim_vars, reading), 0 },
+		{ "err", offsetof(struct sim_vars, err), 0 },
+		{ "lookup", offsetof(struct sim_vars, lookup), 1 },
+		{ "q1", offsetof(struct sim_vars, q1), 1 },
+		{ "q2", offsetof(struct sim_vars, q2), 1 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof table / sizeof table[0]; i++) {
+		const char *base = (const char *)v + table[i].offset;
+
+		if (strlen(table[i].key) != len || strncmp(table[i].key, key, len) != 0)
+			continue;
+		if (table[i].is_pointer)
+			return *(const char *const *)(const void *)base;
+		return base;
+	}
+	return NULL;
+}
+
+/* Appends the concatenation of the templates A and B with placeholders filled. */
+static char *sim_expand2(const char *a, const char *b, const struct sim_vars *v)
+{
+	size_t cap = 256, len = 0;
+	char *out = xmalloc(cap);
+	const char *parts[2] = { a ? a : "", b ? b : "" };
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		const char *s = parts[k];
+
+		while (*s) {
+			const char *piece = s, *close;
+			size_t plen = 1;
+
+			if (*s == '{' && (close = strchr(s, '}')) != NULL) {
+				const char *val = sim_var(v, s + 1, (size_t)(close - s - 1));
+
+				if (val) {
+					piece = val;
+					plen = strlen(val);
+					s = close;
+				}
+			}
+			if (len + plen + 1 > cap) {
+				cap = (len + plen + 1) * 2;
+				out = xrealloc(out, cap);
+			}
+			memcpy(out + len, piece, plen);
+			len += plen;
+			s++;
+		}
+	}
+	out[len] = '\0';
+	return out;
+}
+
+static char *sim_expand(const char *tmpl, const struct sim_vars *v)
+{
+	return sim_expand2(tmpl, NULL, v);
+}
+
+static void sim_fill_vars(struct sim_vars *v, struct sim_rng *r, const struct sim_plan *p)
+{
+	unsigned cents = sim_rng_range(r, 1250, 48000);
+	size_t n = strcspn(p->customer_name, " ");
+
+	if (n >= sizeof v->first)
+		n = sizeof v->first - 1;
+	memcpy(v->first, p->customer_name, n);
+	v->first[n] = '\0';
+	v->org = p->sector->org[p->lang];
+	if (p->lang == SIM_NL)
+		snprintf(v->amount, sizeof v->amount, "€ %u,%02u", cents / 100, cents % 100);
+	else
+		snprintf(v->amount, sizeof v->amount, "€%u.%02u", cents / 100, cents % 100);
+	snprintf(v->code, sizeof v->code, "3SNP%09u", sim_rng_below(r, 1000000000u));
+	snprintf(v->reading, sizeof v->reading, "%05u", sim_rng_range(r, 1200, 89999));
+	snprintf(v->err, sizeof v->err, "E%04u", sim_rng_range(r, 1000, 9999));
+	v->lookup = p->sector->lookup[p->lang];
+}
+
+/* -------------------------------------------------------------- outcomes */
+
+const char *sim_outcome_reason(enum sim_outcome o)
+{
+	switch (o) {
+	case SIM_ESC_CUSTOMER_REQUEST:
+		return "customer_request";
+	case SIM_ESC_NOT_UNDERSTOOD:
+		return "not_understood";
+	case SIM_ESC_SENSITIVE_TOPIC:
+		return "sensitive_topic";
+	case SIM_ESC_NEGATIVE_SENTIMENT:
+		return "negative_sentiment";
+	case SIM_ESC_BOT_ERROR:
+		return "bot_error";
+	case SIM_RESOLVED:
+	case SIM_OUTCOMES:
+		break;
+	}
+	return NULL;
+}
+
+/* Outcomes come from shuffled decks of ten, so that every ten conversations
+ * hold every escalation reason and the bot's containment stays near 40%. */
+static enum sim_outcome sim_deck_outcome(uint64_t seed, unsigned index)
+{
+	static const enum sim_outcome deck[10] = {
+		SIM_RESOLVED, SIM_RESOLVED, SIM_RESOLVED, SIM_RESOLVED,
+		SIM_ESC_CUSTOMER_REQUEST, SIM_ESC_CUSTOMER_REQUEST,
+		SIM_ESC_NOT_UNDERSTOOD, SIM_ESC_SENSITIVE_TOPIC,
+		SIM_ESC_NEGATIVE_SENTIMENT, SIM_ESC_BOT_ERROR,
+	};
+	enum sim_outcome shuffled[10];
+	struct sim_rng r;
+	unsigned i;
+
+	memcpy(shuffled, deck, sizeof deck);
+	sim_rng_seed(&r, seed, 0x8000000000000000ULL | (index / 10));
+	for (i = 9; i > 0; i--) {
+		unsigned j = sim_rng_below(&r, i + 1);
+		enum sim_outcome t = shuffled[i];
+
+		shuffled[i] = shuffled[j];
+		shuffled[j] = t;
+	}
+	return shuffled[index % 10];
+}
+
+/* ----------------------------------------------------------------- plans */
+
+/* How long a customer takes to type TEXT, at speed 1. */
+static unsigned sim_typing_ms(struct sim_rng *r, const char *text)
+{
+	unsigned ms = 2000 + 45 * (unsigned)strlen(text);
+
+	if (ms > 14000)
+		ms = 14000;
+	return ms + sim_rng_below(r, 3000);
+}
+
+static void sim_add(struct sim_plan *p, enum sim_step_kind kind, unsigned pause_ms,
+		    char *text, const struct sim_source *src, size_t nsrc)
+{
+	struct sim_step *s;
+
+	if (p->nsteps >= SIM_MAX_STEPS) {
+		free(text);
+		return;
+	}
+	s = &p->steps[p->nsteps++];
+	s->kind = kind;
+	s->pause_ms = pause_ms;
+	s->text = text;
+	s->sources = src;
+	s->nsources = src && src[0].title ? nsrc : 0;
+	if (s->nsources == 2 && !src[1].title)
+		s->nsources = 1;
+}
+
+static void sim_customer_says(struct sim_plan *p, struct sim_rng *r, char *text)
+{
+	sim_add(p, SIM_STEP_CUSTOMER, sim_typing_ms(r, text), text, NULL, 0);
+}
+
+static void sim_bot_says(struct sim_plan *p, struct sim_rng *r, char *text,
+			 const struct sim_source *src, size_t nsrc)
+{
+	sim_add(p, SIM_STEP_BOT, sim_rng_range(r, 1200, 2600), text, src, nsrc);
+}
+
+/* Customers take turns in an order shuffled once per seed: nobody is in two
+ * chats at once, and everyone comes back after a round, so earlier
+ * conversations show up in the console. */
+static const struct sim_customer *sim_pick_customer(uint64_t seed, unsigned index, int lang,
+						    size_t *which)
+{
+	size_t pool[SIM_MAX_CUSTOMERS];
+	unsigned n = 0, i;
+	struct sim_rng r;
+
+	for (i = 0; i < sim_ncustomers; i++)
+		if (lang < 0 || (int)sim_customers[i].lang == lang)
+			pool[n++] = i;
+	sim_rng_seed(&r, seed, 0x2000000000000000ULL);
+	for (i = n - 1; i > 0; i--) {
+		unsigned j = sim_rng_below(&r, i + 1);
+		size_t t = pool[i];
+
+		pool[i] = pool[j];
+		pool[j] = t;
+	}
+	*which = pool[index % n];
+	return &sim_customers[*which];
+}
+
+static const char *sim_pick_channel(struct sim_rng *r)
+{
+	unsigned x = sim_rng_below(r, 100);
+
+	if (x < 45)
+		return "chat";
+	if (x < 70)
+		return "whatsapp";
+	if (x < 90)
+		return "app";
+	return "voice";
+}
+
+static double sim_confidence(struct sim_rng *r, unsigned lo, unsigned hi)
+{
+	return sim_rng_range(r, lo, hi) / 100.0;
+}
+
+void sim_plan_make(struct sim_plan *p, uint64_t seed, unsigned index,
+		   const struct sim_queue *queues, size_t nqueues, int lang)
+{
+	const struct sim_lines *L = &sim_lines;
+	const struct sim_customer *cust;
+	const struct sim_topic *topic, *topic2;
+	const struct sim_sensitive *sens;
+	const struct sim_unclear *unclear;
+	struct sim_vars v;
+	struct sim_rng r;
+	size_t who, sector;
+	enum sim_register reg;
+	enum sim_lang lg;
+	char *summary = NULL, *text;
+
+	memset(p, 0, sizeof *p);
+	memset(&v, 0, sizeof v);
+	sim_rng_seed(&r, seed, (uint64_t)index + 1);
+	p->index = index;
+	p->outcome = sim_deck_outcome(seed, index);
+	p->queue = sim_rng_below(&r, (unsigned)nqueues);
+	if (queues[p->queue].sector >= 0)
+		sector = (size_t)queues[p->queue].sector;
+	else
+		sector = sim_rng_below(&r, (unsigned)sim_nsectors);
+	p->sector = &sim_sectors[sector];
+	cust = sim_pick_customer(seed, index, lang, &who);
+	p->customer_name = cust->name;
+	p->lang = lg = cust->lang;
+	snprintf(p->customer_ref, sizeof p->customer_ref, "%s-%06u", p->sector->ref_prefix,
+		 (unsigned)(100000 + (who * 7919 + sector * 104729) % 900000));
+	p->channel = sim_pick_channel(&r);
+	reg = lg == SIM_EN ? SIM_REG_EN : p->sector->formal ? SIM_REG_U : SIM_REG_JE;
+	sim_fill_vars(&v, &r, p);
+
+	topic = &p->sector->topics[sim_rng_below(&r, SIM_TOPICS)];
+	topic2 = &p->sector->topics[sim_rng_below(&r, SIM_TOPICS)];
+	sens = &p->sector->sensitive[sim_rng_below(&r, SIM_SENSITIVES)];
+	unclear = &p->sector->unclear[sim_rng_below(&r, SIM_UNCLEARS)];
+	p->intent = topic->intent;
+
+	switch (p->outcome) {
+	case SIM_RESOLVED:
+		p->confidence = sim_confidence(&r, 85, 98);
+		sim_customer_says(p, &r, sim_expand(topic->ask[lg], &v));
+		sim_bot_says(p, &r, sim_expand2(L->intro[reg], topic->answer[lg], &v), topic->src[lg], 2);
+		if (topic2 != topic && sim_rng_below(&r, 100) < 35) {
+			sim_customer_says(p, &r, sim_expand(topic2->ask[lg], &v));
+			sim_bot_says(p, &r, sim_expand(topic2->answer[lg], &v), topic2->src[lg], 2);
+		}
+		sim_customer_says(p, &r, sim_expand(L->thanks[lg][sim_rng_below(&r, 4)], &v));
+		sim_bot_says(p, &r, sim_expand(L->glad[reg], &v), NULL, 0);
+		text = xasprintf("%s (%s)", L->resolution_bot[lg], topic->intent);
+		sim_add(p, SIM_STEP_CLOSE, sim_rng_range(&r, 1500, 3000), text, NULL, 0);
+		break;
+	case SIM_ESC_CUSTOMER_REQUEST:
+		p->confidence = sim_confidence(&r, 70, 95);
+		sim_customer_says(p, &r, sim_expand(topic->ask[lg], &v));
+		sim_bot_says(p, &r, sim_expand2(L->intro[reg], topic->answer[lg], &v), topic->src[lg], 2);
+		sim_customer_says(p, &r, sim_expand(L->ask_person[lg][sim_rng_below(&r, 4)], &v));
+		sim_bot_says(p, &r, sim_expand(L->handoff_request[reg], &v), NULL, 0);
+		summary = sim_expand2(topic->summary[lg], " ", &v);
+		text = sim_expand2(summary, L->summary_request[lg], &v);
+		free(summary);
+		summary = text;
+		break;
+	case SIM_ESC_NOT_UNDERSTOOD:
+		p->intent = unclear->guess;
+		p->confidence = sim_confidence(&r, 12, 38);
+		v.q1 = unclear->first[lg];
+		v.q2 = unclear->second[lg];
+		sim_customer_says(p, &r, sim_expand(unclear->first[lg], &v));
+		sim_bot_says(p, &r, sim_expand2(L->intro[reg], L->not_understood_1[reg], &v), NULL, 0);
+		sim_customer_says(p, &r, sim_expand(unclear->second[lg], &v));
+		sim_bot_says(p, &r, sim_expand(L->not_understood_2[reg], &v), NULL, 0);
+		summary = sim_expand(L->summary_not_understood[lg], &v);
+		break;
+	case SIM_ESC_SENSITIVE_TOPIC:
+		p->intent = sens->intent;
+		p->confidence = sim_confidence(&r, 80, 97);
+		sim_customer_says(p, &r, sim_expand(sens->ask[lg], &v));
+		sim_bot_says(p, &r, sim_expand2(L->intro[reg], sens->bot[lg] ? sens->bot[lg] :
+					       L->handoff_sensitive[reg], &v), &sens->src[lg], 1);
+		summary = sim_expand(sens->summary[lg], &v);
+		break;
+	case SIM_ESC_NEGATIVE_SENTIMENT:
+		p->confidence = sim_confidence(&r, 60, 90);
+		sim_customer_says(p, &r, sim_expand(topic->ask[lg], &v));
+		sim_bot_says(p, &r, sim_expand2(L->intro[reg], topic->answer[lg], &v), topic->src[lg], 2);
+		if (sim_rng_below(&r, 2))
+			sim_customer_says(p, &r, sim_expand(p->sector->angry[lg], &v));
+		else
+			sim_customer_says(p, &r, sim_expand(L->angry[lg][sim_rng_below(&r, 3)], &v));
+		sim_bot_says(p, &r, sim_expand(L->handoff_negative[reg], &v), NULL, 0);
+		summary = sim_expand2(topic->summary[lg], " ", &v);
+		text = sim_expand2(summary, L->summary_negative[lg], &v);
+		free(summary);
+		summary = text;
+		break;
+	case SIM_ESC_BOT_ERROR:
+		p->confidence = sim_confidence(&r, 75, 95);
+		v.q1 = topic->ask[lg];
+		sim_customer_says(p, &r, sim_expand(topic->ask[lg], &v));
+		sim_bot_says(p, &r, sim_expand2(L->intro[reg], L->lookup[reg], &v), NULL, 0);
+		sim_add(p, SIM_STEP_BOT, sim_rng_range(&r, 2500, 4000),
+			sim_expand(L->bot_error[reg], &v), NULL, 0);
+		/* The summary quotes the question with its placeholders filled. */
+		text = sim_expand(topic->ask[lg], &v);
+		v.q1 = text;
+		summary = sim_expand(L->summary_bot_error[lg], &v);
+		free(text);
+		break;
+	case SIM_OUTCOMES:
+		break;
+	}
+	if (summary)
+		sim_add(p, SIM_STEP_ESCALATE, sim_rng_range(&r, 400, 900), summary, NULL, 0);
+
+	/* To the person: first the detail the bot did not ask for, then an
+	 * answer to the agent's reply, then thanks. */
+	if (p->outcome == SIM_ESC_SENSITIVE_TOPIC)
+		p->to_person[0] = sim_expand(sens->detail[lg], &v);
+	else if (p->outcome == SIM_ESC_NOT_UNDERSTOOD)
+		p->to_person[0] = sim_expand(topic->ask[lg], &v);
+	else
+		p->to_person[0] = sim_expand(topic->detail[lg], &v);
+	p->to_person[1] = sim_expand(L->to_person[lg][sim_rng_below(&r, 4)], &v);
+	p->to_person[2] = sim_expand(L->thanks_person[lg][sim_rng_below(&r, 3)], &v);
+	p->to_person_pause_ms[0] = sim_rng_range(&r, 4000, 9000);
+	p->to_person_pause_ms[1] = sim_rng_range(&r, 3000, 8000);
+	p->to_person_pause_ms[2] = sim_rng_range(&r, 3000, 8000);
+	p->nto_person = 3;
+
+	p->nudge = sim_expand(L->nudge[lg][sim_rng_below(&r, 2)], &v);
+	p->nudge_pause_ms = sim_rng_range(&r, 60000, 120000);
+
+	/* After a handback. */
+	p->after[0] = (struct sim_step){ SIM_STEP_BOT, sim_rng_range(&r, 1200, 2500),
+					 sim_expand(L->back[reg], &v), NULL, 0 };
+	p->after[1] = (struct sim_step){ SIM_STEP_CUSTOMER, sim_rng_range(&r, 3000, 7000),
+					 sim_expand(L->done[lg][sim_rng_below(&r, 2)], &v), NULL, 0 };
+	p->after[2] = (struct sim_step){ SIM_STEP_BOT, sim_rng_range(&r, 1200, 2000),
+					 sim_expand(L->goodbye[reg], &v), NULL, 0 };
+	p->after[3] = (struct sim_step){ SIM_STEP_CLOSE, sim_rng_range(&r, 800, 1500),
+					 xstrdup(L->resolution_back[lg]), NULL, 0 };
+	p->nafter = 4;
+}
+
+void sim_plan_free(struct sim_plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nsteps; i++)
+		free(p->steps[i].text);
+	for (i = 0; i < p->nto_person; i++)
+		free(p->to_person[i]);
+	for (i = 0; i < p->nafter; i++)
+		free(p->after[i].text);
+	free(p->nudge);
+	memset(p, 0, sizeof *p);
+}
+
+/* ------------------------------------------------------------------ JSON */
+
+static void sim_json_string(char **out, size_t *len, size_t *cap, const char *s)
+{
+	for (;;) {
+		char esc[8];
+		const char *piece = esc;
+		size_t n;
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)c;
+			n = 2;
+		} else if (c == '\0') {
+			return;
+		} else if (c < 0x20) {
+			n = (size_t)snprintf(esc, sizeof esc, "\\u%04x", c);
+		} else {
+			piece = s;
+			n = 1;
+		}
+		if (*len + n + 1 > *cap) {
+			*cap = (*len + n + 1) * 2;
+			*out = xrealloc(*out, *cap);
+		}
+		memcpy(*out + *len, piece, n);
+		*len += n;
+		(*out)[*len] = '\0';
+		s++;
+	}
+}
+
+static void sim_json_raw(char **out, size_t *len, size_t *cap, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (*len + n + 1 > *cap) {
+		*cap = (*len + n + 1) * 2;
+		*out = xrealloc(*out, *cap);
+	}
+	memcpy(*out + *len, s, n + 1);
+	*len += n;
+}
+
+char *sim_sources_json(const struct sim_step *s)
+{
+	size_t i, len = 0, cap = 128;
+	char *out;
+
+	if (!s->nsources)
+		return NULL;
+	out = xmalloc(cap);
+	out[0] = '\0';
+	sim_json_raw(&out, &len, &cap, "[");
+	for (i = 0; i < s->nsources; i++) {
+		sim_json_raw(&out, &len, &cap, i ? ", {\"title\": \"" : "{\"title\": \"");
+		sim_json_string(&out, &len, &cap, s->sources[i].title);
+		sim_json_raw(&out, &len, &cap, "\", \"url\": \"");
+		sim_json_string(&out, &len, &cap, s->sources[i].url);
+		sim_json_raw(&out, &len, &cap, "\"}");
+	}
+	sim_json_raw(&out, &len, &cap, "]");
+	return out;
+}
