@@ -108,3 +108,4 @@ uninstall:
 	rmdir '$(DESTDIR)$(DATADIR)/schemas' '$(DESTDIR)$(DATADIR)' 2>/dev/null || true
 
 -include $(OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(TLIB_OBJ:.o=.d)
+include test/fuzz/fuzz.mk

@@ -1,4 +1,5 @@
 /* store: the console's SQL, always with parameters, and result parsing. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -583,9 +584,12 @@ int store_parse_notify(const char *payload, int64_t *conv, int64_t *version)
 				return -1;
 		} else if (*s == '-' || (*s >= '0' && *s <= '9')) {
 			char *end;
-			long long n = strtoll(s, &end, 10);
+			long long n;
 
-			if (end == s || end - s > 19)
+			errno = 0;
+			n = strtoll(s, &end, 10);
+			/* Out of range is refused, never read as LLONG_MAX. */
+			if (end == s || end - s > 19 || errno == ERANGE)
 				return -1;
 			if (klen == 4 && memcmp(key, "conv", 4) == 0) {
 				*conv = n;

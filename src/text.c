@@ -439,9 +439,11 @@ static void push_line(struct line_vec *lv, size_t off, size_t len, int cols)
 	lv->n++;
 }
 
+/* Skips plain spaces only: a space with combining marks is a cluster of its
+ * own, and skipping its space would start the next line with a bare mark. */
 static size_t skip_spaces(const char *s, size_t pos, size_t end)
 {
-	while (pos < end && s[pos] == ' ')
+	while (pos < end && s[pos] == ' ' && text_next_cluster(s, end, pos, NULL) == pos + 1)
 		pos++;
 	return pos;
 }
@@ -475,8 +477,10 @@ static void wrap_paragraph(const char *s, size_t start, size_t end, int width,
 					push_line(lv, line, brk - line, brk_cols);
 					next = skip_spaces(s, brk, end);
 				} else if (p == line) {
+					/* A cluster wider than the line, alone;
+					 * spaces after it are a break too. */
 					push_line(lv, line, q - line, w);
-					next = q;
+					next = skip_spaces(s, q, end);
 				} else {
 					push_line(lv, line, p - line, cols);
 					next = p;

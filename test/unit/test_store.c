@@ -24,6 +24,8 @@ static void test_notify_payloads(void **state)
 	assert_int_equal(store_parse_notify("{\"state\" : \"a\\\"b}\", \"conv\" : 5, \"x\" : null, \"version\" : 1}",
 					    &conv, &version), 0);
 	assert_int_equal(conv, 5);
+	assert_int_equal(store_parse_notify("{\"conv\": 9223372036854775807, \"version\": 1}", &conv, &version), 0);
+	assert_true(conv == INT64_MAX);
 }
 
 static void test_notify_rejects_garbage(void **state)
@@ -35,6 +37,9 @@ static void test_notify_rejects_garbage(void **state)
 		"{\"conv\" : 12345678901234567890123, \"version\" : 1}",
 		"{\"conv\" : 1, \"version\" : tru}", "{\"conv\" : 1, \"version\" : 1,",
 		"{\"conv\\", "\x1b]0;x\x07",
+		/* Out of int64 range: refused, never clamped (found by fuzzing). */
+		"{\"conv\": 9223372036854775808, \"version\": 1}",
+		"{\"conv\": 1, \"version\": 9999999999999999999}",
 	};
 	size_t i;
 	int64_t conv, version;

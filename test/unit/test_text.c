@@ -359,6 +359,10 @@ static void test_wrap_hard_breaks(void **state)
 	expect_lines("😀😀", 1, LINES("😀", "😀"));
 	expect_lines("e\u0301e\u0301e\u0301", 2, LINES("e\u0301e\u0301", "e\u0301"));
 	expect_lines("x", 0, LINES("x"));
+	/* Found by fuzzing: an accented space after a break stays whole, and
+	 * spaces after an over-wide character are a break, not lines. */
+	expect_lines("ab  \u0301cd", 3, LINES("ab", " \u0301cd"));
+	expect_lines("中  x", 1, LINES("中", "x"));
 }
 
 static void test_wrap_newlines(void **state)
