@@ -40,7 +40,7 @@ UNIT_BIN  := $(UNIT_SRC:test/unit/%.c=build/test/%)
 DB_BIN    := $(DB_SRC:test/db/%.c=build/dbtest/%)
 TLIB_OBJ  := $(TLIB_SRC:test/lib/%.c=build/san/tlib_%.o)
 
-.PHONY: all check check-unit check-db clean install uninstall
+.PHONY: all check check-unit check-db check-memory clean install uninstall
 # Keep objects that pattern rules chain through.
 .SECONDARY:
 all: balie
@@ -78,6 +78,17 @@ check-unit: $(UNIT_BIN)
 
 check-db: balie $(DB_BIN)
 	test/run-tests.sh db
+
+# The real binary under AddressSanitizer, UndefinedBehaviorSanitizer and
+# LeakSanitizer, driven by the tests that run it: any memory error or
+# definite leak makes it exit non-zero, and the test fails.
+build/san/balie: build/san/main.o $(SAN_OBJ)
+	$(CC) $(SAN_FLAGS) -o $@ build/san/main.o $(SAN_OBJ) $(PKG_LIBS)
+
+MEMORY_TESTS ?= test_console|test_supervisor|test_faults|test_db_watch|test_db_faults|test_db_sim
+check-memory: build/san/balie $(DB_BIN)
+	BALIE_BINARY=$(abspath build/san/balie) BALIE_BIN=$(abspath build/san/balie) \
+		test/run-tests.sh all '$(MEMORY_TESTS)'
 
 clean:
 	rm -rf build balie

@@ -2,7 +2,7 @@
 # Runs the test suite: unit tests first (no database), then the SQL API and
 # integration tests and the end-to-end tests against one throwaway server.
 #
-#   test/run-tests.sh [unit|db|e2e|all] [NAME-FILTER]
+#   test/run-tests.sh [unit|db|e2e|all] [NAME-REGEX]
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -17,7 +17,7 @@ if [ "$what" = inner ]; then
 	for t in build/dbtest/test_* test/e2e/test_*.sh; do
 		[ -x "$t" ] && [ -f "$t" ] || continue
 		case "$t" in *.d|*.o) continue ;; esac
-		case "$t" in *"$filter"*) ;; *) continue ;; esac
+		[ -z "$filter" ] || echo "$t" | grep -Eq -- "$filter" || continue
 		case "$t" in test/e2e/*) [ "${SKIP_E2E:-}" = 1 ] && continue ;; esac
 		case "$t" in build/*) [ "${SKIP_DB:-}" = 1 ] && continue ;; esac
 		echo "=== $t"
@@ -38,7 +38,7 @@ if [ "$what" = all ] || [ "$what" = unit ]; then
 	for t in build/test/test_*; do
 		[ -x "$t" ] && [ -f "$t" ] || continue
 		case "$t" in *.d|*.o) continue ;; esac
-		case "$t" in *"$filter"*) ;; *) continue ;; esac
+		[ -z "$filter" ] || echo "$t" | grep -Eq -- "$filter" || continue
 		echo "=== $t"
 		if "$t"; then passed=$((passed + 1)); else failed=$((failed + 1)); failures="$failures $t"; fi
 	done
