@@ -156,6 +156,7 @@ static void on_conn(struct sync *s, enum sync_conn st, const char *reason, unsig
 	(void)s;
 	snprintf(con->vs.conn_reason, sizeof con->vs.conn_reason, "%s", clean);
 	free(clean);
+	console_super_conn(con, st == SYNC_ONLINE);
 	switch (st) {
 	case SYNC_CONNECTING:
 		con->vs.conn = VIEW_CONNECTING;
@@ -179,8 +180,7 @@ static void on_conn(struct sync *s, enum sync_conn st, const char *reason, unsig
 				request_stop(con, EXIT_FAILURE_RUNTIME);
 				return;
 			} else if (con->opt.supervisor) {
-				say(con, VIEW_ROLE_NORMAL, "the supervisor screen is not there yet: "
-				    "showing the agent console");
+				console_super_show(con, true);
 			}
 		}
 		if (con->vs.open && con->vs.history.conv != con->vs.open)
@@ -190,6 +190,7 @@ static void on_conn(struct sync *s, enum sync_conn st, const char *reason, unsig
 
 			sync_act(con->sync, &hb, NULL, NULL);
 			con->last_heartbeat = console_now_s();
+			con->told_away = false;
 		}
 		break;
 	case SYNC_RETRY_WAIT:
@@ -305,7 +306,10 @@ void console_render(struct console *con)
 		ui_bell(con->ui);
 	}
 	con->vs.outbox = sync_outbox_count(con->sync);
-	ui_render(con->ui, &con->model, &con->vs, console_server_now(con));
+	if (con->super_shown)
+		console_super_render(con);
+	else
+		ui_render(con->ui, &con->model, &con->vs, console_server_now(con));
 }
 
 void console_on_input(uv_poll_t *h, int status, int events)
@@ -387,6 +391,7 @@ void console_stop(struct console *con, int code)
 	uv_close((uv_handle_t *)&con->input, NULL);
 	if (con->editing)
 		uv_process_kill(&con->editor, SIGTERM);
+	console_super_stop(con);
 	sync_stop(con->sync);
 }
 
@@ -527,6 +532,7 @@ int console_main(int argc, char **argv)
 	ev.history = on_history;
 	ev.meta = on_meta;
 	ev.error = on_error;
+	ev.notify = console_super_on_notify;
 	ev.user = &con;
 	con.sync = sync_new(con.loop, con.opt.conninfo, &con.model, &so, &ev);
 	if (sync_start(con.sync) != 0) {
@@ -554,6 +560,7 @@ int console_main(int argc, char **argv)
 	}
 	util_set_fatal_hook(ui_emergency_end);
 	apply_colors(&con);
+	console_super_start(&con);
 
 	for (i = 0; i < NSIGNALS; i++) {
 		uv_signal_init(con.loop, &con.sig[i]);

@@ -123,20 +123,6 @@ static void quit(struct console *con)
 	console_stop(con, EXIT_OK);
 }
 
-static void heartbeat(struct console *con)
-{
-	unsigned every = con->cfg.away_after / 4;
-	struct action hb = { .kind = ACTION_HEARTBEAT };
-
-	if (every < HEARTBEAT_MIN_SECONDS)
-		every = HEARTBEAT_MIN_SECONDS;
-	if (!con->model.me || con->vs.conn != VIEW_ONLINE ||
-	    console_now_s() - con->last_heartbeat < (int64_t)every)
-		return;
-	con->last_heartbeat = console_now_s();
-	sync_act(con->sync, &hb, NULL, NULL);
-}
-
 static void list_key(struct console *con, enum keys_action a)
 {
 	struct model_conv *c;
@@ -234,7 +220,7 @@ static void list_key(struct console *con, enum keys_action a)
 	case KEYS_ACT_SUPERVISOR:
 	case KEYS_ACT_PAUSE_BOT:
 		if (con->model.me_supervisor)
-			say(con, VIEW_ROLE_NORMAL, "the supervisor screen is not available yet");
+			console_super_show(con, true);
 		else
 			say(con, VIEW_ROLE_ERROR, "the supervisor screen is for supervisors; "
 			    "%s is not one", con->model.me ? con->model.me : "this role");
@@ -399,7 +385,9 @@ void console_handle_key(struct console *con, int is_keycode, unsigned value)
 	view_rows_refresh(&con->vs, &con->model, console_server_now(con));
 	if (a != KEYS_ACT_QUIT)
 		con->quit_armed = false;
-	heartbeat(con);
+	console_activity(con);
+	if (con->super_shown && console_super_key(con, is_keycode, value))
+		return;
 	switch (con->vs.mode) {
 	case VIEW_MODE_COMPOSE:
 		compose_mode_key(con, is_keycode, value);

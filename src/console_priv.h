@@ -11,14 +11,18 @@
 #include "balie/console.h"
 #include "balie/keys.h"
 #include "balie/model.h"
+#include "balie/super.h"
 #include "balie/sync.h"
 #include "balie/ui.h"
+#include "balie/ui_super.h"
 #include "balie/view.h"
+#include "balie/view_super.h"
 
 /* How long a status line message stays, in seconds. */
 #define MESSAGE_SECONDS 15
-/* Heartbeats go out on activity, at most this often (seconds). */
-#define HEARTBEAT_MIN_SECONDS 15
+/* How often the console tells the store it is still here (seconds); the
+ * store calls an agent offline 30 s after the last one. */
+#define HEARTBEAT_SECONDS 10
 
 enum compose_kind {
 	KIND_REPLY,
@@ -78,6 +82,17 @@ struct console {
 	bool quit_armed;
 	int64_t last_heartbeat;
 
+	/* The supervisor screen and presence (console_super.c). */
+	struct super *super;
+	struct ui_super *usup;
+	struct view_super vsup;
+	bool super_shown;
+	char pause_queue[80];	/* the queue a pause question is about */
+	bool pause_to;		/* … and what its bot would become */
+	uv_timer_t heartbeat;
+	int64_t last_key;	/* local unix seconds of the last key press */
+	bool told_away;		/* the last heartbeat said away */
+
 	/* $EDITOR */
 	uv_process_t editor;
 	bool editing;
@@ -114,6 +129,16 @@ void console_schedule(struct console *con);
 void console_start_compose(struct console *con, struct model_conv *c, enum compose_kind kind);
 void console_stop(struct console *con, int code);
 void console_submit_compose(struct console *con);
+
+/* The supervisor screen and presence; defined in console_super.c. */
+void console_activity(struct console *con);
+void console_super_start(struct console *con);
+void console_super_stop(struct console *con);
+void console_super_show(struct console *con, bool show);
+void console_super_render(struct console *con);
+bool console_super_key(struct console *con, int is_keycode, unsigned value);
+void console_super_conn(struct console *con, bool online);
+void console_super_on_notify(struct sync *s, const char *channel, const char *payload, void *user);
 
 /* A status line message that fades after MESSAGE_SECONDS. */
 #define say(con, role, ...) \

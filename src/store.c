@@ -424,7 +424,7 @@ static const struct {
 	[ACTION_CLOSE] = { "close", "SELECT balie.close($1, $2)" },
 	[ACTION_ASSIGN] = { "assign", "SELECT balie.assign($1, $2)" },
 	[ACTION_PAUSE_BOT] = { "pause the bot", "SELECT balie.pause_bot($1, $2::boolean)" },
-	[ACTION_HEARTBEAT] = { "heartbeat", "SELECT balie.heartbeat()" },
+	[ACTION_HEARTBEAT] = { "heartbeat", "SELECT balie.heartbeat($1::boolean)" },
 };
 
 const char *action_name(enum action_kind a)
@@ -486,6 +486,7 @@ void store_call(struct db *db, const struct action *call, store_call_cb *cb, voi
 		params[n++] = call->flag ? "true" : "false";
 		break;
 	case ACTION_HEARTBEAT:
+		params[n++] = call->flag ? "true" : "false";	/* away */
 		break;
 	}
 	db_query(db, actions[call->kind].sql, n, params, on_call,

@@ -273,14 +273,16 @@ static void on_notify(struct db *db, const char *channel, const char *payload, v
 	struct model_conv *c;
 
 	(void)db;
-	if (strcmp(channel, "balie") != 0 || store_parse_notify(payload, &id, &version) != 0)
-		return;
-	s->stats.notifications++;
-	c = model_find(s->m, id);
-	if (c && c->version >= version)
-		return;
-	mark_dirty(s, id);
-	fetch_dirty(s);
+	if (strcmp(channel, "balie") == 0 && store_parse_notify(payload, &id, &version) == 0) {
+		s->stats.notifications++;
+		c = model_find(s->m, id);
+		if (!c || c->version < version) {
+			mark_dirty(s, id);
+			fetch_dirty(s);
+		}
+	}
+	if (s->ev.notify)
+		s->ev.notify(s, channel, payload, s->ev.user);
 }
 
 /* Messages ---------------------------------------------------------------- */
@@ -816,6 +818,16 @@ enum sync_conn sync_state(const struct sync *s)
 unsigned sync_retry_in_ms(const struct sync *s)
 {
 	return db_retry_in_ms(s->db);
+}
+
+void sync_listen(struct sync *s, const char *channel)
+{
+	db_listen(s->db, channel);
+}
+
+struct db *sync_db(struct sync *s)
+{
+	return s->db;
 }
 
 const struct sync_stats *sync_stats(const struct sync *s)

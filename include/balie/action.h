@@ -16,7 +16,7 @@ enum action_kind {
 	ACTION_CLOSE,		/* conv, text (resolution, may be NULL) */
 	ACTION_ASSIGN,		/* conv, arg (agent login) */
 	ACTION_PAUSE_BOT,	/* arg (queue), flag (paused) */
-	ACTION_HEARTBEAT,	/* nothing */
+	ACTION_HEARTBEAT,	/* flag (away: idle longer than away_after) */
 };
 
 struct action {

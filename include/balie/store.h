@@ -9,6 +9,7 @@
 #include "balie/action.h"
 #include "balie/db.h"
 #include "balie/model.h"
+#include "balie/super.h"
 
 /* How a store call ended, as the layers above need to know it. */
 struct store_status {
@@ -75,5 +76,26 @@ void store_new_uuid(char out[37]);
 /* Parses a NOTIFY balie payload {"conv": N, "version": N}. Returns 0 on
  * success, -1 if it is not one (it is then ignored). */
 int store_parse_notify(const char *payload, int64_t *conv, int64_t *version);
+
+/* The supervisor screen (store_super.c) ------------------------------------ */
+
+/* Every queue's figures from balie.supervisor_queues(), parsed into a new
+ * array (caller owns; super_queues_free), with the server's clock. */
+typedef void store_super_queues_cb(const struct store_status *st, struct super_queue *q,
+				   size_t n, int64_t server_now, void *arg);
+void store_fetch_super_queues(struct db *db, store_super_queues_cb *cb, void *arg);
+
+/* Every agent's presence and open conversations from balie.supervisor_agents()
+ * (caller owns; super_agents_free). */
+typedef void store_super_agents_cb(const struct store_status *st, struct super_agent *a,
+				   size_t n, void *arg);
+void store_fetch_super_agents(struct db *db, store_super_agents_cb *cb, void *arg);
+
+/* Parses "1,2,3" (as array_to_string gives it) into at most MAX ints;
+ * returns how many, or -1 if it is not such a list. */
+int store_parse_int_list(const char *text, int *out, size_t max);
+/* Like store_parse_int_list for bigints into a new array (*OUT, caller
+ * frees; NULL when empty). */
+int store_parse_id_list(const char *text, int64_t **out, size_t *n);
 
 #endif

@@ -20,6 +20,7 @@
 #include "balie/model.h"
 
 struct sync;
+struct db;
 
 enum sync_conn {
 	SYNC_CONNECTING,
@@ -47,6 +48,10 @@ struct sync_events {
 	/* A background read failed (shown, then retried on the next change). */
 	void (*error)(struct sync *s, const char *message, void *user);
 	void *user;
+	/* Any notification on a LISTENed channel (see sync_listen), after sync
+	 * has handled its own: for modules with their own figures (super). */
+	void (*notify)(struct sync *s, const char *channel, const char *payload,
+		       void *user);
 };
 
 struct sync_options {
@@ -85,6 +90,13 @@ typedef void sync_action_cb(const struct action_result *r, const struct action *
 void sync_act(struct sync *s, const struct action *a, sync_action_cb *cb, void *arg);
 /* Replies waiting in the outbox. */
 size_t sync_outbox_count(const struct sync *s);
+
+/* Also LISTENs on CHANNEL (after every reconnect too); its notifications
+ * reach events.notify. */
+void sync_listen(struct sync *s, const char *channel);
+/* The connection, for modules that run their own read queries through the
+ * store on it (they get DB_NOT_SENT while offline, like sync does). */
+struct db *sync_db(struct sync *s);
 
 /* Counters for tests and benchmarks. */
 struct sync_stats {

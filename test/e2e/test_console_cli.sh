@@ -39,17 +39,16 @@ screen | grep -q 'balie: .*no_such_db' || fail "no reason for the failed connect
 tm kill-server
 DB=$DB_SAVED
 
-# --supervisor: refused for an agent, a note for a supervisor.
+# --supervisor: refused for an agent, the supervisor screen for a supervisor.
 start_console ann tmux-256color --supervisor
 wait_for_screen '^EXIT=1$' 10
 screen | grep -q 'balie: --supervisor: Ann Jansen (ann) is not a supervisor' ||
 	fail "no refusal of --supervisor"
 tm kill-server
 E2E_CONFIG='bind C-t takeover' start_console sue tmux-256color --supervisor
-wait_for_screen 'Sue Visser \(sue\) · supervisor'
-wait_for_screen 'the supervisor screen is not there yet'
+wait_for_screen 'SUPERVISOR · Sue Visser \(sue\)'
 keys S
-wait_for_screen 'the supervisor screen is not available yet'
+wait_for_screen 'Sue Visser \(sue\) · supervisor'
 keys '?'
 wait_for_screen 't, C-t +takeover +take the conversation over from the bot'
 keys Escape
