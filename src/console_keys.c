@@ -70,18 +70,17 @@ static void ask_close(struct console *con, struct model_conv *c)
 	con->vs.mode = VIEW_MODE_CONFIRM;
 }
 
-static void ask_transfer(struct console *con, struct model_conv *c)
+void console_pick_queue(struct console *con, const struct model_conv *c)
 {
 	size_t i;
 
-	if (console_refused(con, c, KEYS_ACT_TRANSFER))
-		return;
 	if (con->model.nqueues == 0) {
 		say(con, VIEW_ROLE_ERROR, "no queues known yet: try again in a moment");
 		return;
 	}
 	con->pick_conv = c->id;
 	con->vs.pick = 0;
+	/* Start on the first queue that is not its own: that is where it goes. */
 	for (i = 0; i < con->model.nqueues; i++) {
 		if (!util_streq(con->model.queues[i].id, c->queue)) {
 			con->vs.pick = i;
@@ -90,6 +89,13 @@ static void ask_transfer(struct console *con, struct model_conv *c)
 	}
 	con->vs.help_top = 0;
 	con->vs.mode = VIEW_MODE_PICK;
+}
+
+static void ask_transfer(struct console *con, struct model_conv *c)
+{
+	if (console_refused(con, c, KEYS_ACT_TRANSFER))
+		return;
+	console_pick_queue(con, c);
 }
 
 static void start_search(struct console *con)

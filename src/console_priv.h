@@ -123,6 +123,8 @@ void console_handle_key(struct console *con, int is_keycode, unsigned value);
 void console_leave_compose(struct console *con, bool keep);
 void console_on_input(uv_poll_t *h, int status, int events);
 void console_open_pane(struct console *con, int64_t id);
+/* Opens the queue picker to transfer C (x). */
+void console_pick_queue(struct console *con, const struct model_conv *c);
 void console_render(struct console *con);
 void console_resume_input(struct console *con);
 void console_schedule(struct console *con);

@@ -256,7 +256,6 @@ static void transfer_selected(struct console *con, const struct super_data *d)
 {
 	int64_t id = view_super_conv(&con->vsup, d);
 	const struct model_conv *c = id ? model_find(&con->model, id) : NULL;
-	size_t i;
 
 	if (!id) {
 		say(con, VIEW_ROLE_NORMAL, "select a conversation to transfer");
@@ -268,21 +267,8 @@ static void transfer_selected(struct console *con, const struct super_data *d)
 	}
 	if (!online(con))
 		return;
-	if (con->model.nqueues == 0) {
-		say(con, VIEW_ROLE_ERROR, "no queues known yet: try again in a moment");
-		return;
-	}
-	con->pick_conv = id;
 	con->vsup.pick_conv = id;
-	con->vs.pick = 0;
-	for (i = 0; i < con->model.nqueues; i++) {
-		if (!util_streq(con->model.queues[i].id, c->queue)) {
-			con->vs.pick = i;
-			break;
-		}
-	}
-	con->vs.help_top = 0;
-	con->vs.mode = VIEW_MODE_PICK;
+	console_pick_queue(con, c);
 }
 
 /* p: asks before pausing or resuming the selected queue's bot. */

@@ -7,11 +7,8 @@
 #include "balie/text.h"
 #include "balie/util.h"
 
-/* Makes sure region I has a window of rectangle R (or none when empty). */
-static WINDOW *region(struct ui *ui, enum ui_region i, struct view_rect r)
+WINDOW *ui_window_place(struct ui_window *w, struct view_rect r)
 {
-	struct ui_window *w = &ui->win[i];
-
 	if (r.h <= 0 || r.w <= 0 || r.y + r.h > LINES || r.x + r.w > COLS) {
 		if (w->w)
 			delwin(w->w);
@@ -30,11 +27,21 @@ static WINDOW *region(struct ui *ui, enum ui_region i, struct view_rect r)
 	return w->w;
 }
 
-static void drop_region(struct ui *ui, enum ui_region i)
+void ui_window_drop(struct ui_window *w)
 {
 	struct view_rect none = { 0, 0, 0, 0 };
 
-	region(ui, i, none);
+	ui_window_place(w, none);
+}
+
+static WINDOW *region(struct ui *ui, enum ui_region i, struct view_rect r)
+{
+	return ui_window_place(&ui->win[i], r);
+}
+
+static void drop_region(struct ui *ui, enum ui_region i)
+{
+	ui_window_drop(&ui->win[i]);
 }
 
 /* The attributes and pair of a span of ROLE on a row filled with FILL. */
@@ -92,17 +99,16 @@ static void draw_line(struct ui *ui, WINDOW *w, int y, const struct view_doc *d,
 	wattr_set(w, A_NORMAL, 0, NULL);
 }
 
-/* Shows lines [FIRST, FIRST+rows) of D in region I, unless it already does. */
-static void show(struct ui *ui, enum ui_region i, const struct view_doc *d, size_t first)
+void ui_window_show(struct ui *ui, struct ui_window *w, const struct view_doc *d,
+		    size_t first, uint64_t salt)
 {
-	struct ui_window *w = &ui->win[i];
 	uint64_t h;
 	int y;
 
 	if (!w->w)
 		return;
 	h = view_doc_hash(d, first, (size_t)w->r.h,
-			  ((uint64_t)(unsigned)w->r.w << 32) ^ (uint64_t)(unsigned)w->r.h) | 1;
+			  ((uint64_t)(unsigned)w->r.w << 32) ^ (uint64_t)(unsigned)w->r.h ^ salt) | 1;
 	if (h == w->hash)
 		return;
 	werase(w->w);
@@ -110,6 +116,12 @@ static void show(struct ui *ui, enum ui_region i, const struct view_doc *d, size
 		draw_line(ui, w->w, y, d, &d->lines[first + (size_t)y], w->r.w);
 	wnoutrefresh(w->w);
 	w->hash = h;
+}
+
+/* Shows lines [FIRST, FIRST+rows) of D in region I, unless it already does. */
+static void show(struct ui *ui, enum ui_region i, const struct view_doc *d, size_t first)
+{
+	ui_window_show(ui, &ui->win[i], d, first, 0);
 }
 
 static void render_too_small(struct ui *ui)

@@ -48,6 +48,16 @@ struct ui {
 	int list_rows, overlay_rows;
 };
 
+/* Gives W a window of rectangle R (none when R is empty or off the screen);
+ * a window whose rectangle did not change is kept. */
+WINDOW *ui_window_place(struct ui_window *w, struct view_rect r);
+void ui_window_drop(struct ui_window *w);
+/* Shows lines [FIRST, FIRST+rows) of D in W, unless it already shows them
+ * (a hash of the content, size and SALT says so): unchanged windows cost
+ * no bytes. */
+void ui_window_show(struct ui *ui, struct ui_window *w, const struct view_doc *d,
+		    size_t first, uint64_t salt);
+
 /* Sets the colour pairs and attributes of every role. */
 void ui_styles_init(struct ui *ui);
 

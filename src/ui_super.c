@@ -83,107 +83,21 @@ int ui_super_overlay_rows(const struct ui_super *u)
 	return u->overlay_rows > 0 ? u->overlay_rows : 1;
 }
 
-/* Makes sure region I has a window of rectangle R (or none when empty). */
 static WINDOW *region(struct ui_super *u, enum usup_region i, struct view_rect r)
 {
-	struct ui_window *w = &u->win[i];
-
-	if (r.h <= 0 || r.w <= 0 || r.y + r.h > LINES || r.x + r.w > COLS) {
-		if (w->w)
-			delwin(w->w);
-		memset(w, 0, sizeof *w);
-		return NULL;
-	}
-	if (w->w && memcmp(&w->r, &r, sizeof r) == 0)
-		return w->w;
-	if (w->w)
-		delwin(w->w);
-	w->w = newwin(r.h, r.w, r.y, r.x);
-	w->r = r;
-	w->hash = 0;
-	if (w->w)
-		leaveok(w->w, TRUE);
-	return w->w;
+	return ui_window_place(&u->win[i], r);
 }
 
 static void drop_region(struct ui_super *u, enum usup_region i)
 {
-	struct view_rect none = { 0, 0, 0, 0 };
-
-	region(u, i, none);
+	ui_window_drop(&u->win[i]);
 }
 
-/* The look of a span of ROLE on a row filled with FILL, as the agent
- * screen draws it (the selection is reverse video in every theme). */
-static void span_style(const struct ui *ui, enum view_role role, enum view_role fill,
-		       attr_t *attr, short *pair)
-{
-	const struct ui_style *s = &ui->style[role], *f = &ui->style[fill];
-
-	*attr = s->attr;
-	*pair = s->pair;
-	if (fill != VIEW_ROLE_NORMAL) {
-		*attr |= f->attr;
-		if (!s->has_color)
-			*pair = f->pair;
-	}
-	if (fill == VIEW_ROLE_SELECTED)
-		*attr |= A_REVERSE;
-}
-
-static void draw_line(struct ui *ui, WINDOW *w, int y, const struct view_doc *d,
-		      const struct view_line *l, int width)
-{
-	int col = 0;
-	size_t k;
-	attr_t attr;
-	short pair;
-
-	wmove(w, y, 0);
-	for (k = 0; k < l->nspans && col < width; k++) {
-		const struct view_span *s = &d->spans[l->span0 + k];
-		const char *text = d->buf + s->off;
-		size_t len = s->len;
-		int cols = s->cols;
-
-		if (col + cols > width) {
-			char *part = xstrndup(text, len);
-
-			len = text_prefix(part, width - col, &cols);
-			free(part);
-		}
-		span_style(ui, s->role, l->fill, &attr, &pair);
-		wattr_set(w, attr, pair, NULL);
-		/* The last cell of a window reports ERR after drawing: harmless. */
-		waddnstr(w, text, (int)len);
-		col += cols;
-	}
-	if (l->fill != VIEW_ROLE_NORMAL && col < width) {
-		span_style(ui, l->fill, l->fill, &attr, &pair);
-		wattr_set(w, attr, pair, NULL);
-		mvwhline(w, y, col, ' ', width - col);
-	}
-	wattr_set(w, A_NORMAL, 0, NULL);
-}
-
-/* Shows lines [FIRST, FIRST+rows) of D in region I, unless it already does. */
+/* Shows lines [FIRST, FIRST+rows) of D in region I, unless it already does;
+ * salted so a switch between the two screens always redraws. */
 static void show(struct ui_super *u, enum usup_region i, const struct view_doc *d, size_t first)
 {
-	struct ui_window *w = &u->win[i];
-	uint64_t h;
-	int y;
-
-	if (!w->w)
-		return;
-	h = view_doc_hash(d, first, (size_t)w->r.h,
-			  ((uint64_t)(unsigned)w->r.w << 32) ^ (uint64_t)(unsigned)w->r.h ^ 0x5u) | 1;
-	if (h == w->hash)
-		return;
-	werase(w->w);
-	for (y = 0; y < w->r.h && first + (size_t)y < d->nlines; y++)
-		draw_line(u->ui, w->w, y, d, &d->lines[first + (size_t)y], w->r.w);
-	wnoutrefresh(w->w);
-	w->hash = h;
+	ui_window_show(u->ui, &u->win[i], d, first, 0x5u);
 }
 
 /* Appends lines [FIRST, FIRST+N) of FROM to TO. */
