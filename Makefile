@@ -120,3 +120,4 @@ uninstall:
 
 -include $(OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(TLIB_OBJ:.o=.d)
 include test/fuzz/fuzz.mk
+include test/bench/bench.mk

@@ -28,6 +28,8 @@
 #define DB_DEFAULT_RETRY_MIN_MS 250
 #define DB_DEFAULT_RETRY_MAX_MS 1500
 #define DB_MAX_PARAMS 65535
+/* Distinct query texts remembered per db; the store has a dozen or so. */
+#define DB_MAX_STATEMENTS 64
 
 /* How far the connection itself has come, independent of what was reported. */
 enum db_link {
@@ -75,6 +77,17 @@ struct db_watch {
 	int events;
 };
 
+/* A query text seen on this db: the second time it is sent, it is prepared
+ * on the connection and executed by name after that, so the server parses
+ * and rewrites (expands the row-level security policies of) the console's
+ * repeated fetches once per session instead of once per change. */
+struct db_statement {
+	char *sql;
+	unsigned uses;
+	bool prepared;		/* on the current connection */
+	bool unpreparable;	/* the server refused to prepare it: send as text */
+};
+
 struct db_channel {
 	struct db_channel *next;
 	char name[];
@@ -109,6 +122,10 @@ struct db {
 
 	struct db_event *ehead, *etail;
 	struct db_channel *channels, *channels_tail;
+
+	struct db_statement stmts[DB_MAX_STATEMENTS];
+	unsigned nstmts;
+	int preparing;		/* stmts index whose prepare is in flight, or -1 */
 
 	unsigned attempt;	/* failed attempts since the last success */
 	unsigned connects;
@@ -369,6 +386,8 @@ static void db_finalize(struct db *db)
 		db->channels = c->next;
 		free(c);
 	}
+	while (db->nstmts)
+		free(db->stmts[--db->nstmts].sql);
 	free(db->conninfo);
 	free(db);
 }
@@ -453,6 +472,8 @@ static void db_watch(struct db *db, int fd, int events, bool force)
 /* Drops the PGconn and its poll handle; queries are the caller's business. */
 static void db_teardown(struct db *db)
 {
+	unsigned i;
+
 	db_watch_close(db);
 	db->want_fd = -1;
 	if (db->conn) {
@@ -461,6 +482,10 @@ static void db_teardown(struct db *db)
 	}
 	db->link = DB_LINK_NONE;
 	db->inflight = false;
+	db->preparing = -1;
+	/* Prepared statements lived in that session; a new one tries again. */
+	for (i = 0; i < db->nstmts; i++)
+		db->stmts[i].prepared = db->stmts[i].unpreparable = false;
 	db->want_write = false;
 	PQclear(db->last);
 	db->last = NULL;
@@ -771,6 +796,62 @@ static bool db_flush_output(struct db *db)
 	return true;
 }
 
+/* The remembered statement for SQL (added if new), or NULL when the table is full. */
+static struct db_statement *db_statement(struct db *db, const char *sql)
+{
+	unsigned i;
+
+	for (i = 0; i < db->nstmts; i++)
+		if (strcmp(db->stmts[i].sql, sql) == 0)
+			return &db->stmts[i];
+	if (db->nstmts == DB_MAX_STATEMENTS)
+		return NULL;
+	db->stmts[db->nstmts].sql = db_strdup(sql);
+	return &db->stmts[db->nstmts++];
+}
+
+/* Whether RES is a prepared statement of Q refused because the schema
+ * changed its result type under it ("cached plan must not change result
+ * type", after a migration): that statement goes back to plain text for the
+ * rest of the session, and Q is run again instead of failing. */
+static bool db_stale_plan(struct db *db, const struct db_query *q, const PGresult *res)
+{
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	unsigned i;
+
+	if (!state || strcmp(state, "0A000") != 0)
+		return false;
+	for (i = 0; i < db->nstmts; i++) {
+		if (db->stmts[i].prepared && strcmp(db->stmts[i].sql, q->sql) == 0) {
+			db->stmts[i].prepared = false;
+			db->stmts[i].unpreparable = true;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Sends Q's own query: by name if prepared, else as text, or (the second
+ * time its text is used) sends the prepare first; db_finish_inflight then
+ * sends the query itself. */
+static int db_send_query(struct db *db, struct db_query *q)
+{
+	struct db_statement *st = db_statement(db, q->sql);
+	char name[32];
+
+	if (!st || st->unpreparable || (!st->prepared && ++st->uses < 2))
+		return PQsendQueryParams(db->conn, q->sql, q->nparams, NULL,
+					 (const char *const *)q->params, NULL,
+					 NULL, 0);
+	snprintf(name, sizeof name, "balie_%u", (unsigned)(st - db->stmts));
+	if (st->prepared)
+		return PQsendQueryPrepared(db->conn, name, q->nparams,
+					   (const char *const *)q->params,
+					   NULL, NULL, 0);
+	db->preparing = (int)(st - db->stmts);
+	return PQsendPrepare(db->conn, name, q->sql, q->nparams, NULL);
+}
+
 static void db_send_next(struct db *db)
 {
 	struct db_query *q = db->qhead;
@@ -795,13 +876,12 @@ static void db_send_next(struct db *db)
 				       NULL, 0);
 		free(sql);
 	} else {
-		ok = PQsendQueryParams(db->conn, q->sql, q->nparams, NULL,
-				       (const char *const *)q->params, NULL,
-				       NULL, 0);
+		ok = db_send_query(db, q);
 	}
 	if (!ok) {
 		/* libpq refused before anything was sent: the query may be
 		 * retried, and the connection is rebuilt to be safe. */
+		db->preparing = -1;
 		db->qhead = q->next;
 		if (!db->qhead)
 			db->qtail = NULL;
@@ -848,6 +928,30 @@ static void db_finish_inflight(struct db *db)
 	const char *sqlstate;
 	char line[400];
 
+	if (db->preparing >= 0 && res) {
+		/* Only the prepare is done: the query itself goes next (as
+		 * text if the server would not prepare it, so that its own
+		 * error reaches the caller). */
+		struct db_statement *prep = &db->stmts[db->preparing];
+
+		db->preparing = -1;
+		db->inflight = false;
+		db->last = NULL;
+		if (st == PGRES_COMMAND_OK)
+			prep->prepared = true;
+		else
+			prep->unpreparable = true;
+		PQclear(res);
+		return;
+	}
+	db->preparing = -1;
+	if (res && st == PGRES_FATAL_ERROR && !q->channel && db_stale_plan(db, q, res)) {
+		/* Sent again, as text, by the caller of this function. */
+		db->inflight = false;
+		db->last = NULL;
+		PQclear(res);
+		return;
+	}
 	db->qhead = q->next;
 	if (!db->qhead)
 		db->qtail = NULL;
@@ -1052,6 +1156,7 @@ struct db *db_new(uv_loop_t *loop, const char *conninfo,
 		db->ev = *ev;
 	db->state = DB_IDLE;
 	db->want_fd = -1;
+	db->preparing = -1;
 	db->rng = (uint32_t)uv_hrtime() ^ (uint32_t)getpid() ^
 		  (uint32_t)(uintptr_t)db;
 	if (!db->rng)

@@ -1,7 +1,8 @@
 /* db: one PostgreSQL connection driven entirely by a libuv loop.
  *
  * Connects without blocking (PQconnectStartParams + PQconnectPoll), sends
- * queries one at a time with PQsendQueryParams from a FIFO, delivers each
+ * queries one at a time from a FIFO (a query text sent a second time is
+ * prepared on the connection and run by name from then on), delivers each
  * result to its callback, LISTENs on the registered channels after every
  * (re)connect and dispatches notifications. A lost connection is retried
  * with capped exponential backoff and jitter; every state change is an

@@ -813,6 +813,55 @@ static void test_stop_with_pending(void **state)
 			    "could not connect: connection refused");
 }
 
+/* A query text used again is prepared on the connection and run by name;
+ * the results stay right, a reconnect prepares afresh, and a schema change
+ * that alters the result type falls back to text instead of failing. */
+static void test_repeated_queries_prepared(void **state)
+{
+	struct fx *f = *state;
+	PGconn *side = pgt_connect(f->dbname, "postgres");
+	char *v;
+	char pid[16];
+	int i, n;
+
+	PQclear(pgt_ok(side, "create table pt (a int)"));
+	PQclear(pgt_ok(side, "insert into pt values (41)"));
+	fx_db(f, f->conninfo, NULL);
+	connect_ok(f);
+	for (i = 0; i < 3; i++) {
+		struct qrec *q = qnew(f);
+
+		query(f, q, "select $1::int + a from pt", 1, "1");
+		RUN_UNTIL(f, q->calls > 0, 5000);
+		assert_int_equal(q->outcome, DB_OK);
+		assert_string_equal(q->value, "42");
+	}
+	v = ask(f, "select count(*) from pg_prepared_statements"
+		   " where statement = 'select $1::int + a from pt'");
+	assert_string_equal(v, "1");
+	free(v);
+
+	/* The migration changes what "select *" returns under the prepared plan. */
+	db_expect_value(f, "select * from pt", "41");
+	db_expect_value(f, "select * from pt", "41");
+	PQclear(pgt_ok(side, "alter table pt alter column a type text using 'forty-one'"));
+	db_expect_value(f, "select * from pt", "forty-one");
+	db_expect_value(f, "select * from pt", "forty-one");
+
+	/* A new session starts with nothing prepared and prepares again. */
+	n = f->nstates;
+	snprintf(pid, sizeof pid, "%d", db_backend_pid(f->db));
+	assert_int_equal(side_long(f->dbname, "select pg_terminate_backend($1::int)::int", pid), 1);
+	expect_reconnect(f, n, 2, 5000);
+	for (i = 0; i < 2; i++)
+		db_expect_value(f, "select length(a) from pt", "9");
+	v = ask(f, "select count(*) from pg_prepared_statements"
+		   " where statement = 'select length(a) from pt'");
+	assert_string_equal(v, "1");
+	free(v);
+	PQfinish(side);
+}
+
 static void test_server_restart(void **state)
 {
 	struct fx *f = *state;
@@ -895,6 +944,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fatal_auth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_is_free, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_with_pending, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_repeated_queries_prepared, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_halted, setup, teardown),
 	};
