@@ -114,7 +114,9 @@ void console_close_pane(struct console *con)
 	if (!id)
 		return;
 	con->vs.open = 0;
+	con->vs.pane_seq = 0;
 	con->vs.loading_older = false;
+	con->vs.loading_newer = false;
 	view_clear_history(&con->vs);
 	remember_open(con, NULL);
 	/* May drop a closed conversation from the model: rows are rebuilt
@@ -129,17 +131,31 @@ void console_open_pane(struct console *con, int64_t id)
 	if (!c)
 		return;
 	if (con->vs.open == id) {
-		view_pane_follow(&con->vs);
+		console_pane_newest(con);
 		return;
 	}
 	console_close_pane(con);
 	con->vs.open = id;
 	con->vs.selected = id;
 	con->vs.loading_older = false;
+	con->vs.loading_newer = false;
 	view_pane_follow(&con->vs);
 	remember_open(con, c);
 	sync_open_transcript(con->sync, id);
 	sync_fetch_history(con->sync, id);
+}
+
+
+void console_pane_newest(struct console *con)
+{
+	struct model_conv *c = model_find(&con->model, con->vs.open);
+
+	/* A window paged far back lost the newest messages: load them first. */
+	if (c && sync_load_newest(con->sync, c->id)) {
+		con->vs.loading_older = false;
+		con->vs.loading_newer = false;
+	}
+	view_pane_follow(&con->vs);
 }
 
 
@@ -261,8 +277,10 @@ static void on_transcript(struct sync *s, struct model_conv *c, void *user)
 	struct console *con = user;
 
 	(void)s;
-	if (c->id == con->vs.open)
+	if (c->id == con->vs.open) {
 		con->vs.loading_older = false;
+		con->vs.loading_newer = false;
+	}
 	console_schedule(con);
 }
 
@@ -296,10 +314,25 @@ static void on_error(struct sync *s, const char *message, void *user)
 
 /* Loop plumbing ------------------------------------------------------------------ */
 
+/* Draws the agent's screen and tells the model which message the agent
+ * reads, so that its bounded window stays around it. */
+static void console_render_agent(struct console *con)
+{
+	struct model_conv *c;
+
+	ui_render(con->ui, &con->model, &con->vs, console_server_now(con));
+	c = con->vs.open ? model_find(&con->model, con->vs.open) : NULL;
+	if (c)
+		c->focus_seq = con->vs.pane_seq;
+}
+
 void console_render(struct console *con)
 {
+	struct frame_mark mark;
+
 	if (con->stopping || con->editing)
 		return;
+	console_frame_begin(con, &mark);
 	con->render_pending = false;
 	if (con->bell_pending) {
 		con->bell_pending = false;
@@ -309,7 +342,8 @@ void console_render(struct console *con)
 	if (con->super_shown)
 		console_super_render(con);
 	else
-		ui_render(con->ui, &con->model, &con->vs, console_server_now(con));
+		console_render_agent(con);
+	console_frame_end(con, "render", &mark);
 }
 
 void console_on_input(uv_poll_t *h, int status, int events)
@@ -317,11 +351,13 @@ void console_on_input(uv_poll_t *h, int status, int events)
 	struct console *con = h->data;
 	int is_keycode, n = 0, avail = 0;
 	unsigned value;
+	struct frame_mark mark;
 
 	if (status < 0 || (events & UV_DISCONNECT)) {
 		console_stop(con, EXIT_OK);	/* the terminal went away */
 		return;
 	}
+	console_frame_begin(con, &mark);
 	while (!con->stopping && !con->editing && ui_read_key(con->ui, &is_keycode, &value)) {
 		console_handle_key(con, is_keycode, value);
 		n++;
@@ -334,6 +370,7 @@ void console_on_input(uv_poll_t *h, int status, int events)
 	}
 	con->empty_reads = 0;
 	console_render(con);
+	console_frame_end(con, "keys", &mark);
 }
 
 static void on_tick(uv_timer_t *h)
@@ -389,6 +426,7 @@ void console_stop(struct console *con, int code)
 	uv_close((uv_handle_t *)&con->tick, NULL);
 	uv_close((uv_handle_t *)&con->check, NULL);
 	uv_close((uv_handle_t *)&con->input, NULL);
+	console_frames_stop(con);
 	if (con->editing)
 		uv_process_kill(&con->editor, SIGTERM);
 	console_super_stop(con);
@@ -577,6 +615,7 @@ int console_main(int argc, char **argv)
 	con.input.data = &con;
 	console_resume_input(&con);
 	ui_resize(con.ui);
+	console_frames_start(&con);
 	console_render(&con);
 
 	uv_run(con.loop, UV_RUN_DEFAULT);
@@ -591,6 +630,7 @@ int console_main(int argc, char **argv)
 		fprintf(stderr, "balie: %s\n", clean);
 		free(clean);
 	}
+	console_frames_close(&con);
 	console_free(&con);
 	uv_loop_close(con.loop);
 	return code;

@@ -35,9 +35,14 @@ static void scroll_pane(struct console *con, long delta)
 	if (!body || !c)
 		return;
 	view_pane_scroll(&con->vs, body, delta);
-	/* Reaching the top loads the next page of older messages. */
+	c->focus_seq = con->vs.pane_seq;
+	/* Reaching the top loads the next page of older messages; reaching the
+	 * bottom of a window that lost its newest loads the next newer page. */
 	if (view_pane_wants_older(&con->vs, c) && sync_load_older(con->sync, c->id))
 		con->vs.loading_older = true;
+	else if (delta > 0 && view_pane_wants_newer(&con->vs, c) &&
+		 sync_load_newer(con->sync, c->id))
+		con->vs.loading_newer = true;
 }
 
 static long page(struct console *con)
@@ -167,7 +172,7 @@ static void list_key(struct console *con, enum keys_action a)
 		break;
 	case KEYS_ACT_END:
 		if (pane)
-			view_pane_follow(&con->vs);
+			console_pane_newest(con);
 		else if (con->vs.nrows)
 			view_select_row(&con->vs, con->vs.nrows - 1);
 		break;

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <uv.h>
 
 #include "balie/compose.h"
@@ -44,6 +45,22 @@ struct seen {
 };
 
 enum { SIG_WINCH, SIG_TERM, SIG_HUP, SIG_INT, NSIGNALS };
+
+/* The frame log (console_frame.c): set up only when BALIE_FRAME_LOG names a
+ * file, so that without it measuring costs one test of a NULL pointer. */
+struct console_frames {
+	FILE *f;
+	bool active;			/* the prepare handle is running */
+	uv_prepare_t prepare;		/* runs just before the loop blocks */
+	unsigned long turns;
+	uint64_t start_ns;
+	uint64_t turn_wall_ns, turn_cpu_ns, turn_idle_ns;	/* at the last prepare */
+};
+
+/* When a measured piece of work began. */
+struct frame_mark {
+	uint64_t wall_ns, cpu_ns;
+};
 
 struct console {
 	uv_loop_t *loop;
@@ -100,6 +117,8 @@ struct console {
 	char editor_path[256];
 	int64_t editor_conv;
 
+	struct console_frames frames;
+
 	bool stopping;
 	bool stop_requested;
 	int exit_code;
@@ -123,6 +142,8 @@ void console_handle_key(struct console *con, int is_keycode, unsigned value);
 void console_leave_compose(struct console *con, bool keep);
 void console_on_input(uv_poll_t *h, int status, int events);
 void console_open_pane(struct console *con, int64_t id);
+/* Shows the newest message of the open conversation and follows new ones. */
+void console_pane_newest(struct console *con);
 /* Opens the queue picker to transfer C (x). */
 void console_pick_queue(struct console *con, const struct model_conv *c);
 void console_render(struct console *con);
@@ -141,6 +162,15 @@ void console_super_render(struct console *con);
 bool console_super_key(struct console *con, int is_keycode, unsigned value);
 void console_super_conn(struct console *con, bool online);
 void console_super_on_notify(struct sync *s, const char *channel, const char *payload, void *user);
+
+/* The frame log; defined in console_frame.c. A line is "KIND WALL_US
+ * CPU_US AT_MS": KIND is render, keys (a batch of keys and its render) or
+ * turn (one busy turn of the loop, database answers included). */
+void console_frames_start(struct console *con);
+void console_frames_stop(struct console *con);
+void console_frames_close(struct console *con);
+void console_frame_begin(const struct console *con, struct frame_mark *mark);
+void console_frame_end(struct console *con, const char *kind, const struct frame_mark *mark);
 
 /* A status line message that fades after MESSAGE_SECONDS. */
 #define say(con, role, ...) \

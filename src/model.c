@@ -12,6 +12,8 @@ static const char *const author_names[] = { "customer", "bot", "agent", "system"
 void model_init(struct model *m)
 {
 	memset(m, 0, sizeof *m);
+	m->window_msgs = MODEL_WINDOW_MSGS;
+	m->window_bytes = MODEL_WINDOW_BYTES;
 }
 
 void model_msg_clear(struct model_msg *msg)
@@ -36,7 +38,8 @@ static void transcript_clear(struct model_conv *c)
 		model_msg_clear(&c->msgs[i]);
 	free(c->msgs);
 	c->msgs = NULL;
-	c->nmsgs = c->msgs_cap = 0;
+	c->nmsgs = c->msgs_cap = c->msgs_bytes = 0;
+	c->newer_unloaded = false;
 }
 
 /* Frees the fields a fetch replaces; the transcript is separate. */
@@ -156,14 +159,18 @@ enum model_apply model_apply_conv(struct model *m, struct model_conv *c,
 		conv_fields_free(held);
 		{
 			struct model_msg *msgs = held->msgs;
-			size_t nmsgs = held->nmsgs, cap = held->msgs_cap;
-			bool open = held->transcript_open;
+			size_t nmsgs = held->nmsgs, cap = held->msgs_cap, bytes = held->msgs_bytes;
+			bool open = held->transcript_open, unloaded = held->newer_unloaded;
+			int focus = held->focus_seq;
 
 			*held = *c;
 			transcript_clear(c);
 			held->msgs = msgs;
 			held->nmsgs = nmsgs;
 			held->msgs_cap = cap;
+			held->msgs_bytes = bytes;
+			held->focus_seq = focus;
+			held->newer_unloaded = unloaded;
 			held->transcript_open = open;
 		}
 		free(c);
@@ -214,36 +221,137 @@ static int msg_seq_cmp(const void *a, const void *b)
 	return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
+size_t model_msg_bytes(const struct model_msg *msg)
+{
+	size_t n = 0, i;
+
+	n += msg->body ? strlen(msg->body) : 0;
+	n += msg->author ? strlen(msg->author) : 0;
+	for (i = 0; i < msg->nsources; i++) {
+		n += msg->sources[i].title ? strlen(msg->sources[i].title) : 0;
+		n += msg->sources[i].url ? strlen(msg->sources[i].url) : 0;
+	}
+	return n;
+}
+
+/* Frees messages [FROM, TO) of C's window and closes the gap. */
+static void drop_range(struct model_conv *c, size_t from, size_t to)
+{
+	size_t i;
+
+	for (i = from; i < to; i++) {
+		c->msgs_bytes -= model_msg_bytes(&c->msgs[i]);
+		model_msg_clear(&c->msgs[i]);
+	}
+	memmove(&c->msgs[from], &c->msgs[to], (c->nmsgs - to) * sizeof *c->msgs);
+	c->nmsgs -= to - from;
+}
+
+static bool window_over(const struct model *m, size_t n, size_t bytes)
+{
+	return (m->window_msgs && n > m->window_msgs) || (m->window_bytes && bytes > m->window_bytes);
+}
+
+/* Drops messages from the end farther from PIVOT until the window fits, and
+ * returns whether newer ones went. */
+static bool trim_window(struct model *m, struct model_conv *c, int pivot)
+{
+	size_t lo = 0, hi = c->nmsgs, bytes = c->msgs_bytes;
+	bool dropped_newer = false;
+
+	while (hi - lo > 1 && window_over(m, hi - lo, bytes)) {
+		long above = (long)pivot - c->msgs[lo].seq, below = (long)c->msgs[hi - 1].seq - pivot;
+
+		if (below > above) {
+			hi--;
+			bytes -= model_msg_bytes(&c->msgs[hi]);
+			dropped_newer = true;
+		} else {
+			bytes -= model_msg_bytes(&c->msgs[lo]);
+			lo++;
+		}
+	}
+	if (hi < c->nmsgs)
+		drop_range(c, hi, c->nmsgs);
+	if (lo > 0)
+		drop_range(c, 0, lo);
+	if (dropped_newer)
+		c->newer_unloaded = true;
+	return dropped_newer;
+}
+
 size_t model_add_messages(struct model *m, struct model_conv *c,
 			  struct model_msg *msgs, size_t n)
 {
-	size_t i, added = 0, w;
+	struct model_msg *merged;
+	size_t i = 0, j = 0, w = 0, added = 0, k;
+	bool dropped_newer = false;
 
-	if (c->nmsgs + n > c->msgs_cap) {
-		c->msgs_cap = c->nmsgs + n + 16;
-		c->msgs = xrealloc(c->msgs, c->msgs_cap * sizeof *c->msgs);
-	}
-	for (i = 0; i < n; i++)
-		c->msgs[c->nmsgs + i] = msgs[i];
-	c->nmsgs += n;
-	/* Usually already in order (appends or a page of older ones). */
-	qsort(c->msgs, c->nmsgs, sizeof *c->msgs, msg_seq_cmp);
-	for (i = 0, w = 0; i < c->nmsgs; i++) {
-		if (w > 0 && c->msgs[w - 1].seq == c->msgs[i].seq) {
-			model_msg_clear(&c->msgs[i]);
-			continue;
+	if (n == 0)
+		return 0;
+	/* Pages arrive in seq order; sort only what does not. */
+	for (k = 1; k < n && msgs[k - 1].seq <= msgs[k].seq; k++)
+		;
+	if (k < n)
+		qsort(msgs, n, sizeof *msgs, msg_seq_cmp);
+	/* One linear merge of two sorted runs; a held message wins over a repeat. */
+	merged = xmalloc((c->nmsgs + n) * sizeof *merged);
+	while (i < c->nmsgs || j < n) {
+		if (j == n || (i < c->nmsgs && c->msgs[i].seq <= msgs[j].seq)) {
+			merged[w++] = c->msgs[i++];
+		} else if (w > 0 && merged[w - 1].seq == msgs[j].seq) {
+			model_msg_clear(&msgs[j++]);
+		} else {
+			added++;
+			c->msgs_bytes += model_msg_bytes(&msgs[j]);
+			merged[w++] = msgs[j++];
 		}
-		if (w != i)
-			c->msgs[w] = c->msgs[i];
-		w++;
 	}
-	added = n - (c->nmsgs - w);
+	free(c->msgs);
+	c->msgs = merged;
+	c->msgs_cap = c->nmsgs + n;
 	c->nmsgs = w;
-	for (i = 0; i < n; i++)
-		memset(&msgs[i], 0, sizeof msgs[i]);
-	if (added)
+	memset(msgs, 0, n * sizeof *msgs);
+	if (added) {
+		/* Nobody looks yet: a pane opens on the newest. */
+		dropped_newer = trim_window(m, c, c->focus_seq ? c->focus_seq : model_last_seq(c));
 		m->generation++;
+	}
+	/* Loaded up to the newest again: from here new messages come by themselves. */
+	if (c->newer_unloaded && !dropped_newer && model_last_seq(c) >= c->message_count)
+		c->newer_unloaded = false;
 	return added;
+}
+
+void model_clear_messages(struct model *m, struct model_conv *c)
+{
+	transcript_clear(c);
+	c->focus_seq = 0;
+	m->generation++;
+}
+
+void model_keep_newest(struct model *m, struct model_conv *c, size_t max_msgs,
+		       size_t max_bytes)
+{
+	size_t keep = 0, bytes = 0;
+
+	if (c->newer_unloaded) {
+		model_clear_messages(m, c);
+		return;
+	}
+	while (keep < c->nmsgs && keep < max_msgs) {
+		size_t b = model_msg_bytes(&c->msgs[c->nmsgs - 1 - keep]);
+
+		if (bytes + b > max_bytes)
+			break;
+		bytes += b;
+		keep++;
+	}
+	if (keep < c->nmsgs) {
+		drop_range(c, 0, c->nmsgs - keep);
+		m->generation++;
+	}
+	c->focus_seq = 0;
 }
 
 void model_set_queues(struct model *m, struct model_queue *q, size_t n)

@@ -46,11 +46,17 @@ static const char sql_open[] = CONV_SELECT " WHERE c.state <> 'closed'";
 static const char sql_by_id[] = CONV_SELECT " WHERE c.id = ANY($1::bigint[])";
 
 /* Messages and their cited sources in one result: part 0 rows are messages,
- * part 1 rows are sources of the message with the same seq. */
+ * part 1 rows are sources of the message with the same seq. An answer stops
+ * after MSGS_MAX_BYTES of bodies (but always holds one message), so a page of
+ * megabyte messages neither stalls the loop nor piles up in memory; the rest
+ * comes with the next page. */
+#define MSGS_MAX_BYTES "1048576"
 #define MSG_SELECT(where, order) \
-	"WITH m AS (SELECT id, seq, author_kind, author, body, sources, created_at" \
+	"WITH p AS (SELECT id, seq, author_kind, author, body, sources, created_at," \
+	"  sum(octet_length(body)) OVER (ORDER BY seq " order ") - octet_length(body) AS before" \
 	" FROM balie.messages WHERE conversation = $1 AND " where \
-	" ORDER BY seq " order " LIMIT $3)" \
+	" ORDER BY seq " order " LIMIT $3)," \
+	" m AS (SELECT * FROM p WHERE before < " MSGS_MAX_BYTES ")" \
 	" SELECT 0, m.seq, 0::bigint, m.id, m.author_kind, m.author, m.body," \
 	"  extract(epoch FROM m.created_at)::bigint, NULL::text, NULL::text FROM m" \
 	" UNION ALL" \

@@ -287,9 +287,16 @@ static void on_notify(struct db *db, const char *channel, const char *payload, v
 
 /* Messages ---------------------------------------------------------------- */
 
+enum msgs_kind {
+	MSGS_FOLLOW,		/* newer ones, as they arrive, until caught up */
+	MSGS_OLDER,		/* one page before the window (or the newest page) */
+	MSGS_NEWER,		/* one page after a window that lost its newest */
+};
+
 struct msg_req {
 	struct sync *s;
-	bool newer;		/* a fetch of newer messages (not an older page) */
+	enum msgs_kind kind;
+	int edge;		/* the seq asked after (FOLLOW, NEWER) or before (OLDER) */
 	int limit;
 };
 
@@ -302,6 +309,22 @@ static void free_msgs(struct model_msg *msgs, size_t n)
 	free(msgs);
 }
 
+/* Whether an answer still joins the window it was asked for: the window may
+ * have been trimmed or emptied meanwhile, and a page that no longer touches
+ * it would leave a hole. */
+static bool still_joins(const struct model_conv *c, enum msgs_kind kind, int edge)
+{
+	int first = model_first_seq(c), last = model_last_seq(c);
+
+	if (kind == MSGS_OLDER && edge == 0)
+		return c->nmsgs == 0 || !c->newer_unloaded;
+	if (kind == MSGS_OLDER)
+		return c->nmsgs > 0 && first <= edge && last >= edge - 1;
+	if (kind == MSGS_FOLLOW && c->newer_unloaded)
+		return false;
+	return first <= edge + 1 && last >= edge;
+}
+
 static void on_msgs(const struct store_status *st, int64_t conv, struct model_msg *msgs,
 		    size_t n, void *arg)
 {
@@ -309,7 +332,9 @@ static void on_msgs(const struct store_status *st, int64_t conv, struct model_ms
 	struct sync *s = req->s;
 	struct transcript *t;
 	struct model_conv *c;
-	bool newer = req->newer, full = (int)n >= req->limit;
+	enum msgs_kind kind = req->kind;
+	int edge = req->edge;
+	bool full = (int)n >= req->limit, tell;
 
 	free(req);
 	if (!answered(s)) {
@@ -317,29 +342,49 @@ static void on_msgs(const struct store_status *st, int64_t conv, struct model_ms
 		return;
 	}
 	t = find_transcript(s, conv);
-	if (t && newer)
+	if (t && kind == MSGS_FOLLOW)
 		t->fetching = false;
 	c = model_find(s->m, conv);
-	if (st->outcome != DB_OK || !c || !t) {
+	if (st->outcome != DB_OK || !c || !t || !still_joins(c, kind, edge)) {
 		report_error(s, st, "reading messages");
 		free_msgs(msgs, n);
+		/* A page that did not come (or came too late) still ends the wait. */
+		if (c && t && kind != MSGS_FOLLOW && s->ev.transcript)
+			s->ev.transcript(s, c, s->ev.user);
 		return;
 	}
-	if (model_add_messages(s->m, c, msgs, n) && s->ev.transcript)
-		s->ev.transcript(s, c, s->ev.user);
+	tell = model_add_messages(s->m, c, msgs, n) > 0 || kind != MSGS_FOLLOW;
 	free(msgs);
-	if (newer && (full || t->again || c->message_count > model_last_seq(c))) {
+	if (kind == MSGS_FOLLOW && !c->newer_unloaded &&
+	    (full || t->again || c->message_count > model_last_seq(c))) {
 		t->again = false;
 		fetch_newer_messages(s, t);
+	} else if (kind == MSGS_NEWER && !c->newer_unloaded &&
+		   c->message_count > model_last_seq(c)) {
+		/* Caught up with the newest: from here on they come by themselves. */
+		fetch_newer_messages(s, t);
 	}
+	if (tell && s->ev.transcript)
+		s->ev.transcript(s, c, s->ev.user);
+}
+
+static void fetch_msgs(struct sync *s, int64_t conv, enum msgs_kind kind, int edge, int limit)
+{
+	struct msg_req *req = xmalloc(sizeof *req);
+
+	*req = (struct msg_req){ s, kind, edge, limit };
+	s->outstanding++;
+	if (kind == MSGS_OLDER)
+		store_fetch_messages_before(s->db, conv, edge, limit, on_msgs, req);
+	else
+		store_fetch_messages_after(s->db, conv, edge, limit, on_msgs, req);
 }
 
 static void fetch_newer_messages(struct sync *s, struct transcript *t)
 {
 	struct model_conv *c = model_find(s->m, t->conv);
-	struct msg_req *req;
 
-	if (!c || s->state != SYNC_ONLINE)
+	if (!c || s->state != SYNC_ONLINE || c->newer_unloaded)
 		return;
 	if (t->fetching) {
 		t->again = true;
@@ -347,20 +392,13 @@ static void fetch_newer_messages(struct sync *s, struct transcript *t)
 	}
 	if (c->nmsgs == 0 && c->message_count > 0)
 		return;	/* the first page is on its way */
-	req = xmalloc(sizeof *req);
-	*req = (struct msg_req){ s, true, MESSAGE_BATCH };
 	t->fetching = true;
-	s->outstanding++;
-	store_fetch_messages_after(s->db, t->conv, model_last_seq(c), MESSAGE_BATCH, on_msgs, req);
+	fetch_msgs(s, t->conv, MSGS_FOLLOW, model_last_seq(c), MESSAGE_BATCH);
 }
 
 static void fetch_page(struct sync *s, int64_t conv, int before)
 {
-	struct msg_req *req = xmalloc(sizeof *req);
-
-	*req = (struct msg_req){ s, false, (int)s->opt.page };
-	s->outstanding++;
-	store_fetch_messages_before(s->db, conv, before, (int)s->opt.page, on_msgs, req);
+	fetch_msgs(s, conv, MSGS_OLDER, before, (int)s->opt.page);
 }
 
 void sync_open_transcript(struct sync *s, int64_t conv)
@@ -400,6 +438,8 @@ void sync_close_transcript(struct sync *s, int64_t conv)
 		c->transcript_open = false;
 		if (c->state == MODEL_CLOSED && !s->opt.keep_closed)
 			model_remove(s->m, conv);
+		else
+			model_keep_newest(s->m, c, MODEL_KEPT_MSGS, MODEL_KEPT_BYTES);
 	}
 }
 
@@ -412,6 +452,33 @@ int sync_load_older(struct sync *s, int64_t conv)
 	if (c->nmsgs && model_first_seq(c) <= 1)
 		return 0;
 	fetch_page(s, conv, c->nmsgs ? model_first_seq(c) : 0);
+	return 1;
+}
+
+int sync_load_newer(struct sync *s, int64_t conv)
+{
+	struct model_conv *c = model_find(s->m, conv);
+
+	if (!c || !find_transcript(s, conv) || s->state != SYNC_ONLINE || !c->newer_unloaded ||
+	    c->nmsgs == 0)
+		return 0;
+	fetch_msgs(s, conv, MSGS_NEWER, model_last_seq(c), (int)s->opt.page);
+	return 1;
+}
+
+int sync_load_newest(struct sync *s, int64_t conv)
+{
+	struct model_conv *c = model_find(s->m, conv);
+	struct transcript *t = find_transcript(s, conv);
+
+	if (!c || !t || s->state != SYNC_ONLINE || !c->newer_unloaded)
+		return 0;
+	/* Answers still on their way no longer join the window: still_joins
+	 * drops them. */
+	model_clear_messages(s->m, c);
+	t->fetching = false;
+	t->again = false;
+	fetch_page(s, conv, 0);
 	return 1;
 }
 

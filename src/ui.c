@@ -154,6 +154,7 @@ struct ui *ui_open(FILE *out, FILE *in, const char *term, const struct ui_option
 	nodelay(ui->input, TRUE);
 	view_doc_init(&ui->doc);
 	view_doc_init(&ui->body);
+	view_pane_cache_init(&ui->pane_cache);
 	return ui;
 }
 
@@ -194,6 +195,7 @@ void ui_close(struct ui *ui)
 	delscreen(ui->screen);
 	view_doc_free(&ui->doc);
 	view_doc_free(&ui->body);
+	view_pane_cache_free(&ui->pane_cache);
 	if (active_ui == ui)
 		active_ui = NULL;
 	free(ui);

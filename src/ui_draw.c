@@ -172,7 +172,10 @@ static void render_pane(struct ui *ui, const struct model *m, struct view_state 
 	view_pane_info(&ui->doc, m, c, st, now, w->r.w);
 	info = ui->doc.nlines;
 	view_doc_clear(&ui->body);
-	view_pane_body(&ui->body, m, c, st, w->r.w);
+	if (c)
+		view_pane_body(&ui->body, &ui->pane_cache, m, c, st, w->r.w);
+	else
+		view_pane_cache_free(&ui->pane_cache);
 	ui->has_body = c != NULL;
 	body_rows = w->r.h - (int)info;
 	view_pane_place(st, &ui->body, body_rows > 0 ? body_rows : 1);

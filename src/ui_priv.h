@@ -44,6 +44,7 @@ struct ui {
 	struct ui_style style[VIEW_ROLE_COUNT];
 	struct ui_window win[UI_NREGIONS];
 	struct view_doc doc, body;	/* scratch; body is kept for scrolling */
+	struct view_pane_cache pane_cache;	/* the open transcript, laid out */
 	bool has_body;
 	int list_rows, overlay_rows;
 };

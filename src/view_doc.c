@@ -53,6 +53,49 @@ void view_doc_free(struct view_doc *d)
 	d->ascii = ascii;
 }
 
+void view_doc_append(struct view_doc *d, const struct view_doc *src)
+{
+	size_t boff = d->blen, soff = d->nspans, i;
+
+	if (src->nlines == 0)
+		return;
+	buf_put(d, src->buf ? src->buf : "", src->blen);
+	if (d->nspans + src->nspans > d->scap) {
+		while (d->nspans + src->nspans > d->scap)
+			d->scap = d->scap ? d->scap * 2 : 128;
+		d->spans = xrealloc(d->spans, d->scap * sizeof *d->spans);
+	}
+	for (i = 0; i < src->nspans; i++) {
+		d->spans[d->nspans] = src->spans[i];
+		d->spans[d->nspans++].off += boff;
+	}
+	if (d->nlines + src->nlines > d->lcap) {
+		while (d->nlines + src->nlines > d->lcap)
+			d->lcap = d->lcap ? d->lcap * 2 : 64;
+		d->lines = xrealloc(d->lines, d->lcap * sizeof *d->lines);
+	}
+	for (i = 0; i < src->nlines; i++) {
+		d->lines[d->nlines] = src->lines[i];
+		d->lines[d->nlines++].span0 += soff;
+	}
+}
+
+void view_doc_shrink(struct view_doc *d)
+{
+	if (d->buf && d->bcap > d->blen + 1) {
+		d->bcap = d->blen + 1;
+		d->buf = xrealloc(d->buf, d->bcap);
+	}
+	if (d->spans && d->scap > d->nspans) {
+		d->scap = d->nspans;
+		d->spans = xrealloc(d->spans, (d->scap ? d->scap : 1) * sizeof *d->spans);
+	}
+	if (d->lines && d->lcap > d->nlines) {
+		d->lcap = d->nlines;
+		d->lines = xrealloc(d->lines, (d->lcap ? d->lcap : 1) * sizeof *d->lines);
+	}
+}
+
 void view_line(struct view_doc *d, enum view_role fill, int tag)
 {
 	if (d->nlines == d->lcap) {
@@ -62,11 +105,13 @@ void view_line(struct view_doc *d, enum view_role fill, int tag)
 	d->lines[d->nlines++] = (struct view_line){ d->nspans, 0, 0, fill, tag };
 }
 
-void view_put(struct view_doc *d, enum view_role role, const char *safe, size_t len)
+/* Appends LEN bytes of SAFE; COLS is their display width, or -1 to measure
+ * it here (after the ASCII conversion, which changes it). */
+static void put_span(struct view_doc *d, enum view_role role, const char *safe, size_t len,
+		     int cols)
 {
 	struct view_line *l;
 	size_t start, i;
-	int cols;
 
 	if (d->nlines == 0)
 		view_line(d, VIEW_ROLE_NORMAL, 0);
@@ -92,7 +137,8 @@ void view_put(struct view_doc *d, enum view_role role, const char *safe, size_t 
 		buf_put(d, safe, len);
 	}
 	len = d->blen - start;
-	cols = text_width_n(d->buf + start, len);
+	if (cols < 0 || d->ascii)
+		cols = text_width_n(d->buf + start, len);
 	/* Neighbouring text of one role is one span: fewer attribute changes. */
 	if (l->nspans && d->spans[d->nspans - 1].role == role &&
 	    d->spans[d->nspans - 1].off + d->spans[d->nspans - 1].len == start) {
@@ -107,6 +153,17 @@ void view_put(struct view_doc *d, enum view_role role, const char *safe, size_t 
 		l->nspans++;
 	}
 	l->cols += cols;
+}
+
+void view_put(struct view_doc *d, enum view_role role, const char *safe, size_t len)
+{
+	put_span(d, role, safe, len, -1);
+}
+
+void view_put_cols(struct view_doc *d, enum view_role role, const char *safe, size_t len,
+		   int cols)
+{
+	put_span(d, role, safe, len, cols);
 }
 
 void view_puts(struct view_doc *d, enum view_role role, const char *safe)

@@ -83,7 +83,7 @@ static void wrapped(struct view_doc *d, enum view_role role, const char *untrust
 			free(more);
 			free(part);
 		} else {
-			view_put(d, role, clean + lines[i].off, lines[i].len);
+			view_put_cols(d, role, clean + lines[i].off, lines[i].len, lines[i].cols);
 		}
 	}
 	free(lines);
@@ -347,8 +347,86 @@ static void history_section(struct view_doc *d, const struct view_state *st, int
 	rule(d, VIEW_ROLE_DIM, width, f, 0);
 }
 
-void view_pane_body(struct view_doc *d, const struct model *m, const struct model_conv *c,
-		    const struct view_state *st, int width)
+void view_pane_cache_init(struct view_pane_cache *pc)
+{
+	memset(pc, 0, sizeof *pc);
+}
+
+static void layout_free(struct view_msg_layout *l)
+{
+	free(l->author_name);
+	view_doc_free(&l->doc);
+	memset(l, 0, sizeof *l);
+}
+
+void view_pane_cache_free(struct view_pane_cache *pc)
+{
+	size_t i;
+
+	for (i = 0; i < pc->n; i++)
+		layout_free(&pc->items[i]);
+	free(pc->items);
+	view_pane_cache_init(pc);
+}
+
+/* Lines up the cache with C's loaded messages: layouts of messages that
+ * stay are kept (one pass, both are in seq order), the others freed. */
+static void cache_match(struct view_pane_cache *pc, const struct model_conv *c, int width,
+			unsigned key)
+{
+	struct view_msg_layout *items;
+	size_t i, j;
+
+	if (pc->conv != c->id || pc->width != width || pc->flags != key) {
+		view_pane_cache_free(pc);
+		pc->conv = c->id;
+		pc->width = width;
+		pc->flags = key;
+	}
+	for (i = 0; i < pc->n && pc->n == c->nmsgs; i++)
+		if (pc->items[i].id != c->msgs[i].id || pc->items[i].seq != c->msgs[i].seq)
+			break;
+	if (i == c->nmsgs && pc->n == c->nmsgs)
+		return;
+	items = xcalloc(c->nmsgs ? c->nmsgs : 1, sizeof *items);
+	for (i = 0, j = 0; i < c->nmsgs; i++) {
+		while (j < pc->n && pc->items[j].seq < c->msgs[i].seq)
+			layout_free(&pc->items[j++]);
+		if (j < pc->n && pc->items[j].seq == c->msgs[i].seq &&
+		    pc->items[j].id == c->msgs[i].id)
+			items[i] = pc->items[j++];
+	}
+	while (j < pc->n)
+		layout_free(&pc->items[j++]);
+	free(pc->items);
+	pc->items = items;
+	pc->n = c->nmsgs;
+}
+
+/* The layout of MSG from the cache, laid out now if it is not there. */
+static const struct view_msg_layout *cached_message(struct view_pane_cache *pc, size_t i,
+						    const struct model *m,
+						    const struct model_msg *msg, unsigned f,
+						    int width, bool ascii)
+{
+	struct view_msg_layout *l = &pc->items[i];
+	const char *name = msg->kind == AUTHOR_NOTE ? model_agent_name(m, msg->author) : NULL;
+
+	if (l->doc.nlines && (!name || (l->author_name && strcmp(l->author_name, name) == 0)))
+		return l;
+	layout_free(l);
+	l->id = msg->id;
+	l->seq = msg->seq;
+	l->author_name = name ? xstrdup(name) : NULL;
+	local_time(msg->created_at, TIME_DAY, l->day, sizeof l->day);
+	l->doc.ascii = ascii;
+	message(&l->doc, m, msg, f, width);
+	view_doc_shrink(&l->doc);
+	return l;
+}
+
+void view_pane_body(struct view_doc *d, struct view_pane_cache *cache, const struct model *m,
+		    const struct model_conv *c, const struct view_state *st, int width)
 {
 	unsigned f = st->text_flags;
 	char day[32], prev_day[32] = "";
@@ -390,11 +468,19 @@ void view_pane_body(struct view_doc *d, const struct model *m, const struct mode
 			view_puts(d, VIEW_ROLE_DIM, "no messages yet");
 		}
 	}
+	if (cache)
+		cache_match(cache, c, width, f | (d->ascii ? 1u << 31 : 0));
 	for (i = 0; i < c->nmsgs; i++) {
 		const struct model_msg *msg = &c->msgs[i];
+		const struct view_msg_layout *l = NULL;
 
+		if (cache) {
+			l = cached_message(cache, i, m, msg, f, width, d->ascii);
+			snprintf(day, sizeof day, "%s", l->day);
+		} else {
+			local_time(msg->created_at, TIME_DAY, day, sizeof day);
+		}
 		/* A date line wherever the day changes: HH:MM alone is ambiguous. */
-		local_time(msg->created_at, TIME_DAY, day, sizeof day);
 		if (strcmp(day, prev_day) != 0) {
 			view_line(d, VIEW_ROLE_NORMAL, msg->seq);
 			view_puts(d, VIEW_ROLE_DIM, (f & TEXT_ASCII) ? "-- " : "── ");
@@ -402,8 +488,47 @@ void view_pane_body(struct view_doc *d, const struct model *m, const struct mode
 			view_puts(d, VIEW_ROLE_DIM, (f & TEXT_ASCII) ? " --" : " ──");
 			snprintf(prev_day, sizeof prev_day, "%s", day);
 		}
-		message(d, m, msg, f, width);
+		if (l)
+			view_doc_append(d, &l->doc);
+		else
+			message(d, m, msg, f, width);
 	}
+	if (c->newer_unloaded) {
+		view_line(d, VIEW_ROLE_NORMAL, VIEW_TAG_MORE_BELOW);
+		if (st->loading_newer) {
+			view_puts(d, VIEW_ROLE_DIM, "loading newer messages");
+			view_puts(d, VIEW_ROLE_DIM, ellipsis(f));
+		} else {
+			view_puts(d, VIEW_ROLE_DIM, (f & TEXT_ASCII) ? "v " : "↓ ");
+			view_puts(d, VIEW_ROLE_DIM, "newer messages: scroll down to load them, "
+				  "End for the newest");
+		}
+	}
+}
+
+/* The message in the middle of the shown lines (the nearest one that is a
+ * message), which the model keeps loaded around. */
+static int middle_seq(const struct view_doc *body, size_t top, int height)
+{
+	size_t n = body->nlines, mid = top + (size_t)(height > 1 ? height / 2 : 0), i;
+
+	if (n == 0)
+		return 0;
+	if (mid >= n)
+		mid = n - 1;
+	for (i = mid; i < n; i++)
+		if (body->lines[i].tag > 0)
+			return body->lines[i].tag;
+	for (i = mid; i-- > 0;)
+		if (body->lines[i].tag > 0)
+			return body->lines[i].tag;
+	return 0;
+}
+
+/* Whether the body ends in the "newer messages" line: no following then. */
+static bool more_below(const struct view_doc *body)
+{
+	return body->nlines && body->lines[body->nlines - 1].tag == VIEW_TAG_MORE_BELOW;
 }
 
 void view_pane_place(struct view_state *st, const struct view_doc *body, int height)
@@ -414,10 +539,12 @@ void view_pane_place(struct view_state *st, const struct view_doc *body, int hei
 
 	st->pane_lines = n;
 	st->pane_height = height;
-	if (st->follow) {
+	if (st->follow && !more_below(body)) {
 		st->pane_top = max_top;
+		st->pane_seq = middle_seq(body, st->pane_top, height);
 		return;
 	}
+	st->follow = false;
 	if (st->anchor_seq > 0) {
 		for (i = 0; i < n; i++) {
 			if (body->lines[i].tag == st->anchor_seq) {
@@ -430,9 +557,10 @@ void view_pane_place(struct view_state *st, const struct view_doc *body, int hei
 		top = 0;
 	if ((size_t)top >= max_top) {
 		top = (long)max_top;
-		st->follow = true;
+		st->follow = !more_below(body);
 	}
 	st->pane_top = (size_t)top;
+	st->pane_seq = middle_seq(body, st->pane_top, height);
 }
 
 void view_pane_scroll(struct view_state *st, const struct view_doc *body, long delta)
@@ -446,7 +574,8 @@ void view_pane_scroll(struct view_state *st, const struct view_doc *body, long d
 	if ((size_t)top > max_top)
 		top = (long)max_top;
 	st->pane_top = (size_t)top;
-	st->follow = st->pane_top >= max_top;
+	st->follow = st->pane_top >= max_top && !more_below(body);
+	st->pane_seq = middle_seq(body, st->pane_top, (int)h);
 	/* Anchor on the first message line at or below the top, so lines loaded
 	 * above it (older messages) do not move what is shown. */
 	st->anchor_seq = 0;
@@ -475,4 +604,12 @@ bool view_pane_wants_older(const struct view_state *st, const struct model_conv 
 {
 	return c && st->pane_top == 0 && !st->loading_older && c->nmsgs > 0 &&
 	       model_first_seq(c) > 1;
+}
+
+bool view_pane_wants_newer(const struct view_state *st, const struct model_conv *c)
+{
+	size_t h = st->pane_height > 0 ? (size_t)st->pane_height : 1;
+
+	return c && c->newer_unloaded && !st->loading_newer && c->nmsgs > 0 &&
+	       st->pane_top + h >= st->pane_lines;
 }

@@ -51,9 +51,14 @@ struct model_conv {
 	char *json;			/* the server-built JSON line (watch) */
 
 	/* The loaded part of the transcript: msgs[0..nmsgs) in seq order,
-	 * covering seq first_seq..first_seq+nmsgs-1. */
+	 * covering seq first_seq..first_seq+nmsgs-1. It is a window of at most
+	 * window_msgs messages and window_bytes of text (struct model). */
 	struct model_msg *msgs;
 	size_t nmsgs, msgs_cap;
+	size_t msgs_bytes;		/* text held by msgs (model_msg_bytes) */
+	int focus_seq;			/* the message the agent looks at, 0 = unknown */
+	bool newer_unloaded;		/* newer messages were dropped from the window:
+					 * they load on request, not by themselves */
 	bool transcript_open;		/* the UI shows it: keep it current */
 };
 
@@ -83,6 +88,16 @@ struct model_history {
 	int64_t created_at;
 };
 
+/* How much of one transcript the model holds at most: paging further back
+ * drops the newest messages, paging forward again drops the oldest, so an
+ * agent can read a conversation of any length in bounded memory. */
+#define MODEL_WINDOW_MSGS 1000
+#define MODEL_WINDOW_BYTES ((size_t)4 << 20)
+/* What a transcript keeps once its pane is closed: the newest messages only,
+ * enough to show it again at once (also offline). */
+#define MODEL_KEPT_MSGS 50
+#define MODEL_KEPT_BYTES ((size_t)64 << 10)
+
 struct model {
 	struct model_conv **convs;	/* sorted by id */
 	size_t nconvs, convs_cap;
@@ -94,6 +109,7 @@ struct model {
 	char *me_name;
 	bool me_supervisor;
 	int64_t clock_offset;		/* server clock minus ours, seconds */
+	size_t window_msgs, window_bytes;	/* MODEL_WINDOW_* unless a test says */
 	uint64_t generation;		/* bumped by every change: views redraw */
 };
 
@@ -123,9 +139,21 @@ bool model_remove(struct model *m, int64_t id);
 
 /* Merges messages (taking ownership of each element's contents; the array
  * itself stays the caller's): duplicates by seq are dropped, order kept.
- * Returns how many were new. */
+ * Then, while the window holds more than m->window_msgs messages or
+ * m->window_bytes of text, drops messages from the end farther from
+ * c->focus_seq (the oldest, when it is 0); dropping newer ones sets
+ * newer_unloaded, which merging up to message_count clears. Returns how many
+ * were new (before dropping). */
 size_t model_add_messages(struct model *m, struct model_conv *c,
 			  struct model_msg *msgs, size_t n);
+/* The text bytes a message holds (body, author, sources). */
+size_t model_msg_bytes(const struct model_msg *msg);
+/* Drops C's whole loaded transcript. */
+void model_clear_messages(struct model *m, struct model_conv *c);
+/* Keeps only C's newest messages, at most MAX_MSGS and MAX_BYTES of text,
+ * and none when the window does not reach the newest. */
+void model_keep_newest(struct model *m, struct model_conv *c, size_t max_msgs,
+		       size_t max_bytes);
 
 /* Highest seq loaded for C, 0 if none. */
 int model_last_seq(const struct model_conv *c);

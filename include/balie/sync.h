@@ -75,9 +75,20 @@ unsigned sync_retry_in_ms(const struct sync *s);
 
 /* Loads the newest page of CONV's transcript and keeps it current. */
 void sync_open_transcript(struct sync *s, int64_t conv);
+/* Stops keeping it current; the model keeps only its newest messages
+ * (MODEL_KEPT_MSGS), to show it again at once. */
 void sync_close_transcript(struct sync *s, int64_t conv);
-/* Loads one more page of older messages. Returns 0 if there are none. */
+/* Loads one more page of older messages. Returns 0 if there are none. The
+ * model's window may drop the newest messages to make room (newer_unloaded);
+ * they are no longer kept current until loaded again. */
 int sync_load_older(struct sync *s, int64_t conv);
+/* Loads one page after the window when it lost its newest messages; the one
+ * that reaches the newest keeps the transcript current again. Returns 0 if
+ * there is nothing to load. */
+int sync_load_newer(struct sync *s, int64_t conv);
+/* Replaces such a window by the newest page, for a jump to the end. Returns
+ * 0 if the window has the newest already (or we are offline). */
+int sync_load_newest(struct sync *s, int64_t conv);
 /* Fetches the customer's earlier conversations (answer: events.history). */
 void sync_fetch_history(struct sync *s, int64_t conv);
 

@@ -89,6 +89,10 @@ void view_line(struct view_doc *d, enum view_role fill, int tag);
 /* Appends text that is already safe (sanitised, or a literal of ours). */
 void view_put(struct view_doc *d, enum view_role role, const char *safe, size_t len);
 void view_puts(struct view_doc *d, enum view_role role, const char *safe);
+/* view_put for text measured already (a text_wrap line: COLS columns), so a
+ * long text is not measured twice. */
+void view_put_cols(struct view_doc *d, enum view_role role, const char *safe, size_t len,
+		   int cols);
 /* Appends SAFE cut and padded to exactly WIDTH columns (text_pad flags). */
 void view_put_pad(struct view_doc *d, enum view_role role, const char *safe, int width,
 		  unsigned flags);
@@ -99,6 +103,13 @@ void view_put_clean(struct view_doc *d, enum view_role role, const char *untrust
 		    int width, unsigned flags);
 /* Appends spaces up to column COL of the current line. */
 void view_put_to(struct view_doc *d, enum view_role role, int col);
+
+/* Appends a copy of every line of SRC (laid out with the same ascii
+ * setting) to D, without measuring or converting anything again. */
+void view_doc_append(struct view_doc *d, const struct view_doc *src);
+/* Gives back the room D's arrays hold beyond what it uses, for documents
+ * that are kept (struct view_pane_cache). */
+void view_doc_shrink(struct view_doc *d);
 
 /* The plain text of line I (for tests and hashing); returns BUF. */
 char *view_line_text(const struct view_doc *d, size_t i, char *buf, size_t size);
@@ -154,7 +165,9 @@ struct view_state {
 	size_t pane_top;		/* first body line shown (worked out) */
 	size_t pane_lines;		/* body lines (worked out) */
 	int pane_height;		/* rows for the body (worked out) */
+	int pane_seq;			/* the message in the middle of the body (worked out) */
 	bool loading_older;
+	bool loading_newer;
 	struct view_history history;
 
 	/* The prompt line and overlays. */
@@ -213,13 +226,43 @@ void view_queue_rows(struct view_doc *d, const struct model *m, const struct vie
 
 /* The pane --------------------------------------------------------------- */
 
+/* The tag of the last body line when newer messages are not loaded. */
+#define VIEW_TAG_MORE_BELOW (-1)
+
+/* One message as the pane lays it out, for one width and text mode. */
+struct view_msg_layout {
+	int64_t id;		/* the message's id */
+	int seq;
+	char *author_name;	/* a note's author as shown (names can change) */
+	char day[16];		/* its local date, for the date lines */
+	struct view_doc doc;	/* its lines; nlines 0 = not laid out */
+};
+
+/* The laid-out messages of the open transcript, so that a frame sanitises
+ * and wraps only messages it has not seen at this width (a megabyte message
+ * costs that once, not every frame). It holds the loaded window's messages
+ * and nothing else: what left the window is dropped at the next frame. */
+struct view_pane_cache {
+	int64_t conv;
+	int width;
+	unsigned flags;
+	struct view_msg_layout *items;	/* in seq order */
+	size_t n;
+};
+
+void view_pane_cache_init(struct view_pane_cache *pc);
+void view_pane_cache_free(struct view_pane_cache *pc);
+
 /* The fixed top of the pane: title, talking to, intent, summary, history. */
 void view_pane_info(struct view_doc *d, const struct model *m, const struct model_conv *c,
 		    const struct view_state *st, int64_t now, int width);
-/* The transcript, one tag (the message's seq) per line, oldest first. */
-void view_pane_body(struct view_doc *d, const struct model *m, const struct model_conv *c,
-		    const struct view_state *st, int width);
-/* Places the body in HEIGHT rows: pane_top from follow or the anchor. */
+/* The transcript, one tag (the message's seq) per line, oldest first, and a
+ * last line tagged VIEW_TAG_MORE_BELOW when newer ones are not loaded.
+ * CACHE (may be NULL) keeps the messages' layout from frame to frame. */
+void view_pane_body(struct view_doc *d, struct view_pane_cache *cache, const struct model *m,
+		    const struct model_conv *c, const struct view_state *st, int width);
+/* Places the body in HEIGHT rows: pane_top from follow or the anchor; at
+ * the bottom it follows, unless newer messages are not loaded. */
 void view_pane_place(struct view_state *st, const struct view_doc *body, int height);
 /* Scrolls the body by DELTA lines (negative: up) and re-anchors. */
 void view_pane_scroll(struct view_state *st, const struct view_doc *body, long delta);
@@ -227,6 +270,9 @@ void view_pane_scroll(struct view_state *st, const struct view_doc *body, long d
 void view_pane_follow(struct view_state *st);
 /* Whether the top of the loaded transcript is shown and older ones exist. */
 bool view_pane_wants_older(const struct view_state *st, const struct model_conv *c);
+/* Whether the bottom of the loaded transcript is shown and newer ones were
+ * dropped from it (model newer_unloaded). */
+bool view_pane_wants_newer(const struct view_state *st, const struct model_conv *c);
 
 /* Refusals --------------------------------------------------------------- */
 

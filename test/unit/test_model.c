@@ -105,6 +105,155 @@ static void test_messages_merge_without_duplicates(void **state)
 	model_free(&m);
 }
 
+/* Adds messages FROM..TO (bodies of BODY_LEN bytes) to C as one page. */
+static size_t add_page(struct model *m, struct model_conv *c, int from, int to, size_t body_len)
+{
+	struct model_msg *page = xcalloc((size_t)(to - from + 1), sizeof *page);
+	size_t n = 0, added;
+	int seq;
+
+	for (seq = from; seq <= to; seq++, n++) {
+		page[n].id = seq;
+		page[n].seq = seq;
+		page[n].body = xmalloc(body_len + 1);
+		memset(page[n].body, 'a' + seq % 26, body_len);
+		page[n].body[body_len] = '\0';
+	}
+	added = model_add_messages(m, c, page, n);
+	free(page);
+	return added;
+}
+
+/* The window is gap-free, in order, and its byte count is right. */
+static void assert_window(const struct model_conv *c, int first, int last)
+{
+	size_t i, bytes = 0;
+
+	assert_int_equal(model_first_seq(c), first);
+	assert_int_equal(model_last_seq(c), last);
+	assert_int_equal(c->nmsgs, (size_t)(last - first + 1));
+	for (i = 0; i < c->nmsgs; i++) {
+		assert_int_equal(c->msgs[i].seq, first + (int)i);
+		bytes += model_msg_bytes(&c->msgs[i]);
+	}
+	assert_int_equal(c->msgs_bytes, bytes);
+}
+
+static void test_merge_unsorted_with_repeats(void **state)
+{
+	struct model m;
+	struct model_conv *c;
+	struct model_msg in[5] = { 0 };
+	int seqs[5] = { 9, 7, 8, 7, 6 }, i;
+
+	(void)state;
+	model_init(&m);
+	model_apply_conv(&m, conv(1, 1, "billing", MODEL_BOT, 100, 0, 0), &c);
+	add_page(&m, c, 8, 10, 3);
+	for (i = 0; i < 5; i++) {
+		in[i].seq = seqs[i];
+		in[i].body = xasprintf("new %d", seqs[i]);
+	}
+	/* 6 and 7 are new; 8 and 9 are held already; 7 came twice. */
+	assert_int_equal(model_add_messages(&m, c, in, 5), 2);
+	assert_window(c, 6, 10);
+	assert_string_equal(c->msgs[2].body, "iii");	/* the held 8 stays */
+	model_free(&m);
+}
+
+static void test_window_drops_the_far_end(void **state)
+{
+	struct model m;
+	struct model_conv *c;
+	int first;
+
+	(void)state;
+	model_init(&m);
+	m.window_msgs = 120;
+	model_apply_conv(&m, conv(1, 1, "billing", MODEL_BOT, 100, 0, 0), &c);
+	c->message_count = 1000;
+	add_page(&m, c, 951, 1000, 10);
+	assert_window(c, 951, 1000);
+	assert_false(c->newer_unloaded);
+	/* Paging back, the agent reads the top: the newest go. */
+	for (first = 951; first > 601; first -= 50) {
+		c->focus_seq = first;
+		assert_int_equal(add_page(&m, c, first - 50, first - 1, 10), 50);
+		assert_true(c->nmsgs <= 120);
+	}
+	assert_window(c, 601, 720);
+	assert_true(c->newer_unloaded);
+	/* Paging forward again, the agent reads the bottom: the oldest go, and
+	 * reaching the newest makes the transcript follow again. */
+	while (model_last_seq(c) < 1000) {
+		int last = model_last_seq(c);
+
+		c->focus_seq = last;
+		add_page(&m, c, last + 1, last + 50 > 1000 ? 1000 : last + 50, 10);
+		assert_true(c->nmsgs <= 120);
+		if (model_last_seq(c) < 1000)
+			assert_true(c->newer_unloaded);
+	}
+	assert_window(c, 881, 1000);
+	assert_false(c->newer_unloaded);
+	/* Following: new messages push the oldest out. */
+	c->message_count = 1010;
+	c->focus_seq = 995;
+	add_page(&m, c, 1001, 1010, 10);
+	assert_window(c, 891, 1010);
+	assert_false(c->newer_unloaded);
+	model_free(&m);
+}
+
+static void test_window_bytes_are_bounded(void **state)
+{
+	struct model m;
+	struct model_conv *c;
+
+	(void)state;
+	model_init(&m);
+	m.window_bytes = 10000;
+	model_apply_conv(&m, conv(1, 1, "billing", MODEL_BOT, 100, 0, 0), &c);
+	c->message_count = 100;
+	/* Unknown focus: the newest are kept. */
+	add_page(&m, c, 51, 100, 1000);
+	assert_window(c, 91, 100);
+	assert_int_equal(c->msgs_bytes, 10000);
+	/* The agent reads at the top, where an older page comes in. */
+	c->focus_seq = 81;
+	add_page(&m, c, 81, 90, 1000);
+	assert_window(c, 81, 90);
+	assert_true(c->newer_unloaded);
+	/* One message bigger than the whole window is still shown. */
+	c->focus_seq = 80;
+	add_page(&m, c, 80, 80, 50000);
+	assert_window(c, 80, 80);
+	model_free(&m);
+}
+
+static void test_closed_pane_keeps_the_newest(void **state)
+{
+	struct model m;
+	struct model_conv *c;
+
+	(void)state;
+	model_init(&m);
+	model_apply_conv(&m, conv(1, 1, "billing", MODEL_BOT, 100, 0, 0), &c);
+	c->message_count = 300;
+	add_page(&m, c, 1, 300, 100);
+	model_keep_newest(&m, c, 50, 1000);
+	assert_window(c, 291, 300);
+	model_keep_newest(&m, c, 5, 100000);
+	assert_window(c, 296, 300);
+	/* A window without the newest keeps nothing: it would show stale text. */
+	c->newer_unloaded = true;
+	model_keep_newest(&m, c, 5, 100000);
+	assert_int_equal(c->nmsgs, 0);
+	assert_int_equal(c->msgs_bytes, 0);
+	assert_false(c->newer_unloaded);
+	model_free(&m);
+}
+
 static void test_queue_order(void **state)
 {
 	struct model m;
@@ -202,6 +351,10 @@ int main(void)
 		cmocka_unit_test(test_newer_version_wins),
 		cmocka_unit_test(test_change_keeps_transcript),
 		cmocka_unit_test(test_messages_merge_without_duplicates),
+		cmocka_unit_test(test_merge_unsorted_with_repeats),
+		cmocka_unit_test(test_window_drops_the_far_end),
+		cmocka_unit_test(test_window_bytes_are_bounded),
+		cmocka_unit_test(test_closed_pane_keeps_the_newest),
 		cmocka_unit_test(test_queue_order),
 		cmocka_unit_test(test_clock_seconds),
 		cmocka_unit_test(test_remove_and_find),

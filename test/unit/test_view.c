@@ -211,7 +211,7 @@ static void test_pane_history(void **state)
 	/* The full list heads the transcript once it is all loaded. */
 	fix_msg(&f->m, c, 1, AUTHOR_CUSTOMER, "hello");
 	view_doc_clear(&f->d);
-	view_pane_body(&f->d, &f->m, c, &f->st, 100);
+	view_pane_body(&f->d, NULL, &f->m, c, &f->st, 100);
 	assert_true(find_line(&f->d, "earlier conversations of this customer:") >= 0);
 	assert_true(find_line(&f->d, "#12 2025-03-05 closed address_change") >= 0);
 	assert_true(find_line(&f->d, "Card was blocked") >= 0);
@@ -240,7 +240,7 @@ static void test_pane_transcript(void **state)
 	fix_msg(&f->m, c, 4, AUTHOR_NOTE, "verified by phone");
 	fix_msg(&f->m, c, 5, AUTHOR_AGENT, "Refund is on its way.");
 	c->message_count = 5;
-	view_pane_body(&f->d, &f->m, c, &f->st, 80);
+	view_pane_body(&f->d, NULL, &f->m, c, &f->st, 80);
 
 	i = find_line(&f->d, "11:59 customer I was charged twice");
 	assert_true(i >= 0);
@@ -286,7 +286,7 @@ static void test_hostile_text_is_sanitised(void **state)
 	view_rows_refresh(&f->st, &f->m, FIX_NOW);
 	view_queue_rows(&f->d, &f->m, &f->st, FIX_NOW, 200, 0, 10);
 	view_pane_info(&f->d, &f->m, c, &f->st, FIX_NOW, 200);
-	view_pane_body(&f->d, &f->m, c, &f->st, 200);
+	view_pane_body(&f->d, NULL, &f->m, c, &f->st, 200);
 	view_header(&f->d, &f->m, &f->st, 200);
 	view_message(&f->st, VIEW_ROLE_ERROR, FIX_NOW, 10, "#1 is with %s", hostile);
 	view_status(&f->d, &f->m, &f->st, FIX_NOW, 200);
@@ -320,7 +320,7 @@ static void test_ascii_terminal(void **state)
 	view_header(&f->d, &f->m, &f->st, 80);
 	view_queue_rows(&f->d, &f->m, &f->st, FIX_NOW, 80, 0, 10);
 	view_pane_info(&f->d, &f->m, c, &f->st, FIX_NOW, 80);
-	view_pane_body(&f->d, &f->m, c, &f->st, 80);
+	view_pane_body(&f->d, NULL, &f->m, c, &f->st, 80);
 	view_status(&f->d, &f->m, &f->st, FIX_NOW, 80);
 	for (i = 0; i < f->d.blen; i++)
 		assert_true((unsigned char)f->d.buf[i] >= 0x20 && (unsigned char)f->d.buf[i] < 0x7f);
@@ -424,7 +424,7 @@ static void test_pane_scroll_keeps_its_place(void **state)
 	c->message_count = 60;
 	for (seq = 31; seq <= 60; seq++)
 		fix_msg(&f->m, c, seq, AUTHOR_CUSTOMER, "a message");
-	view_pane_body(&f->d, &f->m, c, &f->st, 80);
+	view_pane_body(&f->d, NULL, &f->m, c, &f->st, 80);
 	view_pane_place(&f->st, &f->d, 10);
 	/* Following: the newest message is the last line shown. */
 	assert_int_equal(f->st.pane_top + 10, f->d.nlines);
@@ -435,7 +435,7 @@ static void test_pane_scroll_keeps_its_place(void **state)
 	/* A new message does not move the view when scrolled up. */
 	fix_msg(&f->m, c, 61, AUTHOR_CUSTOMER, "new");
 	view_doc_clear(&f->d);
-	view_pane_body(&f->d, &f->m, c, &f->st, 80);
+	view_pane_body(&f->d, NULL, &f->m, c, &f->st, 80);
 	view_pane_place(&f->st, &f->d, 10);
 	assert_int_equal(f->d.lines[f->st.pane_top].tag, top_tag);
 	/* Up to the top: older messages are wanted. */
@@ -447,7 +447,7 @@ static void test_pane_scroll_keeps_its_place(void **state)
 	for (seq = 1; seq <= 30; seq++)
 		fix_msg(&f->m, c, seq, AUTHOR_CUSTOMER, "older");
 	view_doc_clear(&f->d);
-	view_pane_body(&f->d, &f->m, c, &f->st, 80);
+	view_pane_body(&f->d, NULL, &f->m, c, &f->st, 80);
 	view_pane_place(&f->st, &f->d, 10);
 	assert_true(f->st.pane_top > 0);
 	assert_int_equal(f->d.lines[f->st.pane_top + 1].tag, top_tag);
