@@ -8,6 +8,7 @@
 
 #include "balie/store.h"
 #include "balie/util.h"
+#include "store_priv.h"
 
 /* One row shape for every conversation fetch; the JSON column is what
  * `balie watch` prints, built by PostgreSQL so any text is valid JSON. */
@@ -84,16 +85,9 @@ static const char sql_agents[] =
 	"SELECT login, display_name, is_supervisor,"
 	" extract(epoch FROM last_seen)::bigint FROM balie.agents ORDER BY login";
 
-/* Carries the caller's callback through db_query. */
-struct pending {
-	void (*fn)(void);
-	void *arg;
-	int64_t conv;
-};
-
-static struct pending *pending_new(void (*fn)(void), void *arg, int64_t conv)
+struct store_pending *store_pending_new(void (*fn)(void), void *arg, int64_t conv)
 {
-	struct pending *p = xmalloc(sizeof *p);
+	struct store_pending *p = xmalloc(sizeof *p);
 
 	p->fn = fn;
 	p->arg = arg;
@@ -101,26 +95,24 @@ static struct pending *pending_new(void (*fn)(void), void *arg, int64_t conv)
 	return p;
 }
 
-static void status_from(const struct db_result *r, struct store_status *st)
+void store_status_from(const struct db_result *r, struct store_status *st)
 {
 	st->outcome = r->outcome;
 	st->sqlstate = r->sqlstate ? r->sqlstate : "";
 	st->message = r->message ? r->message : "";
 }
 
-static char *text_or_null(const PGresult *res, int row, int col)
+char *store_text_or_null(const PGresult *res, int row, int col)
 {
 	return PQgetisnull(res, row, col) ? NULL : xstrdup(PQgetvalue(res, row, col));
 }
 
-static int64_t int_or_zero(const PGresult *res, int row, int col)
+int64_t store_int_or_zero(const PGresult *res, int row, int col)
 {
 	return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
 }
 
-/* Checks the result has the columns we parse: a schema that does not match
- * is an error the user sees, not a crash. */
-static int shape_ok(const struct db_result *r, int ncols, struct store_status *st)
+int store_shape_ok(const struct db_result *r, int ncols, struct store_status *st)
 {
 	if (r->outcome != DB_OK)
 		return 0;
@@ -136,30 +128,30 @@ static int shape_ok(const struct db_result *r, int ncols, struct store_status *s
 static struct model_conv *parse_conv(const PGresult *res, int i)
 {
 	struct model_conv *c = model_conv_new();
-	char *state = text_or_null(res, i, CC_STATE);
-	char *kind = text_or_null(res, i, CC_LAST_KIND);
+	char *state = store_text_or_null(res, i, CC_STATE);
+	char *kind = store_text_or_null(res, i, CC_LAST_KIND);
 
-	c->id = int_or_zero(res, i, CC_ID);
-	c->version = int_or_zero(res, i, CC_VERSION);
-	c->queue = text_or_null(res, i, CC_QUEUE);
+	c->id = store_int_or_zero(res, i, CC_ID);
+	c->version = store_int_or_zero(res, i, CC_VERSION);
+	c->queue = store_text_or_null(res, i, CC_QUEUE);
 	c->state = model_state_parse(state);
-	c->agent = text_or_null(res, i, CC_AGENT);
-	c->customer_ref = text_or_null(res, i, CC_CUSTOMER_REF);
-	c->customer_name = text_or_null(res, i, CC_CUSTOMER_NAME);
-	c->channel = text_or_null(res, i, CC_CHANNEL);
-	c->intent = text_or_null(res, i, CC_INTENT);
+	c->agent = store_text_or_null(res, i, CC_AGENT);
+	c->customer_ref = store_text_or_null(res, i, CC_CUSTOMER_REF);
+	c->customer_name = store_text_or_null(res, i, CC_CUSTOMER_NAME);
+	c->channel = store_text_or_null(res, i, CC_CHANNEL);
+	c->intent = store_text_or_null(res, i, CC_INTENT);
 	c->has_confidence = !PQgetisnull(res, i, CC_CONFIDENCE);
 	c->confidence = c->has_confidence ? strtod(PQgetvalue(res, i, CC_CONFIDENCE), NULL) : 0;
-	c->reason = text_or_null(res, i, CC_REASON);
-	c->summary = text_or_null(res, i, CC_SUMMARY);
-	c->created_at = int_or_zero(res, i, CC_CREATED);
-	c->escalated_at = int_or_zero(res, i, CC_ESCALATED);
-	c->taken_at = int_or_zero(res, i, CC_TAKEN);
-	c->closed_at = int_or_zero(res, i, CC_CLOSED);
-	c->message_count = (int)int_or_zero(res, i, CC_MESSAGE_COUNT);
+	c->reason = store_text_or_null(res, i, CC_REASON);
+	c->summary = store_text_or_null(res, i, CC_SUMMARY);
+	c->created_at = store_int_or_zero(res, i, CC_CREATED);
+	c->escalated_at = store_int_or_zero(res, i, CC_ESCALATED);
+	c->taken_at = store_int_or_zero(res, i, CC_TAKEN);
+	c->closed_at = store_int_or_zero(res, i, CC_CLOSED);
+	c->message_count = (int)store_int_or_zero(res, i, CC_MESSAGE_COUNT);
 	c->last_kind = model_author_parse(kind);
-	c->last_body = text_or_null(res, i, CC_LAST_BODY);
-	c->json = text_or_null(res, i, CC_JSON);
+	c->last_body = store_text_or_null(res, i, CC_LAST_BODY);
+	c->json = store_text_or_null(res, i, CC_JSON);
 	free(state);
 	free(kind);
 	return c;
@@ -167,7 +159,7 @@ static struct model_conv *parse_conv(const PGresult *res, int i)
 
 static void on_convs(const struct db_result *r, void *arg)
 {
-	struct pending *p = arg;
+	struct store_pending *p = arg;
 	store_convs_cb *cb = (store_convs_cb *)p->fn;
 	struct store_status st;
 	struct model_conv **convs = NULL;
@@ -175,13 +167,13 @@ static void on_convs(const struct db_result *r, void *arg)
 	int64_t now = 0;
 	int i;
 
-	status_from(r, &st);
-	if (shape_ok(r, CC_COUNT, &st)) {
+	store_status_from(r, &st);
+	if (store_shape_ok(r, CC_COUNT, &st)) {
 		n = (size_t)PQntuples(r->res);
 		convs = xcalloc(n, sizeof *convs);
 		for (i = 0; i < (int)n; i++) {
 			convs[i] = parse_conv(r->res, i);
-			now = int_or_zero(r->res, i, CC_NOW);
+			now = store_int_or_zero(r->res, i, CC_NOW);
 		}
 	}
 	cb(&st, convs, n, now, p->arg);
@@ -190,7 +182,7 @@ static void on_convs(const struct db_result *r, void *arg)
 
 void store_fetch_open(struct db *db, store_convs_cb *cb, void *arg)
 {
-	db_query(db, sql_open, 0, NULL, on_convs, pending_new((void (*)(void))cb, arg, 0));
+	db_query(db, sql_open, 0, NULL, on_convs, store_pending_new((void (*)(void))cb, arg, 0));
 }
 
 void store_fetch_convs(struct db *db, const int64_t *ids, size_t n,
@@ -207,21 +199,21 @@ void store_fetch_convs(struct db *db, const int64_t *ids, size_t n,
 	lit[len++] = '}';
 	lit[len] = '\0';
 	params[0] = lit;
-	db_query(db, sql_by_id, 1, params, on_convs, pending_new((void (*)(void))cb, arg, 0));
+	db_query(db, sql_by_id, 1, params, on_convs, store_pending_new((void (*)(void))cb, arg, 0));
 	free(lit);
 }
 
 static void on_msgs(const struct db_result *r, void *arg)
 {
-	struct pending *p = arg;
+	struct store_pending *p = arg;
 	store_msgs_cb *cb = (store_msgs_cb *)p->fn;
 	struct store_status st;
 	struct model_msg *msgs = NULL;
 	size_t n = 0, i;
 	int rows, row;
 
-	status_from(r, &st);
-	if (shape_ok(r, 10, &st)) {
+	store_status_from(r, &st);
+	if (store_shape_ok(r, 10, &st)) {
 		rows = PQntuples(r->res);
 		for (row = 0; row < rows; row++)
 			if (strcmp(PQgetvalue(r->res, row, 0), "0") == 0)
@@ -237,23 +229,23 @@ static void on_msgs(const struct db_result *r, void *arg)
 				if (i == 0)
 					continue;
 				m = &msgs[i - 1];
-				if (m->seq != (int)int_or_zero(r->res, row, 1))
+				if (m->seq != (int)store_int_or_zero(r->res, row, 1))
 					continue;
 				m->sources = xrealloc(m->sources, (m->nsources + 1) * sizeof *m->sources);
-				m->sources[m->nsources].title = text_or_null(r->res, row, 8);
-				m->sources[m->nsources].url = text_or_null(r->res, row, 9);
+				m->sources[m->nsources].title = store_text_or_null(r->res, row, 8);
+				m->sources[m->nsources].url = store_text_or_null(r->res, row, 9);
 				m->nsources++;
 				continue;
 			}
 			m = &msgs[i++];
-			m->seq = (int)int_or_zero(r->res, row, 1);
-			m->id = int_or_zero(r->res, row, 3);
-			kind = text_or_null(r->res, row, 4);
+			m->seq = (int)store_int_or_zero(r->res, row, 1);
+			m->id = store_int_or_zero(r->res, row, 3);
+			kind = store_text_or_null(r->res, row, 4);
 			m->kind = model_author_parse(kind);
 			free(kind);
-			m->author = text_or_null(r->res, row, 5);
-			m->body = text_or_null(r->res, row, 6);
-			m->created_at = int_or_zero(r->res, row, 7);
+			m->author = store_text_or_null(r->res, row, 5);
+			m->body = store_text_or_null(r->res, row, 6);
+			m->created_at = store_int_or_zero(r->res, row, 7);
 		}
 	}
 	cb(&st, p->conv, msgs, n, p->arg);
@@ -269,7 +261,7 @@ static void fetch_msgs(struct db *db, const char *sql, int64_t conv, int seq, in
 	snprintf(a, sizeof a, "%" PRId64, conv);
 	snprintf(b, sizeof b, "%d", seq);
 	snprintf(c, sizeof c, "%d", limit);
-	db_query(db, sql, 3, params, on_msgs, pending_new((void (*)(void))cb, arg, conv));
+	db_query(db, sql, 3, params, on_msgs, store_pending_new((void (*)(void))cb, arg, conv));
 }
 
 void store_fetch_messages_after(struct db *db, int64_t conv, int after, int limit,
@@ -299,27 +291,27 @@ void model_history_free(struct model_history *h, size_t n)
 
 static void on_history(const struct db_result *r, void *arg)
 {
-	struct pending *p = arg;
+	struct store_pending *p = arg;
 	store_history_cb *cb = (store_history_cb *)p->fn;
 	struct store_status st;
 	struct model_history *h = NULL;
 	size_t n = 0, i;
 
-	status_from(r, &st);
-	if (shape_ok(r, 7, &st)) {
+	store_status_from(r, &st);
+	if (store_shape_ok(r, 7, &st)) {
 		n = (size_t)PQntuples(r->res);
 		h = xcalloc(n, sizeof *h);
 		for (i = 0; i < n; i++) {
-			char *state = text_or_null(r->res, (int)i, 1);
+			char *state = store_text_or_null(r->res, (int)i, 1);
 
-			h[i].id = int_or_zero(r->res, (int)i, 0);
+			h[i].id = store_int_or_zero(r->res, (int)i, 0);
 			h[i].state = model_state_parse(state);
 			free(state);
-			h[i].queue = text_or_null(r->res, (int)i, 2);
-			h[i].intent = text_or_null(r->res, (int)i, 3);
-			h[i].reason = text_or_null(r->res, (int)i, 4);
-			h[i].summary = text_or_null(r->res, (int)i, 5);
-			h[i].created_at = int_or_zero(r->res, (int)i, 6);
+			h[i].queue = store_text_or_null(r->res, (int)i, 2);
+			h[i].intent = store_text_or_null(r->res, (int)i, 3);
+			h[i].reason = store_text_or_null(r->res, (int)i, 4);
+			h[i].summary = store_text_or_null(r->res, (int)i, 5);
+			h[i].created_at = store_int_or_zero(r->res, (int)i, 6);
 		}
 	}
 	cb(&st, h, n, p->arg);
@@ -333,20 +325,20 @@ void store_fetch_history(struct db *db, const char *customer_ref, int64_t conv,
 	const char *params[2] = { customer_ref, id };
 
 	snprintf(id, sizeof id, "%" PRId64, conv);
-	db_query(db, sql_history, 2, params, on_history, pending_new((void (*)(void))cb, arg, conv));
+	db_query(db, sql_history, 2, params, on_history, store_pending_new((void (*)(void))cb, arg, conv));
 }
 
 static void on_me(const struct db_result *r, void *arg)
 {
-	struct pending *p = arg;
+	struct store_pending *p = arg;
 	store_me_cb *cb = (store_me_cb *)p->fn;
 	struct store_status st;
 	struct store_me me = { 0 };
 
-	status_from(r, &st);
-	if (shape_ok(r, 3, &st) && PQntuples(r->res) == 1) {
-		me.login = text_or_null(r->res, 0, 0);
-		me.display_name = text_or_null(r->res, 0, 1);
+	store_status_from(r, &st);
+	if (store_shape_ok(r, 3, &st) && PQntuples(r->res) == 1) {
+		me.login = store_text_or_null(r->res, 0, 0);
+		me.display_name = store_text_or_null(r->res, 0, 1);
 		me.is_supervisor = strcmp(PQgetvalue(r->res, 0, 2), "t") == 0;
 	}
 	cb(&st, &me, p->arg);
@@ -357,26 +349,26 @@ static void on_me(const struct db_result *r, void *arg)
 
 void store_fetch_me(struct db *db, store_me_cb *cb, void *arg)
 {
-	db_query(db, sql_me, 0, NULL, on_me, pending_new((void (*)(void))cb, arg, 0));
+	db_query(db, sql_me, 0, NULL, on_me, store_pending_new((void (*)(void))cb, arg, 0));
 }
 
 static void on_queues(const struct db_result *r, void *arg)
 {
-	struct pending *p = arg;
+	struct store_pending *p = arg;
 	store_queues_cb *cb = (store_queues_cb *)p->fn;
 	struct store_status st;
 	struct model_queue *q = NULL;
 	size_t n = 0, i;
 
-	status_from(r, &st);
-	if (shape_ok(r, 5, &st)) {
+	store_status_from(r, &st);
+	if (store_shape_ok(r, 5, &st)) {
 		n = (size_t)PQntuples(r->res);
 		q = xcalloc(n, sizeof *q);
 		for (i = 0; i < n; i++) {
-			q[i].id = text_or_null(r->res, (int)i, 0);
-			q[i].name = text_or_null(r->res, (int)i, 1);
-			q[i].sla_seconds = (int)int_or_zero(r->res, (int)i, 2);
-			q[i].priority = (int)int_or_zero(r->res, (int)i, 3);
+			q[i].id = store_text_or_null(r->res, (int)i, 0);
+			q[i].name = store_text_or_null(r->res, (int)i, 1);
+			q[i].sla_seconds = (int)store_int_or_zero(r->res, (int)i, 2);
+			q[i].priority = (int)store_int_or_zero(r->res, (int)i, 3);
 			q[i].bot_paused = strcmp(PQgetvalue(r->res, (int)i, 4), "t") == 0;
 		}
 	}
@@ -386,26 +378,26 @@ static void on_queues(const struct db_result *r, void *arg)
 
 void store_fetch_queues(struct db *db, store_queues_cb *cb, void *arg)
 {
-	db_query(db, sql_queues, 0, NULL, on_queues, pending_new((void (*)(void))cb, arg, 0));
+	db_query(db, sql_queues, 0, NULL, on_queues, store_pending_new((void (*)(void))cb, arg, 0));
 }
 
 static void on_agents(const struct db_result *r, void *arg)
 {
-	struct pending *p = arg;
+	struct store_pending *p = arg;
 	store_agents_cb *cb = (store_agents_cb *)p->fn;
 	struct store_status st;
 	struct model_agent *a = NULL;
 	size_t n = 0, i;
 
-	status_from(r, &st);
-	if (shape_ok(r, 4, &st)) {
+	store_status_from(r, &st);
+	if (store_shape_ok(r, 4, &st)) {
 		n = (size_t)PQntuples(r->res);
 		a = xcalloc(n, sizeof *a);
 		for (i = 0; i < n; i++) {
-			a[i].login = text_or_null(r->res, (int)i, 0);
-			a[i].display_name = text_or_null(r->res, (int)i, 1);
+			a[i].login = store_text_or_null(r->res, (int)i, 0);
+			a[i].display_name = store_text_or_null(r->res, (int)i, 1);
 			a[i].is_supervisor = strcmp(PQgetvalue(r->res, (int)i, 2), "t") == 0;
-			a[i].last_seen = int_or_zero(r->res, (int)i, 3);
+			a[i].last_seen = store_int_or_zero(r->res, (int)i, 3);
 		}
 	}
 	cb(&st, a, n, p->arg);
@@ -414,7 +406,7 @@ static void on_agents(const struct db_result *r, void *arg)
 
 void store_fetch_agents(struct db *db, store_agents_cb *cb, void *arg)
 {
-	db_query(db, sql_agents, 0, NULL, on_agents, pending_new((void (*)(void))cb, arg, 0));
+	db_query(db, sql_agents, 0, NULL, on_agents, store_pending_new((void (*)(void))cb, arg, 0));
 }
 
 static const struct {
@@ -440,12 +432,12 @@ const char *action_name(enum action_kind a)
 
 static void on_call(const struct db_result *r, void *arg)
 {
-	struct pending *p = arg;
+	struct store_pending *p = arg;
 	store_call_cb *cb = (store_call_cb *)p->fn;
 	struct store_status st;
 	const char *value = NULL;
 
-	status_from(r, &st);
+	store_status_from(r, &st);
 	if (r->outcome == DB_OK && PQresultStatus(r->res) == PGRES_TUPLES_OK &&
 	    PQntuples(r->res) == 1 && PQnfields(r->res) >= 1 && !PQgetisnull(r->res, 0, 0))
 		value = PQgetvalue(r->res, 0, 0);
@@ -496,7 +488,7 @@ void store_call(struct db *db, const struct action *call, store_call_cb *cb, voi
 		break;
 	}
 	db_query(db, actions[call->kind].sql, n, params, on_call,
-		 pending_new((void (*)(void))cb, arg, call->conv));
+		 store_pending_new((void (*)(void))cb, arg, call->conv));
 }
 
 const char *store_explain(const struct store_status *st, char *buf, size_t len)

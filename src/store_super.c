@@ -7,6 +7,7 @@
 
 #include "balie/store.h"
 #include "balie/util.h"
+#include "store_priv.h"
 
 /* Today's escalations come back as one count per reason, in the order of
  * the reason names passed as $1, so the list order is the client's enum. */
@@ -40,52 +41,6 @@ enum {
 	SA_LOGIN, SA_NAME, SA_SUPERVISOR, SA_PRESENCE, SA_SINCE, SA_LAST_SEEN, SA_QUEUES,
 	SA_OPEN, SA_CONVS, SA_COUNT
 };
-
-/* Carries the caller's callback through db_query. */
-struct pending {
-	void (*fn)(void);
-	void *arg;
-};
-
-static struct pending *pending_new(void (*fn)(void), void *arg)
-{
-	struct pending *p = xmalloc(sizeof *p);
-
-	p->fn = fn;
-	p->arg = arg;
-	return p;
-}
-
-static void status_from(const struct db_result *r, struct store_status *st)
-{
-	st->outcome = r->outcome;
-	st->sqlstate = r->sqlstate ? r->sqlstate : "";
-	st->message = r->message ? r->message : "";
-}
-
-/* A schema that does not match is an error the user sees, not a crash. */
-static int shape_ok(const struct db_result *r, int ncols, struct store_status *st)
-{
-	if (r->outcome != DB_OK)
-		return 0;
-	if (PQresultStatus(r->res) != PGRES_TUPLES_OK || PQnfields(r->res) != ncols) {
-		st->outcome = DB_SQL_ERROR;
-		st->sqlstate = "";
-		st->message = "unexpected result shape (is the balie schema up to date?)";
-		return 0;
-	}
-	return 1;
-}
-
-static char *text_or_null(const PGresult *res, int row, int col)
-{
-	return PQgetisnull(res, row, col) ? NULL : xstrdup(PQgetvalue(res, row, col));
-}
-
-static int64_t int_or_zero(const PGresult *res, int row, int col)
-{
-	return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
-}
 
 static bool is_true(const PGresult *res, int row, int col)
 {
@@ -169,21 +124,21 @@ static const char *reason_array(void)
 
 static void parse_queue(const PGresult *res, int i, struct super_queue *q)
 {
-	q->id = text_or_null(res, i, SQ_ID);
-	q->name = text_or_null(res, i, SQ_NAME);
-	q->sla_seconds = (int)int_or_zero(res, i, SQ_SLA);
-	q->priority = (int)int_or_zero(res, i, SQ_PRIORITY);
+	q->id = store_text_or_null(res, i, SQ_ID);
+	q->name = store_text_or_null(res, i, SQ_NAME);
+	q->sla_seconds = (int)store_int_or_zero(res, i, SQ_SLA);
+	q->priority = (int)store_int_or_zero(res, i, SQ_PRIORITY);
 	q->bot_paused = is_true(res, i, SQ_PAUSED);
-	q->with_bot = (int)int_or_zero(res, i, SQ_BOT);
-	q->waiting = (int)int_or_zero(res, i, SQ_WAITING);
-	q->with_person = (int)int_or_zero(res, i, SQ_HUMAN);
-	q->oldest_waiting_since = int_or_zero(res, i, SQ_OLDEST);
-	q->sla_breaches = (int)int_or_zero(res, i, SQ_BREACHES);
-	q->agents_online = (int)int_or_zero(res, i, SQ_ONLINE);
-	q->agents_away = (int)int_or_zero(res, i, SQ_AWAY);
-	q->closed_today = (int)int_or_zero(res, i, SQ_CLOSED);
-	q->contained_today = (int)int_or_zero(res, i, SQ_CONTAINED);
-	q->escalations_today = (int)int_or_zero(res, i, SQ_ESCALATIONS);
+	q->with_bot = (int)store_int_or_zero(res, i, SQ_BOT);
+	q->waiting = (int)store_int_or_zero(res, i, SQ_WAITING);
+	q->with_person = (int)store_int_or_zero(res, i, SQ_HUMAN);
+	q->oldest_waiting_since = store_int_or_zero(res, i, SQ_OLDEST);
+	q->sla_breaches = (int)store_int_or_zero(res, i, SQ_BREACHES);
+	q->agents_online = (int)store_int_or_zero(res, i, SQ_ONLINE);
+	q->agents_away = (int)store_int_or_zero(res, i, SQ_AWAY);
+	q->closed_today = (int)store_int_or_zero(res, i, SQ_CLOSED);
+	q->contained_today = (int)store_int_or_zero(res, i, SQ_CONTAINED);
+	q->escalations_today = (int)store_int_or_zero(res, i, SQ_ESCALATIONS);
 	/* A list that does not parse leaves zeros: a blank chart, not a crash. */
 	if (store_parse_int_list(PQgetvalue(res, i, SQ_BY_REASON), q->by_reason,
 				 SUPER_REASON_COUNT) < 0)
@@ -194,20 +149,20 @@ static void parse_queue(const PGresult *res, int i, struct super_queue *q)
 
 static void on_queues(const struct db_result *r, void *arg)
 {
-	struct pending *p = arg;
+	struct store_pending *p = arg;
 	store_super_queues_cb *cb = (store_super_queues_cb *)p->fn;
 	struct store_status st;
 	struct super_queue *q = NULL;
 	size_t n = 0, i;
 	int64_t now = 0;
 
-	status_from(r, &st);
-	if (shape_ok(r, SQ_COUNT, &st)) {
+	store_status_from(r, &st);
+	if (store_shape_ok(r, SQ_COUNT, &st)) {
 		n = (size_t)PQntuples(r->res);
 		q = xcalloc(n ? n : 1, sizeof *q);
 		for (i = 0; i < n; i++) {
 			parse_queue(r->res, (int)i, &q[i]);
-			now = int_or_zero(r->res, (int)i, SQ_NOW);
+			now = store_int_or_zero(r->res, (int)i, SQ_NOW);
 		}
 	}
 	cb(&st, q, n, now, p->arg);
@@ -218,32 +173,33 @@ void store_fetch_super_queues(struct db *db, store_super_queues_cb *cb, void *ar
 {
 	const char *params[1] = { reason_array() };
 
-	db_query(db, sql_queues, 1, params, on_queues, pending_new((void (*)(void))cb, arg));
+	db_query(db, sql_queues, 1, params, on_queues,
+		 store_pending_new((void (*)(void))cb, arg, 0));
 }
 
 static void on_agents(const struct db_result *r, void *arg)
 {
-	struct pending *p = arg;
+	struct store_pending *p = arg;
 	store_super_agents_cb *cb = (store_super_agents_cb *)p->fn;
 	struct store_status st;
 	struct super_agent *a = NULL;
 	size_t n = 0, i;
 
-	status_from(r, &st);
-	if (shape_ok(r, SA_COUNT, &st)) {
+	store_status_from(r, &st);
+	if (store_shape_ok(r, SA_COUNT, &st)) {
 		n = (size_t)PQntuples(r->res);
 		a = xcalloc(n ? n : 1, sizeof *a);
 		for (i = 0; i < n; i++) {
 			int row = (int)i;
 
-			a[i].login = text_or_null(r->res, row, SA_LOGIN);
-			a[i].display_name = text_or_null(r->res, row, SA_NAME);
+			a[i].login = store_text_or_null(r->res, row, SA_LOGIN);
+			a[i].display_name = store_text_or_null(r->res, row, SA_NAME);
 			a[i].is_supervisor = is_true(r->res, row, SA_SUPERVISOR);
 			a[i].presence = super_presence_parse(PQgetvalue(r->res, row, SA_PRESENCE));
-			a[i].presence_since = int_or_zero(r->res, row, SA_SINCE);
-			a[i].last_seen = int_or_zero(r->res, row, SA_LAST_SEEN);
-			a[i].queues = text_or_null(r->res, row, SA_QUEUES);
-			a[i].open_count = (int)int_or_zero(r->res, row, SA_OPEN);
+			a[i].presence_since = store_int_or_zero(r->res, row, SA_SINCE);
+			a[i].last_seen = store_int_or_zero(r->res, row, SA_LAST_SEEN);
+			a[i].queues = store_text_or_null(r->res, row, SA_QUEUES);
+			a[i].open_count = (int)store_int_or_zero(r->res, row, SA_OPEN);
 			store_parse_id_list(PQgetvalue(r->res, row, SA_CONVS), &a[i].convs, &a[i].nconvs);
 		}
 	}
@@ -253,5 +209,6 @@ static void on_agents(const struct db_result *r, void *arg)
 
 void store_fetch_super_agents(struct db *db, store_super_agents_cb *cb, void *arg)
 {
-	db_query(db, sql_agents, 0, NULL, on_agents, pending_new((void (*)(void))cb, arg));
+	db_query(db, sql_agents, 0, NULL, on_agents,
+		 store_pending_new((void (*)(void))cb, arg, 0));
 }
