@@ -21,6 +21,7 @@
 
 #include "balie/db.h"
 #include "pgtest.h"
+#include "uvtest.h"
 
 #define MAX_STATES 256
 
@@ -66,30 +67,8 @@ struct qrec {
 	struct db *stop_db;	/* db_stop() from inside the callback */
 };
 
-#define RUN_UNTIL(f, cond, ms) do { \
-		deadline_start((f), (ms)); \
-		while (!(cond) && !(f)->expired) \
-			uv_run(&(f)->loop, UV_RUN_ONCE); \
-		deadline_stop(f); \
-	} while (0)
-
-static void on_deadline(uv_timer_t *t)
-{
-	struct fx *f = t->data;
-
-	f->expired = true;
-}
-
-static void deadline_start(struct fx *f, unsigned ms)
-{
-	f->expired = false;
-	uv_timer_start(&f->deadline, on_deadline, ms, 0);
-}
-
-static void deadline_stop(struct fx *f)
-{
-	uv_timer_stop(&f->deadline);
-}
+#define RUN_UNTIL(f, cond, ms) \
+	UVT_RUN_UNTIL(&(f)->loop, &(f)->deadline, &(f)->expired, cond, ms)
 
 /* Runs the loop for MS of loop time whatever happens. */
 static void run_for(struct fx *f, unsigned ms)
@@ -181,7 +160,6 @@ static int setup(void **state)
 	assert_non_null(f);
 	assert_int_equal(uv_loop_init(&f->loop), 0);
 	uv_timer_init(&f->loop, &f->deadline);
-	f->deadline.data = f;
 	f->dbname = pgt_fresh_db();
 	f->conninfo = pgt_conninfo(f->dbname, "postgres");
 	f->pool = calloc(POOL, sizeof *f->pool);

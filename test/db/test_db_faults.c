@@ -22,6 +22,7 @@
 #include "balie/model.h"
 #include "balie/sync.h"
 #include "pgtest.h"
+#include "uvtest.h"
 
 #define OK(c, ...) PQclear(pgt_ok(c, __VA_ARGS__))
 #define REPLIES 100
@@ -77,13 +78,6 @@ struct fx {
 		deadline_stop(f); \
 	} while (0)
 
-static void on_deadline(uv_timer_t *t)
-{
-	struct fx *f = t->data;
-
-	f->expired = true;
-}
-
 static void on_wake(uv_timer_t *t)
 {
 	(void)t;
@@ -93,8 +87,7 @@ static void on_wake(uv_timer_t *t)
  * in this loop: a short repeating timer makes the loop look again. */
 static void deadline_start(struct fx *f, unsigned ms)
 {
-	f->expired = false;
-	uv_timer_start(&f->deadline, on_deadline, ms, 0);
+	uvt_deadline_start(&f->deadline, &f->expired, ms);
 	uv_timer_start(&f->wake, on_wake, 20, 20);
 }
 
@@ -122,7 +115,6 @@ static int fx_setup(void **state)
 	uv_timer_init(&f->loop, &f->deadline);
 	uv_timer_init(&f->loop, &f->tick);
 	uv_timer_init(&f->loop, &f->wake);
-	f->deadline.data = f;
 	f->tick.data = f;
 	f->db = pgt_fresh_db();
 	f->root = pgt_connect(f->db, "postgres");
@@ -476,13 +468,6 @@ static void committed_but_answer_lost(void **state)
 
 /* ------------------------------------------------- refused connections */
 
-static const char *balie_bin(void)
-{
-	const char *b = getenv("BALIE_BIN");
-
-	return b && *b ? b : "./balie";
-}
-
 static void on_err_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
 	struct fx *f = h->data;
@@ -529,7 +514,7 @@ extern char **environ;
  * no password file (so nothing but the conninfo supplies one). */
 static void watch_spawn(struct fx *f, const char *conninfo)
 {
-	char *args[] = { (char *)balie_bin(), "watch", "-d", (char *)conninfo, NULL };
+	char *args[] = { (char *)pgt_balie_bin(), "watch", "-d", (char *)conninfo, NULL };
 	char *env[256];
 	size_t n = 0, i;
 	uv_process_options_t o = { 0 };
@@ -604,7 +589,7 @@ static bool watch_help_documents_exit_1(void)
 	FILE *p;
 	bool found = false;
 
-	snprintf(cmd, sizeof cmd, "'%s' watch --help", balie_bin());
+	snprintf(cmd, sizeof cmd, "'%s' watch --help", pgt_balie_bin());
 	p = popen(cmd, "r");
 	assert_non_null(p);
 	while (fgets(line, sizeof line, p))

@@ -26,21 +26,6 @@ struct simrun {
 	char err[256];
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void pause_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /* Every sim started, so that a failed test leaves no process or file. */
 static struct simrun *started[16];
 static int nstarted;
@@ -61,13 +46,6 @@ static void sim_reap_all(void)
 		free(r);
 	}
 	nstarted = 0;
-}
-
-static const char *balie_bin(void)
-{
-	const char *b = getenv("BALIE_BIN");
-
-	return b && *b ? b : "./balie";
 }
 
 /* Starts `balie sim` as botty on DB with ARGS (NULL-terminated) after the
@@ -107,7 +85,7 @@ static void sim_start(struct simrun *r, const char *db, ...)
 
 		dup2(o, 1);
 		dup2(e, 2);
-		execv(balie_bin(), (char *const *)argv);
+		execv(pgt_balie_bin(), (char *const *)argv);
 		_exit(127);
 	}
 	free(ci);
@@ -117,12 +95,12 @@ static void sim_start(struct simrun *r, const char *db, ...)
  * exit status, or fails the test if it hangs (and kills it). */
 static int sim_wait(struct simrun *r, double secs)
 {
-	double end = now_s() + secs;
+	double end = pgt_now_s() + secs;
 	int status = 0;
 	pid_t got;
 
-	while ((got = waitpid(r->pid, &status, WNOHANG)) == 0 && now_s() < end)
-		pause_ms(50);
+	while ((got = waitpid(r->pid, &status, WNOHANG)) == 0 && pgt_now_s() < end)
+		pgt_pause_ms(50);
 	if (got == 0) {
 		kill(r->pid, SIGKILL);
 		waitpid(r->pid, &status, 0);
@@ -182,7 +160,7 @@ static void sim_cleanup(struct simrun *r)
 /* Polls SQL (one long) until it is at least MIN, within SECS; returns it. */
 static long poll_at_least(PGconn *c, double secs, long min, const char *sql, ...)
 {
-	double end = now_s() + secs;
+	double end = pgt_now_s() + secs;
 	const char *params[8];
 	va_list ap;
 	int n = 0;
@@ -206,8 +184,8 @@ static long poll_at_least(PGconn *c, double secs, long min, const char *sql, ...
 		PQclear(res);
 		if (v >= min)
 			return v;
-		pause_ms(50);
-	} while (now_s() < end);
+		pgt_pause_ms(50);
+	} while (pgt_now_s() < end);
 	fail_msg("still %ld (< %ld) after %.0f s: %s", v, min, secs, sql);
 	return v;
 }
@@ -376,8 +354,8 @@ static void test_refused_late_bot_message_is_survived(void **state)
 
 	(void)state;
 	sim_start(&r, db, "--seed", "77", "--rate", "120", "--speed", "3", "--duration", "15", NULL);
-	end = now_s() + 11;
-	while (!done && now_s() < end) {
+	end = pgt_now_s() + 11;
+	while (!done && pgt_now_s() < end) {
 		char *last;
 		long waiting;
 		double wait_end;
@@ -388,7 +366,7 @@ static void test_refused_late_bot_message_is_survived(void **state)
 				" AND (SELECT m.author_kind FROM balie.messages m"
 				"  WHERE m.conversation = c.id ORDER BY m.seq DESC LIMIT 1) = 'customer'");
 		if (!id) {
-			pause_ms(50);
+			pgt_pause_ms(50);
 			continue;
 		}
 		PQclear(pgt_ok(locker, "BEGIN"));
@@ -405,13 +383,13 @@ static void test_refused_late_bot_message_is_survived(void **state)
 		free(last);
 		/* Wait until the bot's message for it is blocked on our lock. */
 		waiting = 0;
-		wait_end = now_s() + 5;
-		while (waiting == 0 && now_s() < wait_end) {
+		wait_end = pgt_now_s() + 5;
+		while (waiting == 0 && pgt_now_s() < wait_end) {
 			waiting = pgt_long(admin, "SELECT count(*) FROM pg_catalog.pg_stat_activity"
 					   " WHERE usename = 'botty' AND wait_event_type = 'Lock'"
 					   " AND query LIKE '%post_message($1, ''bot''%'");
 			if (!waiting)
-				pause_ms(20);
+				pgt_pause_ms(20);
 		}
 		if (!waiting) {
 			PQclear(pgt_ok(locker, "ROLLBACK"));
@@ -516,15 +494,15 @@ static void test_lang_filter_and_usage(void **state)
 				  " AND body LIKE '%digitale assistent%'"), 0);
 	sim_cleanup(&r);
 
-	snprintf(cmd, sizeof cmd, "'%s' sim --lang de >/dev/null 2>&1", balie_bin());
+	snprintf(cmd, sizeof cmd, "'%s' sim --lang de >/dev/null 2>&1", pgt_balie_bin());
 	assert_int_equal(WEXITSTATUS(system(cmd)), 2);
-	snprintf(cmd, sizeof cmd, "'%s' sim --rate 0 >/dev/null 2>&1", balie_bin());
+	snprintf(cmd, sizeof cmd, "'%s' sim --rate 0 >/dev/null 2>&1", pgt_balie_bin());
 	assert_int_equal(WEXITSTATUS(system(cmd)), 2);
 	/* ann is an agent, not a bot: sim says so and stops. */
 	snprintf(cmd, sizeof cmd, "'%s' sim -d '%s' --duration 10 2>&1 | grep -q 'not a member of balie_bot'",
-		 balie_bin(), ci);
+		 pgt_balie_bin(), ci);
 	assert_int_equal(WEXITSTATUS(system(cmd)), 0);
-	snprintf(cmd, sizeof cmd, "'%s' sim -d '%s' --duration 10 >/dev/null 2>&1", balie_bin(), ci);
+	snprintf(cmd, sizeof cmd, "'%s' sim -d '%s' --duration 10 >/dev/null 2>&1", pgt_balie_bin(), ci);
 	assert_int_equal(WEXITSTATUS(system(cmd)), 1);
 	free(ci);
 	PQfinish(admin);

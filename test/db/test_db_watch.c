@@ -25,28 +25,6 @@ struct watcher {
 	char err[256];
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void pause_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static const char *balie_bin(void)
-{
-	const char *b = getenv("BALIE_BIN");
-
-	return b && *b ? b : "./balie";
-}
-
 /* Starts `balie watch` as ROLE on DB with its output in files. */
 static void watch_start(struct watcher *w, const char *db, const char *role)
 {
@@ -62,7 +40,7 @@ static void watch_start(struct watcher *w, const char *db, const char *role)
 
 		dup2(o, 1);
 		dup2(e, 2);
-		execl(balie_bin(), "balie", "watch", "--stats", "-d", ci, (char *)NULL);
+		execl(pgt_balie_bin(), "balie", "watch", "--stats", "-d", ci, (char *)NULL);
 		_exit(127);
 	}
 	free(ci);
@@ -153,14 +131,14 @@ static long watch_mismatches(PGconn *admin, const struct watcher *w, const char 
 /* Polls until watch agrees with the database, within a deadline. */
 static void wait_converged(PGconn *admin, const struct watcher *w, const char *db, double secs)
 {
-	double end = now_s() + secs;
+	double end = pgt_now_s() + secs;
 	long bad = -1;
 
-	while (now_s() < end) {
+	while (pgt_now_s() < end) {
 		bad = watch_mismatches(admin, w, db);
 		if (bad == 0)
 			return;
-		pause_ms(100);
+		pgt_pause_ms(100);
 	}
 	fail_msg("watch still disagrees with the database on %ld conversations", bad);
 }
@@ -231,7 +209,7 @@ static void *writer_main(void *arg)
 			}
 			PQclear(res);
 			wr->retries++;
-			pause_ms(50);
+			pgt_pause_ms(50);
 			if (PQstatus(c) != CONNECTION_OK) {
 				PQfinish(c);
 				c = PQconnectdb(ci);
@@ -323,7 +301,7 @@ static void test_concurrent_writers_nothing_missed(void **state)
 
 static void restart_server(void)
 {
-	pause_ms(300);
+	pgt_pause_ms(300);
 	pgt_harness("restart");
 }
 
@@ -370,20 +348,20 @@ static void test_killed_backend_recovered(void **state)
 	snprintf(ids, sizeof ids, "%lld", (long long)id);
 	wait_converged(admin, &w, db, 10);
 	/* Kill watch's backend, then change something while it is away. */
-	end = now_s() + 10;
-	while (now_s() < end && killed == 0) {
+	end = pgt_now_s() + 10;
+	while (pgt_now_s() < end && killed == 0) {
 		killed = pgt_long(admin, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
 				  " WHERE datname = current_database() AND application_name = 'balie'");
 		if (!killed)
-			pause_ms(50);
+			pgt_pause_ms(50);
 	}
 	assert_int_equal(killed, 1);
 	PQclear(pgt_ok(bot, "SELECT balie.post_message($1, 'customer', 'hallo na de storing')", ids));
 	wait_converged(admin, &w, db, 15);
-	end = now_s() + 10;
-	while (now_s() < end && pgt_long(admin, "SELECT count(*) FROM pg_stat_activity"
+	end = pgt_now_s() + 10;
+	while (pgt_now_s() < end && pgt_long(admin, "SELECT count(*) FROM pg_stat_activity"
 					 " WHERE datname = current_database() AND application_name = 'balie'") != 1)
-		pause_ms(50);
+		pgt_pause_ms(50);
 	assert_int_equal(watch_stop(&w), 0);
 	assert_int_equal(watch_read_stats(&w).reconnects, 1);
 	watch_cleanup(&w);
@@ -428,7 +406,7 @@ static void test_idle_means_no_queries_no_cpu(void **state)
 	open_conv(bot, "billing", 1);
 	wait_converged(admin, &w, db, 10);
 	/* Let the last answer settle, then measure ten seconds of nothing. */
-	pause_ms(300);
+	pgt_pause_ms(300);
 	before = pgt_scalar(admin, q);
 	t0 = cpu_ticks(w.pid);
 	sleep(10);

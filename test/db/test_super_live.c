@@ -22,6 +22,7 @@
 #include "balie/super.h"
 #include "balie/sync.h"
 #include "pgtest.h"
+#include "uvtest.h"
 
 #define OK(c, ...) PQclear(pgt_ok(c, __VA_ARGS__))
 
@@ -39,30 +40,8 @@ struct fx {
 	char error[512];
 };
 
-#define RUN_UNTIL(f, cond, ms) do { \
-		deadline_start((f), (ms)); \
-		while (!(cond) && !(f)->expired) \
-			uv_run(&(f)->loop, UV_RUN_ONCE); \
-		deadline_stop(f); \
-	} while (0)
-
-static void on_deadline(uv_timer_t *t)
-{
-	struct fx *f = t->data;
-
-	f->expired = true;
-}
-
-static void deadline_start(struct fx *f, unsigned ms)
-{
-	f->expired = false;
-	uv_timer_start(&f->deadline, on_deadline, ms, 0);
-}
-
-static void deadline_stop(struct fx *f)
-{
-	uv_timer_stop(&f->deadline);
-}
+#define RUN_UNTIL(f, cond, ms) \
+	UVT_RUN_UNTIL(&(f)->loop, &(f)->deadline, &(f)->expired, cond, ms)
 
 static void run_for(struct fx *f, unsigned ms)
 {
@@ -139,7 +118,6 @@ static int setup(void **state)
 	assert_non_null(f);
 	assert_int_equal(uv_loop_init(&f->loop), 0);
 	uv_timer_init(&f->loop, &f->deadline);
-	f->deadline.data = f;
 	f->db = pgt_fresh_db();
 	f->root = pgt_connect(f->db, "postgres");
 	f->bot = pgt_connect(f->db, "botty");

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -238,4 +239,26 @@ void pgt_open_conv(PGconn *bot, const char *queue, char id[24])
 	assert_non_null(v);
 	snprintf(id, 24, "%s", v);
 	free(v);
+}
+
+double pgt_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void pgt_pause_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+const char *pgt_balie_bin(void)
+{
+	const char *b = getenv("BALIE_BIN");
+
+	return b && *b ? b : "./balie";
 }

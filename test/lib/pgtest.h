@@ -43,6 +43,13 @@ long pgt_long_(PGconn *conn, const char *sql, ...);
 char *pgt_fails_(PGconn *conn, const char *sqlstate, const char *sql, ...);
 #define pgt_fails(conn, state, ...) pgt_fails_(conn, state, __VA_ARGS__, (const char *)0)
 
+/* Seconds on the monotonic clock, for deadlines. */
+double pgt_now_s(void);
+/* Pauses between polls of a condition (never as the synchronisation itself). */
+void pgt_pause_ms(int ms);
+/* The balie binary under test: $BALIE_BIN, else ./balie. */
+const char *pgt_balie_bin(void);
+
 /* Runs test/harness/pg.sh ACTION on the test server (restart, halt, resume). */
 void pgt_harness(const char *action);
 
