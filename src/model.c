@@ -446,48 +446,48 @@ static int state_rank(enum model_state s)
 	}
 }
 
-/* qsort has no context argument in C11; the sort is not re-entrant anyway. */
-static const struct model *order_model;
-
-static int queue_priority(const struct model *m, const char *queue)
-{
-	const struct model_queue *q = model_queue(m, queue);
-
-	return q ? q->priority : 0;
-}
+/* The sort key of one conversation, computed once per sort rather than in
+ * every comparison (the queue lookup is a linear search). */
+struct order_key {
+	struct model_conv *c;
+	int rank;
+	int priority;
+	int64_t start;
+};
 
 static int queue_order_cmp(const void *a, const void *b)
 {
-	const struct model_conv *x = *(struct model_conv *const *)a;
-	const struct model_conv *y = *(struct model_conv *const *)b;
-	int rx = state_rank(x->state), ry = state_rank(y->state);
-	int px, py;
-	int64_t sx, sy;
+	const struct order_key *x = a, *y = b;
 
-	if (rx != ry)
-		return rx - ry;
-	px = queue_priority(order_model, x->queue);
-	py = queue_priority(order_model, y->queue);
-	if (px != py)
-		return py - px;
-	sx = clock_start(x);
-	sy = clock_start(y);
-	if (sx != sy)
-		return sx < sy ? -1 : 1;	/* started earlier = waited longer */
-	return (x->id > y->id) - (x->id < y->id);
+	if (x->rank != y->rank)
+		return x->rank - y->rank;
+	if (x->priority != y->priority)
+		return y->priority - x->priority;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;	/* started earlier = waited longer */
+	return (x->c->id > y->c->id) - (x->c->id < y->c->id);
 }
 
 size_t model_queue_order(const struct model *m, int64_t now, struct model_conv **out)
 {
+	struct order_key *keys = xmalloc((m->nconvs ? m->nconvs : 1) * sizeof *keys);
 	size_t i, n = 0;
 
 	(void)now;
-	for (i = 0; i < m->nconvs; i++)
-		if (m->convs[i]->state != MODEL_CLOSED)
-			out[n++] = m->convs[i];
-	order_model = m;
-	qsort(out, n, sizeof *out, queue_order_cmp);
-	order_model = NULL;
+	for (i = 0; i < m->nconvs; i++) {
+		struct model_conv *c = m->convs[i];
+		const struct model_queue *q;
+
+		if (c->state == MODEL_CLOSED)
+			continue;
+		q = model_queue(m, c->queue);
+		keys[n++] = (struct order_key){ c, state_rank(c->state), q ? q->priority : 0,
+						clock_start(c) };
+	}
+	qsort(keys, n, sizeof *keys, queue_order_cmp);
+	for (i = 0; i < n; i++)
+		out[i] = keys[i].c;
+	free(keys);
 	return n;
 }
 
