@@ -389,6 +389,8 @@ static void db_finalize(struct db *db)
 	while (db->nstmts)
 		free(db->stmts[--db->nstmts].sql);
 	free(db->conninfo);
+	if (db->ev.released)
+		db->ev.released(db->ev.user);
 	free(db);
 }
 

@@ -30,6 +30,19 @@ void model_msg_clear(struct model_msg *msg)
 	memset(msg, 0, sizeof *msg);
 }
 
+void model_history_free(struct model_history *h, size_t n)
+{
+	size_t i;
+
+	for (i = 0; h && i < n; i++) {
+		free(h[i].queue);
+		free(h[i].intent);
+		free(h[i].reason);
+		free(h[i].summary);
+	}
+	free(h);
+}
+
 static void transcript_clear(struct model_conv *c)
 {
 	size_t i;

@@ -19,12 +19,9 @@
 #include <uv.h>
 
 #include "balie/cli.h"
-#include "balie/db.h"
 #include "balie/sim.h"
+#include "balie/store_sim.h"
 #include "balie/util.h"
-
-#define sim_container_of(ptr, type, member) \
-	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
 
 /* A query that failed offline is tried again after this long (not scaled). */
 #define SIM_RETRY_MS 1000
@@ -123,7 +120,6 @@ struct sim {
 	bool full_logged;
 	struct sim_conv *convs;
 	struct sim_rng timing;		/* arrivals; not part of the scripts */
-	struct sim_rng ids;		/* client_msg_ids, unique per run */
 	struct { int64_t id; char state[16]; } early[SIM_EARLY];
 	unsigned early_next;
 
@@ -208,44 +204,6 @@ static uint64_t sim_scaled(const struct sim *s, unsigned ms)
 	return (uint64_t)((double)ms / s->speed);
 }
 
-static void sim_new_uuid(struct sim *s, char out[37])
-{
-	uint64_t a = sim_rng_next(&s->ids), b = sim_rng_next(&s->ids);
-
-	a = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
-	b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
-	snprintf(out, 37, "%08x-%04x-%04x-%04x-%012llx",
-		 (unsigned)(a >> 32), (unsigned)((a >> 16) & 0xffff), (unsigned)(a & 0xffff),
-		 (unsigned)(b >> 48), (unsigned long long)(b & 0xffffffffffffULL));
-}
-
-/* Finds the value of "KEY" in a flat JSON object: a number or a string. */
-static bool sim_json_field(const char *json, const char *key, char *out, size_t len)
-{
-	char pattern[32];
-	const char *p;
-	size_t n = 0;
-
-	snprintf(pattern, sizeof pattern, "\"%s\"", key);
-	p = strstr(json, pattern);
-	if (!p || len == 0)
-		return false;
-	p += strlen(pattern);
-	while (*p == ' ' || *p == ':')
-		p++;
-	if (*p == '"') {
-		p++;
-		while (p[n] && p[n] != '"' && n + 1 < len)
-			n++;
-	} else {
-		while (p[n] && p[n] != ',' && p[n] != '}' && p[n] != ' ' && n + 1 < len)
-			n++;
-	}
-	memcpy(out, p, n);
-	out[n] = '\0';
-	return n > 0;
-}
-
 static struct sim_conv *sim_find(struct sim *s, int64_t id)
 {
 	struct sim_conv *c;
@@ -271,7 +229,7 @@ static struct sim_req *sim_req_new(struct sim_conv *c, enum sim_query what)
 
 static void sim_on_conv_closed(uv_handle_t *h)
 {
-	struct sim_conv *c = sim_container_of(h, struct sim_conv, timer);
+	struct sim_conv *c = container_of(h, struct sim_conv, timer);
 
 	sim_plan_free(&c->plan);
 	free(c);
@@ -332,7 +290,7 @@ static void sim_set_phase(struct sim_conv *c, enum sim_phase phase)
 
 static void sim_on_timer(uv_timer_t *t)
 {
-	struct sim_conv *c = sim_container_of(t, struct sim_conv, timer);
+	struct sim_conv *c = container_of(t, struct sim_conv, timer);
 	enum sim_action a = c->pending;
 
 	c->pending = SIM_ACT_NONE;
@@ -375,26 +333,20 @@ static void sim_next_step(struct sim_conv *c)
 
 /* Looks the state up again after the store refused something: the
  * notification that explains it may still be on its way, or lost. */
-static void sim_on_state(const struct db_result *res, void *arg);
+static void sim_on_state(const struct store_status *res, const char *value, void *arg);
 
 static void sim_refresh_state(struct sim_conv *c)
 {
-	const char *params[1] = { c->idtext };
-
-	db_query(c->sim->bot, "SELECT state FROM balie.conversations WHERE id = $1",
-		 1, params, sim_on_state, sim_req_new(c, SIM_Q_STATE));
+	store_sim_state(c->sim->bot, c->id, sim_on_state, sim_req_new(c, SIM_Q_STATE));
 }
 
-static void sim_on_state(const struct db_result *res, void *arg)
+static void sim_on_state(const struct store_status *res, const char *value, void *arg)
 {
 	struct sim_req *r = arg;
 	struct sim_conv *c = r->conv;
 	char state[16];
 
-	if (res->outcome == DB_OK && PQntuples(res->res) == 1)
-		snprintf(state, sizeof state, "%s", PQgetvalue(res->res, 0, 0));
-	else
-		state[0] = '\0';
+	snprintf(state, sizeof state, "%s", res->outcome == STORE_OK && value ? value : "");
 	if (sim_req_done(r))
 		return;
 	if (*state)
@@ -404,12 +356,12 @@ static void sim_on_state(const struct db_result *res, void *arg)
 /* Handles a refusal or failure of a step: retry offline, re-read the state
  * after a refusal (counted even when the takeover's notification came first),
  * give up on anything else. */
-static void sim_step_failed(struct sim_conv *c, const struct db_result *res,
+static void sim_step_failed(struct sim_conv *c, const struct store_status *res,
 			    enum sim_step_kind kind, bool current)
 {
 	struct sim *s = c->sim;
 
-	if (res->outcome == DB_NOT_SENT || res->outcome == DB_LOST) {
+	if (res->outcome == STORE_NOT_SENT || res->outcome == STORE_LOST) {
 		/* Offline: the same step again later; client_msg_id makes it safe. */
 		if (current)
 			sim_schedule(c, SIM_ACT_STEP, SIM_RETRY_MS);
@@ -435,7 +387,7 @@ static void sim_step_failed(struct sim_conv *c, const struct db_result *res,
 	sim_set_phase(c, SIM_DONE);
 }
 
-static void sim_on_step(const struct db_result *res, void *arg)
+static void sim_on_step(const struct store_status *res, const char *value, void *arg)
 {
 	struct sim_req *r = arg;
 	struct sim_conv *c = r->conv;
@@ -444,7 +396,7 @@ static void sim_on_step(const struct db_result *res, void *arg)
 	bool current = r->gen == c->gen;
 	const struct sim_step *st;
 
-	if (res->outcome == DB_OK) {
+	if (res->outcome == STORE_OK) {
 		if (kind == SIM_STEP_CUSTOMER)
 			s->stats.customer_messages++;
 		else if (kind == SIM_STEP_BOT)
@@ -457,7 +409,7 @@ static void sim_on_step(const struct db_result *res, void *arg)
 	}
 	if (sim_req_done(r))
 		return;
-	if (res->outcome != DB_OK) {
+	if (res->outcome != STORE_OK) {
 		sim_step_failed(c, res, kind, current);
 		return;
 	}
@@ -489,7 +441,6 @@ static void sim_run_step(struct sim_conv *c)
 	struct sim *s = c->sim;
 	const struct sim_step *st = sim_current_step(c);
 	struct sim_req *r;
-	char conf[16];
 	char *sources;
 
 	if (!st)
@@ -500,42 +451,26 @@ static void sim_run_step(struct sim_conv *c)
 	    !(c->step == 0 && !c->after && st->kind == SIM_STEP_CUSTOMER))
 		return;
 	if (!c->cmid[0])
-		sim_new_uuid(s, c->cmid);
+		store_new_uuid(c->cmid);
 	r = sim_req_new(c, SIM_Q_STEP);
 	r->kind = st->kind;
 	switch (st->kind) {
-	case SIM_STEP_CUSTOMER: {
-		const char *params[3] = { c->idtext, st->text, c->cmid };
-
-		db_query(s->customers, "SELECT balie.post_message($1, 'customer', $2, NULL, $3::uuid)",
-			 3, params, sim_on_step, r);
+	case SIM_STEP_CUSTOMER:
+		store_sim_post(s->customers, c->id, false, st->text, NULL, c->cmid,
+			       sim_on_step, r);
 		break;
-	}
-	case SIM_STEP_BOT: {
-		const char *params[4] = { c->idtext, st->text, NULL, c->cmid };
-
+	case SIM_STEP_BOT:
 		sources = sim_sources_json(st);
-		params[2] = sources;
-		db_query(s->bot, "SELECT balie.post_message($1, 'bot', $2, $3::jsonb, $4::uuid)",
-			 4, params, sim_on_step, r);
+		store_sim_post(s->bot, c->id, true, st->text, sources, c->cmid, sim_on_step, r);
 		free(sources);
 		break;
-	}
-	case SIM_STEP_ESCALATE: {
-		const char *params[5] = { c->idtext, sim_outcome_reason(c->plan.outcome),
-					  c->plan.intent, conf, st->text };
-
-		snprintf(conf, sizeof conf, "%.2f", c->plan.confidence);
-		db_query(s->bot, "SELECT balie.escalate($1, $2, $3, $4::real, $5)",
-			 5, params, sim_on_step, r);
+	case SIM_STEP_ESCALATE:
+		store_sim_escalate(s->bot, c->id, sim_outcome_reason(c->plan.outcome),
+				   c->plan.intent, c->plan.confidence, st->text, sim_on_step, r);
 		break;
-	}
-	case SIM_STEP_CLOSE: {
-		const char *params[2] = { c->idtext, st->text };
-
-		db_query(s->bot, "SELECT balie.close($1, $2)", 2, params, sim_on_step, r);
+	case SIM_STEP_CLOSE:
+		store_sim_close(s->bot, c->id, st->text, sim_on_step, r);
 		break;
-	}
 	}
 }
 
@@ -549,7 +484,7 @@ static void sim_schedule_person(struct sim_conv *c)
 	sim_schedule(c, SIM_ACT_PERSON, sim_scaled(c->sim, c->plan.to_person_pause_ms[c->person]));
 }
 
-static void sim_on_person(const struct db_result *res, void *arg)
+static void sim_on_person(const struct store_status *res, const char *value, void *arg)
 {
 	struct sim_req *r = arg;
 	struct sim_conv *c = r->conv;
@@ -557,13 +492,13 @@ static void sim_on_person(const struct db_result *res, void *arg)
 	bool current = r->gen == c->gen;
 	bool nudge = r->what == SIM_Q_NUDGE;
 
-	if (res->outcome == DB_OK)
+	if (res->outcome == STORE_OK)
 		s->stats.customer_messages++;
 	if (sim_req_done(r))
 		return;
 	if (!nudge)
 		c->person_pending = false;
-	if (res->outcome == DB_OK) {
+	if (res->outcome == STORE_OK) {
 		if (nudge)
 			return;
 		c->pcmid[0] = '\0';
@@ -573,7 +508,7 @@ static void sim_on_person(const struct db_result *res, void *arg)
 			sim_check_agent(c);
 		return;
 	}
-	if (res->outcome == DB_NOT_SENT || res->outcome == DB_LOST) {
+	if (res->outcome == STORE_NOT_SENT || res->outcome == STORE_LOST) {
 		if (current && !nudge) {
 			c->person_pending = true;
 			sim_schedule(c, SIM_ACT_PERSON, SIM_RETRY_MS);
@@ -593,12 +528,10 @@ static void sim_on_person(const struct db_result *res, void *arg)
 static void sim_post_customer(struct sim_conv *c, const char *text, enum sim_query what,
 			      char cmid[37])
 {
-	const char *params[3] = { c->idtext, text, cmid };
-
 	if (!cmid[0])
-		sim_new_uuid(c->sim, cmid);
-	db_query(c->sim->customers, "SELECT balie.post_message($1, 'customer', $2, NULL, $3::uuid)",
-		 3, params, sim_on_person, sim_req_new(c, what));
+		store_new_uuid(cmid);
+	store_sim_post(c->sim->customers, c->id, false, text, NULL, cmid, sim_on_person,
+		       sim_req_new(c, what));
 }
 
 static void sim_send_person(struct sim_conv *c)
@@ -620,17 +553,15 @@ static void sim_send_nudge(struct sim_conv *c)
 	sim_post_customer(c, c->plan.nudge, SIM_Q_NUDGE, cmid);
 }
 
-static void sim_on_check(const struct db_result *res, void *arg)
+static void sim_on_check(const struct store_status *res, long seq, const char *kind,
+			 void *arg)
 {
 	struct sim_req *r = arg;
 	struct sim_conv *c = r->conv;
-	long seq = -1;
-	bool agent = false;
+	bool agent = res->outcome == STORE_OK && kind && strcmp(kind, "agent") == 0;
 
-	if (res->outcome == DB_OK && PQntuples(res->res) == 1) {
-		seq = strtol(PQgetvalue(res->res, 0, 0), NULL, 10);
-		agent = strcmp(PQgetvalue(res->res, 0, 1), "agent") == 0;
-	}
+	if (res->outcome != STORE_OK)
+		seq = -1;
 	if (sim_req_done(r))
 		return;
 	c->checking = false;
@@ -650,16 +581,12 @@ static void sim_on_check(const struct db_result *res, void *arg)
  * answered yet. */
 static void sim_check_agent(struct sim_conv *c)
 {
-	const char *params[1] = { c->idtext };
-
 	if (c->checking) {
 		c->recheck = true;
 		return;
 	}
 	c->checking = true;
-	db_query(c->sim->bot, "SELECT seq, author_kind FROM balie.messages "
-		 "WHERE conversation = $1 ORDER BY seq DESC LIMIT 1",
-		 1, params, sim_on_check, sim_req_new(c, SIM_Q_CHECK));
+	store_sim_last_message(c->sim->bot, c->id, sim_on_check, sim_req_new(c, SIM_Q_CHECK));
 }
 
 /* ------------------------------------------------------------- states */
@@ -726,21 +653,19 @@ static void sim_on_notify(struct db *db, const char *channel, const char *payloa
 {
 	struct sim *s = user;
 	struct sim_conv *c;
-	char idbuf[24], state[16];
-	int64_t id;
+	struct store_notice n;
 
 	(void)db;
-	if (s->stopping || !sim_json_field(payload, "conv", idbuf, sizeof idbuf))
+	if (s->stopping || store_parse_notice(payload, &n) != 0)
 		return;
-	id = strtoll(idbuf, NULL, 10);
-	c = sim_find(s, id);
-	if (strcmp(channel, "balie_bot") == 0) {
-		if (!sim_json_field(payload, "state", state, sizeof state))
+	c = sim_find(s, n.conv);
+	if (strcmp(channel, STORE_CHANNEL_BOT) == 0) {
+		if (!n.state[0])
 			return;
 		if (c)
-			sim_apply_state(c, state);
+			sim_apply_state(c, n.state);
 		else
-			sim_remember_early(s, id, state);
+			sim_remember_early(s, n.conv, n.state);
 	} else if (c && c->phase == SIM_HUMAN) {
 		sim_check_agent(c);
 	}
@@ -748,28 +673,28 @@ static void sim_on_notify(struct db *db, const char *channel, const char *payloa
 
 /* ------------------------------------------------------------ arrivals */
 
-static void sim_on_open(const struct db_result *res, void *arg)
+static void sim_on_open(const struct store_status *res, const char *value, void *arg)
 {
 	struct sim_req *r = arg;
 	struct sim_conv *c = r->conv;
 	struct sim *s = c->sim;
 	unsigned i, k;
 
-	if (res->outcome == DB_OK && PQntuples(res->res) == 1) {
-		c->id = strtoll(PQgetvalue(res->res, 0, 0), NULL, 10);
+	if (res->outcome == STORE_OK && value) {
+		c->id = strtoll(value, NULL, 10);
 		snprintf(c->idtext, sizeof c->idtext, "%lld", (long long)c->id);
 		s->stats.opened++;
 	}
 	if (sim_req_done(r))
 		return;
-	if (!c->id && res->outcome == DB_NOT_SENT) {
+	if (!c->id && res->outcome == STORE_NOT_SENT) {
 		sim_schedule(c, SIM_ACT_OPEN, SIM_RETRY_MS);
 		return;
 	}
 	if (!c->id) {
 		/* Lost in flight, it may exist without us knowing its id: opening
 		 * it again could make a twin, so this customer just leaves. */
-		if (res->outcome != DB_LOST)
+		if (res->outcome != STORE_LOST)
 			s->stats.errors++;
 		sim_log(s, c, "could not open a conversation: %s", res->message);
 		sim_set_phase(c, SIM_DONE);
@@ -795,14 +720,10 @@ static void sim_on_open(const struct db_result *res, void *arg)
 static void sim_send_open(struct sim_conv *c)
 {
 	struct sim *s = c->sim;
-	const char *params[4];
 
-	params[0] = s->queues[c->plan.queue].id;
-	params[1] = c->plan.customer_ref;
-	params[2] = c->plan.customer_name;
-	params[3] = c->plan.channel;
-	db_query(s->bot, "SELECT balie.open_conversation($1, $2, $3, $4)", 4, params,
-		 sim_on_open, sim_req_new(c, SIM_Q_OPEN));
+	store_sim_open(s->bot, s->queues[c->plan.queue].id, c->plan.customer_ref,
+		       c->plan.customer_name, c->plan.channel, sim_on_open,
+		       sim_req_new(c, SIM_Q_OPEN));
 }
 
 static void sim_open_next(struct sim *s)
@@ -833,7 +754,7 @@ static void sim_open_next(struct sim *s)
 
 static void sim_on_arrive(uv_timer_t *t)
 {
-	struct sim *s = sim_container_of(t, struct sim, arrive);
+	struct sim *s = container_of(t, struct sim, arrive);
 	double mean = 60000.0 / s->rate;
 	/* Between 0.3 and 1.7 times the mean: lively without long silences. */
 	double factor = 0.3 + (double)sim_rng_below(&s->timing, 1401) / 1000.0;
@@ -864,38 +785,36 @@ static void sim_stop(struct sim *s, int code)
 		c->phase = SIM_DONE;
 		sim_conv_release(c);
 	}
-	db_stop(s->bot);
-	db_stop(s->customers);
+	store_link_stop(s->bot);
+	store_link_stop(s->customers);
 }
 
-static void sim_on_queues(const struct db_result *res, void *arg)
+static void sim_on_queues(const struct store_status *res, struct sim_queue *q, size_t n,
+			  void *arg)
 {
 	struct sim *s = arg;
-	int i, n;
+	size_t i;
 	unsigned k;
 
+	if (s->stopping || res->outcome != STORE_OK || n == 0)
+		sim_queues_free(q, n);
 	if (s->stopping)
 		return;
-	if (res->outcome != DB_OK) {
+	if (res->outcome != STORE_OK) {
 		fprintf(stderr, "balie sim: cannot read the queues: %s\n", res->message);
 		sim_stop(s, EXIT_FAILURE_RUNTIME);
 		return;
 	}
-	n = PQntuples(res->res);
 	if (n == 0) {
 		fprintf(stderr, "balie sim: there are no queues in balie.queues; "
 			"create them with balie.add_queue first\n");
 		sim_stop(s, EXIT_FAILURE_RUNTIME);
 		return;
 	}
-	s->queues = xcalloc((size_t)n, sizeof *s->queues);
-	s->nqueues = (size_t)n;
-	for (i = 0; i < n; i++) {
-		s->queues[i].id = xstrdup(PQgetvalue(res->res, i, 0));
-		s->queues[i].name = xstrdup(PQgetvalue(res->res, i, 1));
+	s->queues = q;
+	s->nqueues = n;
+	for (i = 0; i < n; i++)
 		s->queues[i].sector = sim_sector_of_queue(s->queues[i].id, s->queues[i].name);
-		s->queues[i].paused = strcmp(PQgetvalue(res->res, i, 2), "t") == 0;
-	}
 	s->ready = true;
 	sim_log(s, NULL, "playing as %s on %zu queues, seed %llu, %.4g conversations a minute",
 		s->login, s->nqueues, (unsigned long long)s->seed, s->rate);
@@ -904,41 +823,42 @@ static void sim_on_queues(const struct db_result *res, void *arg)
 	uv_timer_start(&s->arrive, sim_on_arrive, s->burst ? (uint64_t)(30000.0 / s->rate) : 0, 0);
 }
 
-static void sim_on_role(const struct db_result *res, void *arg)
+static void sim_on_role(const struct store_status *res, const char *login, bool is_bot,
+			void *arg)
 {
 	struct sim *s = arg;
 
 	if (s->stopping)
 		return;
-	if (res->outcome != DB_OK || PQntuples(res->res) != 1) {
+	if (res->outcome != STORE_OK) {
 		fprintf(stderr, "balie sim: %s\n", res->message);
 		sim_stop(s, EXIT_FAILURE_RUNTIME);
 		return;
 	}
 	free(s->login);
-	s->login = xstrdup(PQgetvalue(res->res, 0, 0));
-	if (strcmp(PQgetvalue(res->res, 0, 1), "t") != 0) {
+	s->login = xstrdup(login);
+	if (!is_bot) {
 		fprintf(stderr, "balie sim: role %s is not a member of balie_bot "
 			"(GRANT balie_bot TO %s;)\n", s->login, s->login);
 		sim_stop(s, EXIT_FAILURE_RUNTIME);
 		return;
 	}
-	db_query(s->bot, "SELECT id, name, bot_paused FROM balie.queues ORDER BY id",
-		 0, NULL, sim_on_queues, s);
+	store_sim_queues(s->bot, sim_on_queues, s);
 }
 
-static void sim_on_refresh(const struct db_result *res, void *arg)
+static void sim_on_refresh(const struct store_status *res,
+			   const struct store_sim_state *states, size_t n, void *arg)
 {
 	struct sim *s = arg;
 	struct sim_conv *c;
-	int i;
+	size_t i;
 
-	if (s->stopping || res->outcome != DB_OK)
+	if (s->stopping || res->outcome != STORE_OK)
 		return;
-	for (i = 0; i < PQntuples(res->res); i++) {
-		c = sim_find(s, strtoll(PQgetvalue(res->res, i, 0), NULL, 10));
+	for (i = 0; i < n; i++) {
+		c = sim_find(s, states[i].id);
 		if (c)
-			sim_apply_state(c, PQgetvalue(res->res, i, 1));
+			sim_apply_state(c, states[i].state);
 	}
 }
 
@@ -946,30 +866,18 @@ static void sim_on_refresh(const struct db_result *res, void *arg)
 static void sim_refresh_all(struct sim *s)
 {
 	struct sim_conv *c;
-	size_t len = 2, n = 0;
-	char *ids, *p;
-	const char *params[1];
+	int64_t *ids = xmalloc((s->active ? s->active : 1) * sizeof *ids);
+	size_t n = 0;
 
 	for (c = s->convs; c; c = c->next)
-		if (c->id)
-			len += strlen(c->idtext) + 1;
-	p = ids = xmalloc(len + 1);
-	*p++ = '{';
-	for (c = s->convs; c; c = c->next) {
-		if (!c->id)
-			continue;
-		p += sprintf(p, "%s%s", n++ ? "," : "", c->idtext);
-	}
-	*p++ = '}';
-	*p = '\0';
-	params[0] = ids;
+		if (c->id && n < s->active)
+			ids[n++] = c->id;
 	if (n)
-		db_query(s->bot, "SELECT id, state FROM balie.conversations WHERE id = ANY ($1::bigint[])",
-			 1, params, sim_on_refresh, s);
+		store_sim_states(s->bot, ids, n, sim_on_refresh, s);
 	free(ids);
 }
 
-static void sim_on_db_state(struct db *db, enum db_state st, const char *reason,
+static void sim_on_link_state(struct db *db, enum store_link st, const char *reason,
 			    unsigned retry_ms, void *user)
 {
 	struct sim *s = user;
@@ -977,20 +885,18 @@ static void sim_on_db_state(struct db *db, enum db_state st, const char *reason,
 
 	if (s->stopping)
 		return;
-	if (st == DB_STOPPED) {
+	if (st == STORE_LINK_STOPPED) {
 		fprintf(stderr, "balie sim: %s\n", reason && *reason ? reason : "connection refused");
 		sim_stop(s, EXIT_FAILURE_RUNTIME);
 		return;
 	}
-	if (st == DB_RETRY_WAIT && !s->quiet)
+	if (st == STORE_LINK_RETRY_WAIT && !s->quiet)
 		fprintf(stderr, "balie sim: %s connection offline (%s); retrying in %u ms\n",
 			who, reason, retry_ms);
-	if (st != DB_CONNECTED || db != s->bot)
+	if (st != STORE_LINK_CONNECTED || db != s->bot)
 		return;
-	if (db_connect_count(db) == 1)
-		db_query(db, "SELECT session_user, "
-			 "pg_catalog.pg_has_role(session_user, 'balie_bot', 'MEMBER')",
-			 0, NULL, sim_on_role, s);
+	if (store_link_connects(db) == 1)
+		store_sim_role(db, sim_on_role, s);
 	else
 		sim_refresh_all(s);
 }
@@ -1003,11 +909,11 @@ static void sim_on_signal(uv_signal_t *h, int signum)
 
 static void sim_on_end(uv_timer_t *t)
 {
-	struct sim *s = sim_container_of(t, struct sim, end);
+	struct sim *s = container_of(t, struct sim, end);
 
 	if (!s->ready) {
 		fprintf(stderr, "balie sim: never got going in %.4g seconds: %s\n", s->duration,
-			*db_last_error(s->bot) ? db_last_error(s->bot) : "no connection");
+			*store_link_error(s->bot) ? store_link_error(s->bot) : "no connection");
 		sim_stop(s, EXIT_FAILURE_RUNTIME);
 		return;
 	}
@@ -1054,12 +960,11 @@ int sim_main(int argc, char **argv)
 	};
 	static const int signals[3] = { SIGINT, SIGTERM, SIGHUP };
 	struct sim *s = xcalloc(1, sizeof *s);
-	struct db_events ev = { 0 };
+	struct store_link_events ev = { 0 };
 	bool seeded = false;
 	double burst;
 	char *end;
 	int c, i, code;
-	size_t k;
 
 	s->rate = 6;
 	s->speed = 1;
@@ -1153,17 +1058,16 @@ int sim_main(int argc, char **argv)
 	if (!seeded)
 		s->seed = (uv_hrtime() ^ ((uint64_t)getpid() << 32)) % 1000000000ULL;
 	sim_rng_seed(&s->timing, s->seed, 0x4000000000000000ULL);
-	sim_rng_seed(&s->ids, uv_hrtime() ^ (uint64_t)getpid(), (uint64_t)(uintptr_t)s);
 	signal(SIGPIPE, SIG_IGN);
 
 	s->loop = uv_default_loop();
-	ev.state = sim_on_db_state;
+	ev.state = sim_on_link_state;
 	ev.notify = sim_on_notify;
 	ev.user = s;
-	s->bot = db_new(s->loop, s->conninfo, NULL, &ev);
-	s->customers = db_new(s->loop, s->conninfo, NULL, &ev);
-	db_listen(s->bot, "balie_bot");
-	db_listen(s->bot, "balie");
+	s->bot = store_link_new(s->loop, s->conninfo, NULL, &ev);
+	s->customers = store_link_new(s->loop, s->conninfo, NULL, &ev);
+	store_link_listen(s->bot, STORE_CHANNEL_BOT);
+	store_link_listen(s->bot, STORE_CHANNEL_CHANGES);
 	uv_timer_init(s->loop, &s->arrive);
 	uv_timer_init(s->loop, &s->end);
 	for (i = 0; i < 3; i++) {
@@ -1173,11 +1077,11 @@ int sim_main(int argc, char **argv)
 	}
 	if (s->duration > 0)
 		uv_timer_start(&s->end, sim_on_end, (uint64_t)(s->duration * 1000), 0);
-	if (db_start(s->bot) != 0) {
-		fprintf(stderr, "balie sim: %s\n", db_last_error(s->bot));
+	if (store_link_start(s->bot) != 0) {
+		fprintf(stderr, "balie sim: %s\n", store_link_error(s->bot));
 		sim_stop(s, EXIT_USAGE);
-	} else if (db_start(s->customers) != 0) {
-		fprintf(stderr, "balie sim: %s\n", db_last_error(s->customers));
+	} else if (store_link_start(s->customers) != 0) {
+		fprintf(stderr, "balie sim: %s\n", store_link_error(s->customers));
 		sim_stop(s, EXIT_USAGE);
 	}
 	uv_run(s->loop, UV_RUN_DEFAULT);
@@ -1198,11 +1102,7 @@ int sim_main(int argc, char **argv)
 			s->stats.refused, s->stats.errors);
 	fflush(stdout);
 	uv_loop_close(s->loop);
-	for (k = 0; k < s->nqueues; k++) {
-		free(s->queues[k].id);
-		free(s->queues[k].name);
-	}
-	free(s->queues);
+	sim_queues_free(s->queues, s->nqueues);
 	free(s->login);
 	code = s->exit_code;
 	free(s);

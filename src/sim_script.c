@@ -58,6 +58,17 @@ static int sim_word_matches(const char *word, size_t len, const char *keywords)
 	return 0;
 }
 
+void sim_queues_free(struct sim_queue *q, size_t n)
+{
+	size_t i;
+
+	for (i = 0; q && i < n; i++) {
+		free(q[i].id);
+		free(q[i].name);
+	}
+	free(q);
+}
+
 int sim_sector_of_queue(const char *id, const char *name)
 {
 	char *text = xasprintf("%s %s", id ? id : "", name ? name : "");

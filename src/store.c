@@ -1,5 +1,4 @@
 /* store: the console's SQL, always with parameters, and result parsing. */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,46 +84,6 @@ static const char sql_agents[] =
 	"SELECT login, display_name, is_supervisor,"
 	" extract(epoch FROM last_seen)::bigint FROM balie.agents ORDER BY login";
 
-struct store_pending *store_pending_new(void (*fn)(void), void *arg, int64_t conv)
-{
-	struct store_pending *p = xmalloc(sizeof *p);
-
-	p->fn = fn;
-	p->arg = arg;
-	p->conv = conv;
-	return p;
-}
-
-void store_status_from(const struct db_result *r, struct store_status *st)
-{
-	st->outcome = r->outcome;
-	st->sqlstate = r->sqlstate ? r->sqlstate : "";
-	st->message = r->message ? r->message : "";
-}
-
-char *store_text_or_null(const PGresult *res, int row, int col)
-{
-	return PQgetisnull(res, row, col) ? NULL : xstrdup(PQgetvalue(res, row, col));
-}
-
-int64_t store_int_or_zero(const PGresult *res, int row, int col)
-{
-	return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
-}
-
-int store_shape_ok(const struct db_result *r, int ncols, struct store_status *st)
-{
-	if (r->outcome != DB_OK)
-		return 0;
-	if (PQresultStatus(r->res) != PGRES_TUPLES_OK || PQnfields(r->res) != ncols) {
-		st->outcome = DB_SQL_ERROR;
-		st->sqlstate = "";
-		st->message = "unexpected result shape (is the balie schema up to date?)";
-		return 0;
-	}
-	return 1;
-}
-
 static struct model_conv *parse_conv(const PGresult *res, int i)
 {
 	struct model_conv *c = model_conv_new();
@@ -188,17 +147,9 @@ void store_fetch_open(struct db *db, store_convs_cb *cb, void *arg)
 void store_fetch_convs(struct db *db, const int64_t *ids, size_t n,
 		       store_convs_cb *cb, void *arg)
 {
-	/* An array literal of integers: a parameter, never pasted into SQL. */
-	size_t cap = n * 21 + 3, len = 0, i;
-	char *lit = xmalloc(cap);
-	const char *params[1];
+	char *lit = store_id_array(ids, n);
+	const char *params[1] = { lit };
 
-	lit[len++] = '{';
-	for (i = 0; i < n; i++)
-		len += (size_t)snprintf(lit + len, cap - len, "%s%" PRId64, i ? "," : "", ids[i]);
-	lit[len++] = '}';
-	lit[len] = '\0';
-	params[0] = lit;
 	db_query(db, sql_by_id, 1, params, on_convs, store_pending_new((void (*)(void))cb, arg, 0));
 	free(lit);
 }
@@ -274,19 +225,6 @@ void store_fetch_messages_before(struct db *db, int64_t conv, int before, int li
 				 store_msgs_cb *cb, void *arg)
 {
 	fetch_msgs(db, sql_msgs_before, conv, before, limit, cb, arg);
-}
-
-void model_history_free(struct model_history *h, size_t n)
-{
-	size_t i;
-
-	for (i = 0; h && i < n; i++) {
-		free(h[i].queue);
-		free(h[i].intent);
-		free(h[i].reason);
-		free(h[i].summary);
-	}
-	free(h);
 }
 
 static void on_history(const struct db_result *r, void *arg)
@@ -494,16 +432,16 @@ void store_call(struct db *db, const struct action *call, store_call_cb *cb, voi
 const char *store_explain(const struct store_status *st, char *buf, size_t len)
 {
 	switch (st->outcome) {
-	case DB_OK:
+	case STORE_OK:
 		snprintf(buf, len, "done");
 		break;
-	case DB_NOT_SENT:
+	case STORE_NOT_SENT:
 		snprintf(buf, len, "not connected to the database");
 		break;
-	case DB_LOST:
+	case STORE_LOST:
 		snprintf(buf, len, "the connection was lost before the server answered");
 		break;
-	case DB_SQL_ERROR:
+	case STORE_SQL_ERROR:
 		if (strncmp(st->sqlstate, "BL", 2) == 0)
 			snprintf(buf, len, "%s", st->message);
 		else if (strcmp(st->sqlstate, "42501") == 0)
@@ -527,92 +465,4 @@ void store_new_uuid(char out[37])
 	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
 		 "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5],
 		 b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-}
-
-static const char *skip_ws(const char *s)
-{
-	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-		s++;
-	return s;
-}
-
-/* Reads a JSON string without escapes we care about; returns the end or
- * NULL. Keys we need are plain ASCII; others are skipped whole. */
-static const char *scan_string(const char *s, const char **start, size_t *len)
-{
-	if (*s != '"')
-		return NULL;
-	*start = ++s;
-	while (*s && *s != '"') {
-		if (*s == '\\') {
-			if (!s[1])
-				return NULL;
-			s++;
-		}
-		s++;
-	}
-	if (*s != '"')
-		return NULL;
-	*len = (size_t)(s - *start);
-	return s + 1;
-}
-
-int store_parse_notify(const char *payload, int64_t *conv, int64_t *version)
-{
-	const char *s = skip_ws(payload), *key;
-	size_t klen;
-	int have_conv = 0, have_version = 0;
-
-	if (*s++ != '{')
-		return -1;
-	for (;;) {
-		s = skip_ws(s);
-		if (*s == '}')
-			break;
-		if (!(s = scan_string(s, &key, &klen)))
-			return -1;
-		s = skip_ws(s);
-		if (*s++ != ':')
-			return -1;
-		s = skip_ws(s);
-		if (*s == '"') {
-			const char *v;
-			size_t vlen;
-
-			if (!(s = scan_string(s, &v, &vlen)))
-				return -1;
-		} else if (*s == '-' || (*s >= '0' && *s <= '9')) {
-			char *end;
-			long long n;
-
-			errno = 0;
-			n = strtoll(s, &end, 10);
-			/* Out of range is refused, never read as LLONG_MAX. */
-			if (end == s || end - s > 19 || errno == ERANGE)
-				return -1;
-			if (klen == 4 && memcmp(key, "conv", 4) == 0) {
-				*conv = n;
-				have_conv = 1;
-			} else if (klen == 7 && memcmp(key, "version", 7) == 0) {
-				*version = n;
-				have_version = 1;
-			}
-			s = end;
-		} else if (strncmp(s, "null", 4) == 0) {
-			s += 4;
-		} else {
-			return -1;
-		}
-		s = skip_ws(s);
-		if (*s == ',') {
-			s++;
-			continue;
-		}
-		if (*s != '}')
-			return -1;
-		break;
-	}
-	if (*skip_ws(s + 1) != '\0')
-		return -1;
-	return have_conv && have_version && *conv > 0 ? 0 : -1;
 }

@@ -1,7 +1,9 @@
-/* store_priv: result helpers shared by store.c and store_super.c. */
+/* store_priv: what the store_*.c files share and nothing above the store
+ * sees: db.h (libpq) and the result helpers. */
 #ifndef BALIE_STORE_PRIV_H
 #define BALIE_STORE_PRIV_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <libpq-fe.h>
 
@@ -19,8 +21,14 @@ struct store_pending *store_pending_new(void (*fn)(void), void *arg, int64_t con
 void store_status_from(const struct db_result *r, struct store_status *st);
 char *store_text_or_null(const PGresult *res, int row, int col);
 int64_t store_int_or_zero(const PGresult *res, int row, int col);
-/* Checks the result has the columns we parse: a schema that does not match
- * is an error the user sees, not a crash. */
-int store_shape_ok(const struct db_result *r, int ncols, struct store_status *st);
+/* Whether the boolean at ROW, COL is true (NULL is not). */
+bool store_is_true(const PGresult *res, int row, int col);
+/* Whether the result has the columns we parse: a schema that does not match
+ * is an error the user sees (written into ST), not a crash. */
+bool store_shape_ok(const struct db_result *r, int ncols, struct store_status *st);
+/* store_shape_ok, and exactly one row. */
+bool store_one_row(const struct db_result *r, int ncols, struct store_status *st);
+/* IDS as a PostgreSQL array literal "{1,2,3}" for a parameter (caller frees). */
+char *store_id_array(const int64_t *ids, size_t n);
 
 #endif

@@ -42,11 +42,6 @@ enum {
 	SA_OPEN, SA_CONVS, SA_COUNT
 };
 
-static bool is_true(const PGresult *res, int row, int col)
-{
-	return !PQgetisnull(res, row, col) && strcmp(PQgetvalue(res, row, col), "t") == 0;
-}
-
 /* Reads one decimal integer of a comma list; returns the end or NULL. */
 static const char *list_item(const char *s, long long *v)
 {
@@ -128,7 +123,7 @@ static void parse_queue(const PGresult *res, int i, struct super_queue *q)
 	q->name = store_text_or_null(res, i, SQ_NAME);
 	q->sla_seconds = (int)store_int_or_zero(res, i, SQ_SLA);
 	q->priority = (int)store_int_or_zero(res, i, SQ_PRIORITY);
-	q->bot_paused = is_true(res, i, SQ_PAUSED);
+	q->bot_paused = store_is_true(res, i, SQ_PAUSED);
 	q->with_bot = (int)store_int_or_zero(res, i, SQ_BOT);
 	q->waiting = (int)store_int_or_zero(res, i, SQ_WAITING);
 	q->with_person = (int)store_int_or_zero(res, i, SQ_HUMAN);
@@ -194,7 +189,7 @@ static void on_agents(const struct db_result *r, void *arg)
 
 			a[i].login = store_text_or_null(r->res, row, SA_LOGIN);
 			a[i].display_name = store_text_or_null(r->res, row, SA_NAME);
-			a[i].is_supervisor = is_true(r->res, row, SA_SUPERVISOR);
+			a[i].is_supervisor = store_is_true(r->res, row, SA_SUPERVISOR);
 			a[i].presence = super_presence_parse(PQgetvalue(r->res, row, SA_PRESENCE));
 			a[i].presence_since = store_int_or_zero(r->res, row, SA_SINCE);
 			a[i].last_seen = store_int_or_zero(r->res, row, SA_LAST_SEEN);

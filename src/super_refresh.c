@@ -84,7 +84,7 @@ static void note_failure(struct super *s, const struct store_status *st)
 	s->failed = true;
 	s->error[0] = '\0';
 	/* Offline is shown by the connection state; only refusals are news. */
-	if (st->outcome == DB_SQL_ERROR)
+	if (st->outcome == STORE_SQL_ERROR)
 		snprintf(s->error, sizeof s->error, "reading the supervisor figures: %s",
 			 store_explain(st, buf, sizeof buf));
 }
@@ -122,7 +122,7 @@ static void on_queues(const struct store_status *st, struct super_queue *q, size
 	struct super *s = arg;
 
 	s->awaiting--;
-	if (s->stopping || st->outcome != DB_OK) {
+	if (s->stopping || st->outcome != STORE_OK) {
 		super_queues_free(q, n);
 		if (!s->stopping)
 			note_failure(s, st);
@@ -142,7 +142,7 @@ static void on_agents(const struct store_status *st, struct super_agent *a, size
 	struct super *s = arg;
 
 	s->awaiting--;
-	if (s->stopping || st->outcome != DB_OK) {
+	if (s->stopping || st->outcome != STORE_OK) {
 		super_agents_free(a, n);
 		if (!s->stopping)
 			note_failure(s, st);

@@ -4,15 +4,9 @@
 #include <time.h>
 #include <string.h>
 
-#include "balie/db.h"
 #include "balie/store.h"
 #include "balie/sync.h"
 #include "balie/util.h"
-
-#ifndef container_of
-#define container_of(ptr, type, member) \
-	((type *)((char *)(ptr) - offsetof(type, member)))
-#endif
 
 /* Ids per conversation fetch: big enough that a burst takes few queries,
  * small enough that one answer never stalls the loop. */
@@ -118,7 +112,7 @@ static void maybe_reap(struct sync *s)
 	if (!s->stopping || s->outstanding > 0 || s->reaping)
 		return;
 	s->reaping = true;
-	uv_timer_start(&s->reaper, on_reap, 0, 0);
+	util_uv_check(uv_timer_start(&s->reaper, on_reap, 0, 0), "sync reaper");
 }
 
 /* Every store callback starts here: after sync_stop only the bookkeeping
@@ -136,7 +130,7 @@ static void report_error(struct sync *s, const struct store_status *st, const ch
 {
 	char buf[512], line[600];
 
-	if (st->outcome != DB_SQL_ERROR || !s->ev.error)
+	if (st->outcome != STORE_SQL_ERROR || !s->ev.error)
 		return;	/* offline is shown by the connection state */
 	snprintf(line, sizeof line, "%s: %s", what, store_explain(st, buf, sizeof buf));
 	s->ev.error(s, line, s->ev.user);
@@ -221,7 +215,7 @@ static void on_dirty_fetched(const struct store_status *st, struct model_conv **
 
 	s->asked = NULL;
 	s->nasked = 0;
-	if (!answered(s) || st->outcome != DB_OK) {
+	if (!answered(s) || st->outcome != STORE_OK) {
 		if (!s->stopping) {
 			report_error(s, st, "reading conversations");
 			/* Ask again after the next change or reconnect. */
@@ -273,7 +267,7 @@ static void on_notify(struct db *db, const char *channel, const char *payload, v
 	struct model_conv *c;
 
 	(void)db;
-	if (strcmp(channel, "balie") == 0 && store_parse_notify(payload, &id, &version) == 0) {
+	if (strcmp(channel, STORE_CHANNEL_CHANGES) == 0 && store_parse_notify(payload, &id, &version) == 0) {
 		s->stats.notifications++;
 		c = model_find(s->m, id);
 		if (!c || c->version < version) {
@@ -345,7 +339,7 @@ static void on_msgs(const struct store_status *st, int64_t conv, struct model_ms
 	if (t && kind == MSGS_FOLLOW)
 		t->fetching = false;
 	c = model_find(s->m, conv);
-	if (st->outcome != DB_OK || !c || !t || !still_joins(c, kind, edge)) {
+	if (st->outcome != STORE_OK || !c || !t || !still_joins(c, kind, edge)) {
 		report_error(s, st, "reading messages");
 		free_msgs(msgs, n);
 		/* A page that did not come (or came too late) still ends the wait. */
@@ -443,43 +437,43 @@ void sync_close_transcript(struct sync *s, int64_t conv)
 	}
 }
 
-int sync_load_older(struct sync *s, int64_t conv)
+bool sync_load_older(struct sync *s, int64_t conv)
 {
 	struct model_conv *c = model_find(s->m, conv);
 
 	if (!c || !find_transcript(s, conv) || s->state != SYNC_ONLINE)
-		return 0;
+		return false;
 	if (c->nmsgs && model_first_seq(c) <= 1)
-		return 0;
+		return false;
 	fetch_page(s, conv, c->nmsgs ? model_first_seq(c) : 0);
-	return 1;
+	return true;
 }
 
-int sync_load_newer(struct sync *s, int64_t conv)
+bool sync_load_newer(struct sync *s, int64_t conv)
 {
 	struct model_conv *c = model_find(s->m, conv);
 
 	if (!c || !find_transcript(s, conv) || s->state != SYNC_ONLINE || !c->newer_unloaded ||
 	    c->nmsgs == 0)
-		return 0;
+		return false;
 	fetch_msgs(s, conv, MSGS_NEWER, model_last_seq(c), (int)s->opt.page);
-	return 1;
+	return true;
 }
 
-int sync_load_newest(struct sync *s, int64_t conv)
+bool sync_load_newest(struct sync *s, int64_t conv)
 {
 	struct model_conv *c = model_find(s->m, conv);
 	struct transcript *t = find_transcript(s, conv);
 
 	if (!c || !t || s->state != SYNC_ONLINE || !c->newer_unloaded)
-		return 0;
+		return false;
 	/* Answers still on their way no longer join the window: still_joins
 	 * drops them. */
 	model_clear_messages(s->m, c);
 	t->fetching = false;
 	t->again = false;
 	fetch_page(s, conv, 0);
-	return 1;
+	return true;
 }
 
 struct history_req {
@@ -499,7 +493,7 @@ static void on_history(const struct store_status *st, struct model_history *h, s
 		model_history_free(h, n);
 		return;
 	}
-	if (st->outcome != DB_OK) {
+	if (st->outcome != STORE_OK) {
 		report_error(s, st, "reading earlier conversations");
 		model_history_free(h, n);
 		return;
@@ -530,7 +524,7 @@ static void on_me(const struct store_status *st, struct store_me *me, void *arg)
 {
 	struct sync *s = arg;
 
-	if (!answered(s) || st->outcome != DB_OK) {
+	if (!answered(s) || st->outcome != STORE_OK) {
 		if (!s->stopping)
 			report_error(s, st, "reading who you are");
 		return;
@@ -546,7 +540,7 @@ static void on_queues(const struct store_status *st, struct model_queue *q, size
 	struct sync *s = arg;
 	size_t i;
 
-	if (!answered(s) || st->outcome != DB_OK) {
+	if (!answered(s) || st->outcome != STORE_OK) {
 		if (!s->stopping)
 			report_error(s, st, "reading queues");
 		for (i = 0; i < n; i++) {
@@ -567,7 +561,7 @@ static void on_agents(const struct store_status *st, struct model_agent *a, size
 	struct sync *s = arg;
 	size_t i;
 
-	if (!answered(s) || st->outcome != DB_OK) {
+	if (!answered(s) || st->outcome != STORE_OK) {
 		if (!s->stopping)
 			report_error(s, st, "reading agents");
 		for (i = 0; i < n; i++) {
@@ -589,7 +583,7 @@ static void on_open_fetched(const struct store_status *st, struct model_conv **c
 	int64_t *got;
 	size_t i, j;
 
-	if (!answered(s) || st->outcome != DB_OK) {
+	if (!answered(s) || st->outcome != STORE_OK) {
 		if (!s->stopping) {
 			s->resyncing = false;
 			report_error(s, st, "reading the queue");
@@ -647,7 +641,7 @@ static void resync(struct sync *s)
 	flush_outbox(s);
 }
 
-static void on_db_state(struct db *db, enum db_state st, const char *reason,
+static void on_link_state(struct db *db, enum store_link st, const char *reason,
 			unsigned retry_in_ms, void *user)
 {
 	struct sync *s = user;
@@ -656,22 +650,22 @@ static void on_db_state(struct db *db, enum db_state st, const char *reason,
 	if (s->stopping)
 		return;
 	switch (st) {
-	case DB_IDLE:
+	case STORE_LINK_IDLE:
 		break;
-	case DB_CONNECTING:
+	case STORE_LINK_CONNECTING:
 		if (s->state != SYNC_RETRY_WAIT)
 			set_state(s, SYNC_CONNECTING, reason, 0);
 		break;
-	case DB_CONNECTED:
+	case STORE_LINK_CONNECTED:
 		if (s->stats.resyncs)
 			s->stats.reconnects++;
 		resync(s);
 		break;
-	case DB_RETRY_WAIT:
+	case STORE_LINK_RETRY_WAIT:
 		s->resyncing = false;
 		set_state(s, SYNC_RETRY_WAIT, reason, retry_in_ms);
 		break;
-	case DB_STOPPED:
+	case STORE_LINK_STOPPED:
 		set_state(s, SYNC_FAILED, reason, 0);
 		break;
 	}
@@ -694,16 +688,16 @@ static void result_from(const struct store_status *st, const char *value,
 	r->sqlstate = st->sqlstate;
 	r->message = store_explain(st, buf, len);
 	switch (st->outcome) {
-	case DB_OK:
+	case STORE_OK:
 		r->outcome = ACTION_DONE;
 		break;
-	case DB_SQL_ERROR:
+	case STORE_SQL_ERROR:
 		r->outcome = ACTION_REFUSED;
 		break;
-	case DB_NOT_SENT:
+	case STORE_NOT_SENT:
 		r->outcome = ACTION_NOT_SENT;
 		break;
-	case DB_LOST:
+	case STORE_LOST:
 		r->outcome = ACTION_UNKNOWN;
 		r->message = "the connection broke before the server answered; "
 			     "the screen shows what happened once back online";
@@ -737,7 +731,7 @@ static void on_outbox(const struct store_status *st, const char *value, void *ar
 	if (!answered(s))
 		return;		/* sync_free released the item */
 	o->in_flight = false;
-	if (st->outcome == DB_NOT_SENT || st->outcome == DB_LOST) {
+	if (st->outcome == STORE_NOT_SENT || st->outcome == STORE_LOST) {
 		/* Kept: resent with the same client_msg_id after reconnect. */
 		if (!o->told_queued && o->cb) {
 			o->told_queued = true;
@@ -796,7 +790,7 @@ void sync_act(struct sync *s, const struct action *a, sync_action_cb *cb, void *
 		for (pp = &s->outbox; *pp; pp = &(*pp)->next)
 			;
 		*pp = o;
-		/* While offline db_query answers DB_NOT_SENT, which queues it. */
+		/* While offline the store answers STORE_NOT_SENT, which queues it. */
 		send_outbox_item(s, o);
 		return;
 	}
@@ -832,8 +826,8 @@ struct sync *sync_new(uv_loop_t *loop, const char *conninfo, struct model *m,
 		      const struct sync_options *opt, const struct sync_events *ev)
 {
 	struct sync *s = xcalloc(1, sizeof *s);
-	struct db_options dopt = { 0 };
-	struct db_events dev = { on_db_state, on_notify, s };
+	struct store_link_options lopt = { 0 };
+	struct store_link_events lev = { on_link_state, on_notify, s };
 
 	s->loop = loop;
 	s->m = m;
@@ -843,21 +837,20 @@ struct sync *sync_new(uv_loop_t *loop, const char *conninfo, struct model *m,
 		s->opt = *opt;
 	if (!s->opt.page)
 		s->opt.page = 50;
-	dopt.retry_min_ms = s->opt.retry_min_ms;
-	dopt.retry_max_ms = s->opt.retry_max_ms;
-	dopt.fatal_auth = true;
+	lopt.retry_min_ms = s->opt.retry_min_ms;
+	lopt.retry_max_ms = s->opt.retry_max_ms;
 	s->state = SYNC_CONNECTING;
-	uv_timer_init(loop, &s->reaper);
-	s->db = db_new(loop, conninfo, &dopt, &dev);
-	db_listen(s->db, "balie");
+	util_uv_check(uv_timer_init(loop, &s->reaper), "sync reaper");
+	s->db = store_link_new(loop, conninfo, &lopt, &lev);
+	store_link_listen(s->db, STORE_CHANNEL_CHANGES);
 	return s;
 }
 
 int sync_start(struct sync *s)
 {
-	if (db_start(s->db) != 0) {
+	if (store_link_start(s->db) != 0) {
 		free(s->last_error);
-		s->last_error = xstrdup(db_last_error(s->db));
+		s->last_error = xstrdup(store_link_error(s->db));
 		return -1;
 	}
 	return 0;
@@ -868,7 +861,7 @@ void sync_stop(struct sync *s)
 	if (s->stopping)
 		return;
 	s->stopping = true;
-	db_stop(s->db);
+	store_link_stop(s->db);
 	maybe_reap(s);
 }
 
@@ -884,12 +877,12 @@ enum sync_conn sync_state(const struct sync *s)
 
 unsigned sync_retry_in_ms(const struct sync *s)
 {
-	return db_retry_in_ms(s->db);
+	return store_link_retry_in_ms(s->db);
 }
 
 void sync_listen(struct sync *s, const char *channel)
 {
-	db_listen(s->db, channel);
+	store_link_listen(s->db, channel);
 }
 
 struct db *sync_db(struct sync *s)

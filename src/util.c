@@ -1,8 +1,10 @@
-/* util: allocation that never returns NULL, and small string helpers. */
+/* util: the error contract's fatal path, allocation, small helpers; see util.h. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <uv.h>
 
 #include "balie/util.h"
 
@@ -16,9 +18,12 @@ void util_set_fatal_hook(void (*hook)(void))
 void util_fatal(const char *fmt, ...)
 {
 	va_list ap;
+	void (*hook)(void) = fatal_hook;
 
-	if (fatal_hook)
-		fatal_hook();
+	/* Once only: a hook that fails fatally itself must not loop. */
+	fatal_hook = NULL;
+	if (hook)
+		hook();
 	fputs("balie: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -90,7 +95,13 @@ char *xasprintf(const char *fmt, ...)
 	return p;
 }
 
-int util_streq(const char *a, const char *b)
+void util_uv_check(int err, const char *what)
+{
+	if (err)
+		util_fatal("%s: %s", what, uv_strerror(err));
+}
+
+bool util_streq(const char *a, const char *b)
 {
 	if (!a || !b)
 		return a == b;

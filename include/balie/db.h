@@ -6,8 +6,8 @@
  * result to its callback, LISTENs on the registered channels after every
  * (re)connect and dispatches notifications. A lost connection is retried
  * with capped exponential backoff and jitter; every state change is an
- * event. Only the store module includes this header: the UI never sees
- * libpq.
+ * event. Only the store module includes this header (the layers above use
+ * store.h's opaque struct db and store_link_*): nothing else sees libpq.
  *
  * Guarantees for the caller (the store):
  * - No db_* function calls back into the caller: every state event, result
@@ -70,6 +70,9 @@ struct db_events {
 	void (*notify)(struct db *db, const char *channel, const char *payload,
 		       void *user);
 	void *user;
+	/* Called once, last, when the object is freed (may be NULL): the
+	 * owner of USER can free it there. */
+	void (*released)(void *user);
 };
 
 struct db_options {

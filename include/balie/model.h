@@ -125,6 +125,8 @@ void model_free(struct model *m);
 struct model_conv *model_conv_new(void);
 void model_conv_free(struct model_conv *c);
 void model_msg_clear(struct model_msg *msg);
+/* Frees an array of N earlier conversations (NULL is fine). */
+void model_history_free(struct model_history *h, size_t n);
 
 /* Takes ownership of C: merges it if its version is newer (the loaded
  * transcript is kept), else frees it. *OUT points at the held copy. */

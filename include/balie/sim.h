@@ -200,6 +200,8 @@ struct sim_plan {
 /* Which corpus sector a queue serves, from the words of its id and name
  * (case-insensitive); -1 when none matches. */
 int sim_sector_of_queue(const char *id, const char *name);
+/* Frees an array of N queues and their strings (NULL is fine). */
+void sim_queues_free(struct sim_queue *q, size_t n);
 
 /* Builds the plan of conversation INDEX (queues must not be empty). */
 void sim_plan_make(struct sim_plan *p, uint64_t seed, unsigned index,

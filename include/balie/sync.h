@@ -78,17 +78,17 @@ void sync_open_transcript(struct sync *s, int64_t conv);
 /* Stops keeping it current; the model keeps only its newest messages
  * (MODEL_KEPT_MSGS), to show it again at once. */
 void sync_close_transcript(struct sync *s, int64_t conv);
-/* Loads one more page of older messages. Returns 0 if there are none. The
+/* Loads one more page of older messages. Returns false if there are none. The
  * model's window may drop the newest messages to make room (newer_unloaded);
  * they are no longer kept current until loaded again. */
-int sync_load_older(struct sync *s, int64_t conv);
+bool sync_load_older(struct sync *s, int64_t conv);
 /* Loads one page after the window when it lost its newest messages; the one
- * that reaches the newest keeps the transcript current again. Returns 0 if
+ * that reaches the newest keeps the transcript current again. Returns false if
  * there is nothing to load. */
-int sync_load_newer(struct sync *s, int64_t conv);
+bool sync_load_newer(struct sync *s, int64_t conv);
 /* Replaces such a window by the newest page, for a jump to the end. Returns
- * 0 if the window has the newest already (or we are offline). */
-int sync_load_newest(struct sync *s, int64_t conv);
+ * false if the window has the newest already (or we are offline). */
+bool sync_load_newest(struct sync *s, int64_t conv);
 /* Fetches the customer's earlier conversations (answer: events.history). */
 void sync_fetch_history(struct sync *s, int64_t conv);
 
@@ -106,7 +106,7 @@ size_t sync_outbox_count(const struct sync *s);
  * reach events.notify. */
 void sync_listen(struct sync *s, const char *channel);
 /* The connection, for modules that run their own read queries through the
- * store on it (they get DB_NOT_SENT while offline, like sync does). */
+ * store on it (they get STORE_NOT_SENT while offline, like sync does). */
 struct db *sync_db(struct sync *s);
 
 /* Counters for tests and benchmarks. */
