@@ -126,7 +126,7 @@ static int last_state(const struct fx *f)
 static struct db *fx_db(struct fx *f, const char *conninfo,
 			const struct db_options *opt)
 {
-	struct db_events ev = { on_state, on_notify, f };
+	struct db_events ev = { on_state, on_notify, f, NULL };
 
 	f->db = db_new(&f->loop, conninfo, opt, &ev);
 	f->stopped = false;

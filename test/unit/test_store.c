@@ -72,10 +72,10 @@ static void test_uuid_shape(void **state)
 static void test_explain(void **state)
 {
 	char buf[200];
-	struct store_status own = { DB_SQL_ERROR, "BL011", "conversation 4 is owned by Bob de Vries" };
-	struct store_status other = { DB_SQL_ERROR, "23505", "duplicate key value" };
-	struct store_status lost = { DB_LOST, "", "server closed the connection" };
-	struct store_status denied = { DB_SQL_ERROR, "42501", "permission denied for function pause_bot" };
+	struct store_status own = { STORE_SQL_ERROR, "BL011", "conversation 4 is owned by Bob de Vries" };
+	struct store_status other = { STORE_SQL_ERROR, "23505", "duplicate key value" };
+	struct store_status lost = { STORE_LOST, "", "server closed the connection" };
+	struct store_status denied = { STORE_SQL_ERROR, "42501", "permission denied for function pause_bot" };
 
 	(void)state;
 	/* balie's own refusals are written for people: shown as they are. */
