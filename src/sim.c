@@ -121,7 +121,80 @@ enum {
 	SIM_OPT_VERSION,
 };
 
-int sim_main(int argc, char **argv)
+/* Applies option C (with optarg) to S; returns -1 to go on, else the exit
+ * code to leave with (a usage error or --help/--version done). */
+static int sim_option(struct sim *s, int c, bool *seeded)
+{
+	double burst;
+	char *end;
+
+	switch (c) {
+	case 'd':
+		s->conninfo = optarg;
+		return -1;
+	case 'r':
+		if (sim_parse_double(optarg, 0.001, 1e6, &s->rate))
+			return -1;
+		cli_usage_error("balie sim", "invalid --rate '%s': give "
+				"conversations per minute, more than 0", optarg);
+		return EXIT_USAGE;
+	case 't':
+		if (sim_parse_double(optarg, 0, 1e9, &s->duration))
+			return -1;
+		cli_usage_error("balie sim", "invalid --duration '%s': give "
+				"seconds, 0 or more", optarg);
+		return EXIT_USAGE;
+	case 's':
+		errno = 0;
+		s->seed = strtoull(optarg, &end, 10);
+		if (errno || end == optarg || *end || *optarg == '-') {
+			cli_usage_error("balie sim", "invalid --seed '%s': give a "
+					"whole number", optarg);
+			return EXIT_USAGE;
+		}
+		*seeded = true;
+		return -1;
+	case 'l':
+		if (strcmp(optarg, "nl") == 0 || strcmp(optarg, "en") == 0) {
+			s->lang = strcmp(optarg, "nl") == 0 ? SIM_NL : SIM_EN;
+			return -1;
+		}
+		cli_usage_error("balie sim", "invalid --lang '%s': use nl or en", optarg);
+		return EXIT_USAGE;
+	case SIM_OPT_SPEED:
+		if (sim_parse_double(optarg, 0.01, 10000, &s->speed))
+			return -1;
+		cli_usage_error("balie sim", "invalid --speed '%s': give a "
+				"factor between 0.01 and 10000", optarg);
+		return EXIT_USAGE;
+	case SIM_OPT_BURST:
+		if (sim_parse_double(optarg, 0, 1000, &burst) && burst == (unsigned)burst) {
+			s->burst = (unsigned)burst;
+			return -1;
+		}
+		cli_usage_error("balie sim", "invalid --burst '%s': give a "
+				"whole number up to 1000", optarg);
+		return EXIT_USAGE;
+	case 'q':
+		s->quiet = true;
+		return -1;
+	case SIM_OPT_STATS:
+		s->print_stats = true;
+		return -1;
+	case SIM_OPT_HELP:
+		sim_usage(stdout);
+		return EXIT_OK;
+	case SIM_OPT_VERSION:
+		printf("balie sim %s\n", BALIE_VERSION);
+		return EXIT_OK;
+	default:
+		fputs("Try 'balie sim --help' for more information.\n", stderr);
+		return EXIT_USAGE;
+	}
+}
+
+/* Reads the command line into S; returns -1 to run, else the exit code. */
+static int sim_parse_options(struct sim *s, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "dbname", required_argument, NULL, 'd' },
@@ -137,125 +210,49 @@ int sim_main(int argc, char **argv)
 		{ "version", no_argument, NULL, SIM_OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const int signals[3] = { SIGINT, SIGTERM, SIGHUP };
-	struct sim *s = xcalloc(1, sizeof *s);
-	struct store_link_events ev = { 0 };
 	bool seeded = false;
-	double burst;
-	char *end;
-	int c, i, code;
+	int c, code;
 
 	s->rate = 6;
 	s->speed = 1;
 	s->lang = SIM_LANG_MIXED;
-	while ((c = getopt_long(argc, argv, "d:r:t:s:l:q", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			s->conninfo = optarg;
-			break;
-		case 'r':
-			if (!sim_parse_double(optarg, 0.001, 1e6, &s->rate)) {
-				cli_usage_error("balie sim", "invalid --rate '%s': give "
-						"conversations per minute, more than 0", optarg);
-				free(s);
-				return EXIT_USAGE;
-			}
-			break;
-		case 't':
-			if (!sim_parse_double(optarg, 0, 1e9, &s->duration)) {
-				cli_usage_error("balie sim", "invalid --duration '%s': give "
-						"seconds, 0 or more", optarg);
-				free(s);
-				return EXIT_USAGE;
-			}
-			break;
-		case 's':
-			errno = 0;
-			s->seed = strtoull(optarg, &end, 10);
-			if (errno || end == optarg || *end || *optarg == '-') {
-				cli_usage_error("balie sim", "invalid --seed '%s': give a "
-						"whole number", optarg);
-				free(s);
-				return EXIT_USAGE;
-			}
-			seeded = true;
-			break;
-		case 'l':
-			if (strcmp(optarg, "nl") == 0)
-				s->lang = SIM_NL;
-			else if (strcmp(optarg, "en") == 0)
-				s->lang = SIM_EN;
-			else {
-				cli_usage_error("balie sim", "invalid --lang '%s': use nl or en",
-						optarg);
-				free(s);
-				return EXIT_USAGE;
-			}
-			break;
-		case SIM_OPT_SPEED:
-			if (!sim_parse_double(optarg, 0.01, 10000, &s->speed)) {
-				cli_usage_error("balie sim", "invalid --speed '%s': give a "
-						"factor between 0.01 and 10000", optarg);
-				free(s);
-				return EXIT_USAGE;
-			}
-			break;
-		case SIM_OPT_BURST:
-			if (!sim_parse_double(optarg, 0, 1000, &burst) || burst != (unsigned)burst) {
-				cli_usage_error("balie sim", "invalid --burst '%s': give a "
-						"whole number up to 1000", optarg);
-				free(s);
-				return EXIT_USAGE;
-			}
-			s->burst = (unsigned)burst;
-			break;
-		case 'q':
-			s->quiet = true;
-			break;
-		case SIM_OPT_STATS:
-			s->print_stats = true;
-			break;
-		case SIM_OPT_HELP:
-			sim_usage(stdout);
-			free(s);
-			return EXIT_OK;
-		case SIM_OPT_VERSION:
-			printf("balie sim %s\n", BALIE_VERSION);
-			free(s);
-			return EXIT_OK;
-		default:
-			fputs("Try 'balie sim --help' for more information.\n", stderr);
-			free(s);
-			return EXIT_USAGE;
-		}
-	}
+	while ((c = getopt_long(argc, argv, "d:r:t:s:l:q", longopts, NULL)) != -1)
+		if ((code = sim_option(s, c, &seeded)) >= 0)
+			return code;
 	if (optind < argc) {
 		cli_usage_error("balie sim", "unexpected argument '%s'", argv[optind]);
-		free(s);
 		return EXIT_USAGE;
 	}
 	if (!seeded)
 		s->seed = (uv_hrtime() ^ ((uint64_t)getpid() << 32)) % 1000000000ULL;
+	return -1;
+}
+
+/* Sets up the loop: two connections, the signals, the end of the run. */
+static void sim_start(struct sim *s)
+{
+	static const int signals[3] = { SIGINT, SIGTERM, SIGHUP };
+	struct store_link_events ev = { sim_on_link_state, sim_on_notify, s };
+	int i;
+
 	sim_rng_seed(&s->timing, s->seed, 0x4000000000000000ULL);
 	signal(SIGPIPE, SIG_IGN);
-
 	s->loop = uv_default_loop();
-	ev.state = sim_on_link_state;
-	ev.notify = sim_on_notify;
-	ev.user = s;
 	s->bot = store_link_new(s->loop, s->conninfo, NULL, &ev);
 	s->customers = store_link_new(s->loop, s->conninfo, NULL, &ev);
 	store_link_listen(s->bot, STORE_CHANNEL_BOT);
 	store_link_listen(s->bot, STORE_CHANNEL_CHANGES);
-	uv_timer_init(s->loop, &s->arrive);
-	uv_timer_init(s->loop, &s->end);
+	util_uv_check(uv_timer_init(s->loop, &s->arrive), "sim arrivals");
+	util_uv_check(uv_timer_init(s->loop, &s->end), "sim end");
 	for (i = 0; i < 3; i++) {
-		uv_signal_init(s->loop, &s->sig[i]);
+		util_uv_check(uv_signal_init(s->loop, &s->sig[i]), "sim signal");
 		s->sig[i].data = s;
-		uv_signal_start(&s->sig[i], sim_on_signal, signals[i]);
+		util_uv_check(uv_signal_start(&s->sig[i], sim_on_signal, signals[i]),
+			      "sim signal");
 	}
 	if (s->duration > 0)
-		uv_timer_start(&s->end, sim_on_end, (uint64_t)(s->duration * 1000), 0);
+		util_uv_check(uv_timer_start(&s->end, sim_on_end,
+					     (uint64_t)(s->duration * 1000), 0), "sim end");
 	if (store_link_start(s->bot) != 0) {
 		fprintf(stderr, "balie sim: %s\n", store_link_error(s->bot));
 		sim_stop(s, EXIT_USAGE);
@@ -263,22 +260,38 @@ int sim_main(int argc, char **argv)
 		fprintf(stderr, "balie sim: %s\n", store_link_error(s->customers));
 		sim_stop(s, EXIT_USAGE);
 	}
-	uv_run(s->loop, UV_RUN_DEFAULT);
+}
 
+static void sim_print_stats(const struct sim *s)
+{
+	fprintf(stderr, "balie sim: opened %u, customer messages %u, bot messages %u, "
+		"escalations %u (customer_request %u, not_understood %u, "
+		"sensitive_topic %u, negative_sentiment %u, bot_error %u), "
+		"closed by the bot %u, takeovers %u, handbacks %u, closed by people %u, "
+		"refused %u, errors %u\n",
+		s->stats.opened, s->stats.customer_messages, s->stats.bot_messages,
+		s->stats.escalations, s->stats.reasons[SIM_ESC_CUSTOMER_REQUEST],
+		s->stats.reasons[SIM_ESC_NOT_UNDERSTOOD],
+		s->stats.reasons[SIM_ESC_SENSITIVE_TOPIC],
+		s->stats.reasons[SIM_ESC_NEGATIVE_SENTIMENT],
+		s->stats.reasons[SIM_ESC_BOT_ERROR], s->stats.bot_closed,
+		s->stats.takeovers, s->stats.handbacks, s->stats.closed_by_people,
+		s->stats.refused, s->stats.errors);
+}
+
+int sim_main(int argc, char **argv)
+{
+	struct sim *s = xcalloc(1, sizeof *s);
+	int code = sim_parse_options(s, argc, argv);
+
+	if (code >= 0) {
+		free(s);
+		return code;
+	}
+	sim_start(s);
+	uv_run(s->loop, UV_RUN_DEFAULT);
 	if (s->print_stats)
-		fprintf(stderr, "balie sim: opened %u, customer messages %u, bot messages %u, "
-			"escalations %u (customer_request %u, not_understood %u, "
-			"sensitive_topic %u, negative_sentiment %u, bot_error %u), "
-			"closed by the bot %u, takeovers %u, handbacks %u, closed by people %u, "
-			"refused %u, errors %u\n",
-			s->stats.opened, s->stats.customer_messages, s->stats.bot_messages,
-			s->stats.escalations, s->stats.reasons[SIM_ESC_CUSTOMER_REQUEST],
-			s->stats.reasons[SIM_ESC_NOT_UNDERSTOOD],
-			s->stats.reasons[SIM_ESC_SENSITIVE_TOPIC],
-			s->stats.reasons[SIM_ESC_NEGATIVE_SENTIMENT],
-			s->stats.reasons[SIM_ESC_BOT_ERROR], s->stats.bot_closed,
-			s->stats.takeovers, s->stats.handbacks, s->stats.closed_by_people,
-			s->stats.refused, s->stats.errors);
+		sim_print_stats(s);
 	fflush(stdout);
 	uv_loop_close(s->loop);
 	sim_queues_free(s->queues, s->nqueues);

@@ -126,7 +126,7 @@ static void sim_on_timer(uv_timer_t *t)
 void sim_schedule(struct sim_conv *c, enum sim_action a, uint64_t ms)
 {
 	c->pending = a;
-	uv_timer_start(&c->timer, sim_on_timer, ms, 0);
+	util_uv_check(uv_timer_start(&c->timer, sim_on_timer, ms, 0), "sim step timer");
 }
 
 static const struct sim_step *sim_current_step(const struct sim_conv *c)

@@ -161,7 +161,7 @@ static void sim_open_next(struct sim *s)
 	s->full_logged = false;
 	c = xcalloc(1, sizeof *c);
 	c->sim = s;
-	uv_timer_init(s->loop, &c->timer);
+	util_uv_check(uv_timer_init(s->loop, &c->timer), "sim step timer");
 	sim_plan_make(&c->plan, s->seed, s->next_index++, s->queues, s->nqueues, s->lang);
 	c->phase = SIM_OPENING;
 	c->answered_seq = -1;
@@ -183,7 +183,8 @@ static void sim_on_arrive(uv_timer_t *t)
 	if (s->stopping)
 		return;
 	sim_open_next(s);
-	uv_timer_start(&s->arrive, sim_on_arrive, (uint64_t)(mean * factor), 0);
+	util_uv_check(uv_timer_start(&s->arrive, sim_on_arrive, (uint64_t)(mean * factor), 0),
+		      "sim arrivals");
 }
 
 /* --------------------------------------------------------------- setup */
@@ -241,7 +242,9 @@ static void sim_on_queues(const struct store_status *res, struct sim_queue *q, s
 		s->login, s->nqueues, (unsigned long long)s->seed, s->rate);
 	for (k = 0; k < s->burst && !s->stopping; k++)
 		sim_open_next(s);
-	uv_timer_start(&s->arrive, sim_on_arrive, s->burst ? (uint64_t)(30000.0 / s->rate) : 0, 0);
+	util_uv_check(uv_timer_start(&s->arrive, sim_on_arrive,
+				     s->burst ? (uint64_t)(30000.0 / s->rate) : 0, 0),
+		      "sim arrivals");
 }
 
 static void sim_on_role(const struct store_status *res, const char *login, bool is_bot,

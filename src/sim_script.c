@@ -294,16 +294,26 @@ static void sim_bot_says(struct sim_plan *p, struct sim_rng *r, char *text,
 /* Customers take turns in an order shuffled once per seed: nobody is in two
  * chats at once, and everyone comes back after a round, so earlier
  * conversations show up in the console. */
-static const struct sim_customer *sim_pick_customer(uint64_t seed, unsigned index, int lang,
-						    size_t *which)
+const struct sim_customer *sim_customer_pick(const struct sim_customer *table, size_t ntable,
+					     uint64_t seed, unsigned index, int lang,
+					     size_t *which)
 {
 	size_t pool[SIM_MAX_CUSTOMERS];
 	unsigned n = 0, i;
 	struct sim_rng r;
 
-	for (i = 0; i < sim_ncustomers; i++)
-		if (lang < 0 || (int)sim_customers[i].lang == lang)
+	if (ntable > SIM_MAX_CUSTOMERS)
+		ntable = SIM_MAX_CUSTOMERS;
+	for (i = 0; i < ntable; i++)
+		if (lang < 0 || (int)table[i].lang == lang)
 			pool[n++] = i;
+	/* A corpus without a customer of that language: everyone takes turns
+	 * (the plan still speaks the language asked for). */
+	if (n == 0)
+		for (i = 0; i < ntable; i++)
+			pool[n++] = i;
+	if (n == 0)
+		return NULL;
 	sim_rng_seed(&r, seed, 0x2000000000000000ULL);
 	for (i = n - 1; i > 0; i--) {
 		unsigned j = sim_rng_below(&r, i + 1);
@@ -313,7 +323,7 @@ static const struct sim_customer *sim_pick_customer(uint64_t seed, unsigned inde
 		pool[j] = t;
 	}
 	*which = pool[index % n];
-	return &sim_customers[*which];
+	return &table[*which];
 }
 
 static const char *sim_pick_channel(struct sim_rng *r)
@@ -360,9 +370,9 @@ void sim_plan_make(struct sim_plan *p, uint64_t seed, unsigned index,
 	else
 		sector = sim_rng_below(&r, (unsigned)sim_nsectors);
 	p->sector = &sim_sectors[sector];
-	cust = sim_pick_customer(seed, index, lang, &who);
+	cust = sim_customer_pick(sim_customers, sim_ncustomers, seed, index, lang, &who);
 	p->customer_name = cust->name;
-	p->lang = lg = cust->lang;
+	p->lang = lg = lang >= 0 ? (enum sim_lang)lang : cust->lang;
 	snprintf(p->customer_ref, sizeof p->customer_ref, "%s-%06u", p->sector->ref_prefix,
 		 (unsigned)(100000 + (who * 7919 + sector * 104729) % 900000));
 	p->channel = sim_pick_channel(&r);

@@ -203,6 +203,13 @@ int sim_sector_of_queue(const char *id, const char *name);
 /* Frees an array of N queues and their strings (NULL is fine). */
 void sim_queues_free(struct sim_queue *q, size_t n);
 
+/* The customer of conversation INDEX among the N of TABLE that speak LANG
+ * (SIM_LANG_MIXED: all), taking turns in an order shuffled once per SEED;
+ * if none speaks LANG, all of them take turns. *WHICH is its index in
+ * TABLE. NULL only for an empty table. */
+const struct sim_customer *sim_customer_pick(const struct sim_customer *table, size_t n,
+					     uint64_t seed, unsigned index, int lang,
+					     size_t *which);
 /* Builds the plan of conversation INDEX (queues must not be empty). */
 void sim_plan_make(struct sim_plan *p, uint64_t seed, unsigned index,
 		   const struct sim_queue *queues, size_t nqueues, int lang);

@@ -85,9 +85,40 @@ static void test_explain(void **state)
 	assert_non_null(strstr(store_explain(&denied, buf, sizeof buf), "your role may not do this"));
 }
 
+/* The one parser also reads balie_bot's {"conv": id, "state": s}. */
+static void test_notice_bot_payloads(void **state)
+{
+	struct store_notice n;
+
+	(void)state;
+	assert_int_equal(store_parse_notice("{\"conv\" : 12, \"state\" : \"human\"}", &n), 0);
+	assert_int_equal(n.conv, 12);
+	assert_string_equal(n.state, "human");
+	assert_false(n.has_version);
+	assert_int_equal(store_parse_notice("{\"conv\":3,\"version\":4}", &n), 0);
+	assert_true(n.has_version);
+	assert_int_equal(n.version, 4);
+	assert_string_equal(n.state, "");
+	/* A state too long or with escapes is not taken, the payload still is. */
+	assert_int_equal(store_parse_notice("{\"conv\":3,\"state\":\"a-very-long-state-name\"}", &n), 0);
+	assert_string_equal(n.state, "");
+	assert_int_equal(store_parse_notice("{\"conv\":3,\"state\":\"hu\\\"man\"}", &n), 0);
+	assert_string_equal(n.state, "");
+	/* No conv, or not JSON: refused. */
+	assert_int_equal(store_parse_notice("{\"state\":\"bot\"}", &n), -1);
+	assert_int_equal(store_parse_notice("conv=3 state=bot", &n), -1);
+	/* The changes channel needs the version. */
+	{
+		int64_t conv, version;
+
+		assert_int_equal(store_parse_notify("{\"conv\":3,\"state\":\"bot\"}", &conv, &version), -1);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_notice_bot_payloads),
 		cmocka_unit_test(test_notify_payloads),
 		cmocka_unit_test(test_notify_rejects_garbage),
 		cmocka_unit_test(test_uuid_shape),
