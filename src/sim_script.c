@@ -344,152 +344,207 @@ static double sim_confidence(struct sim_rng *r, unsigned lo, unsigned hi)
 	return sim_rng_range(r, lo, hi) / 100.0;
 }
 
-void sim_plan_make(struct sim_plan *p, uint64_t seed, unsigned index,
-		   const struct sim_queue *queues, size_t nqueues, int lang)
-{
-	const struct sim_lines *L = &sim_lines;
-	const struct sim_customer *cust;
+/* What one plan is made of, drawn before its lines. */
+struct sim_cast {
 	const struct sim_topic *topic, *topic2;
 	const struct sim_sensitive *sens;
 	const struct sim_unclear *unclear;
 	struct sim_vars v;
-	struct sim_rng r;
-	size_t who, sector;
 	enum sim_register reg;
 	enum sim_lang lg;
-	char *summary = NULL, *text;
+};
 
-	memset(p, 0, sizeof *p);
-	memset(&v, 0, sizeof v);
-	sim_rng_seed(&r, seed, (uint64_t)index + 1);
-	p->index = index;
-	p->outcome = sim_deck_outcome(seed, index);
-	p->queue = sim_rng_below(&r, (unsigned)nqueues);
+/* Draws the queue, sector, customer, channel and topics, in a fixed order
+ * of random draws (the same seed plays the same conversations). */
+static void sim_plan_cast(struct sim_plan *p, struct sim_rng *r, struct sim_cast *k,
+			  uint64_t seed, const struct sim_queue *queues, size_t nqueues,
+			  int lang)
+{
+	const struct sim_customer *cust;
+	size_t who, sector;
+
+	p->queue = sim_rng_below(r, (unsigned)nqueues);
 	if (queues[p->queue].sector >= 0)
 		sector = (size_t)queues[p->queue].sector;
 	else
-		sector = sim_rng_below(&r, (unsigned)sim_nsectors);
+		sector = sim_rng_below(r, (unsigned)sim_nsectors);
 	p->sector = &sim_sectors[sector];
-	cust = sim_customer_pick(sim_customers, sim_ncustomers, seed, index, lang, &who);
+	cust = sim_customer_pick(sim_customers, sim_ncustomers, seed, p->index, lang, &who);
 	p->customer_name = cust->name;
-	p->lang = lg = lang >= 0 ? (enum sim_lang)lang : cust->lang;
+	p->lang = k->lg = lang >= 0 ? (enum sim_lang)lang : cust->lang;
 	snprintf(p->customer_ref, sizeof p->customer_ref, "%s-%06u", p->sector->ref_prefix,
 		 (unsigned)(100000 + (who * 7919 + sector * 104729) % 900000));
-	p->channel = sim_pick_channel(&r);
-	reg = lg == SIM_EN ? SIM_REG_EN : p->sector->formal ? SIM_REG_U : SIM_REG_JE;
-	sim_fill_vars(&v, &r, p);
+	p->channel = sim_pick_channel(r);
+	k->reg = k->lg == SIM_EN ? SIM_REG_EN : p->sector->formal ? SIM_REG_U : SIM_REG_JE;
+	sim_fill_vars(&k->v, r, p);
+	k->topic = &p->sector->topics[sim_rng_below(r, SIM_TOPICS)];
+	k->topic2 = &p->sector->topics[sim_rng_below(r, SIM_TOPICS)];
+	k->sens = &p->sector->sensitive[sim_rng_below(r, SIM_SENSITIVES)];
+	k->unclear = &p->sector->unclear[sim_rng_below(r, SIM_UNCLEARS)];
+	p->intent = k->topic->intent;
+}
 
-	topic = &p->sector->topics[sim_rng_below(&r, SIM_TOPICS)];
-	topic2 = &p->sector->topics[sim_rng_below(&r, SIM_TOPICS)];
-	sens = &p->sector->sensitive[sim_rng_below(&r, SIM_SENSITIVES)];
-	unclear = &p->sector->unclear[sim_rng_below(&r, SIM_UNCLEARS)];
-	p->intent = topic->intent;
+/* The bot phase when the bot answers the question first: it resolves it,
+ * or the customer asks for a person, or gets angry. Returns the escalation
+ * summary, NULL when the bot resolves it. */
+static char *sim_plan_answered(struct sim_plan *p, struct sim_rng *r, struct sim_cast *k)
+{
+	const struct sim_lines *L = &sim_lines;
+	const struct sim_topic *topic = k->topic, *topic2 = k->topic2;
+	enum sim_lang lg = k->lg;
+	enum sim_register reg = k->reg;
+	struct sim_vars *v = &k->v;
+	char *summary, *text;
 
-	switch (p->outcome) {
-	case SIM_RESOLVED:
-		p->confidence = sim_confidence(&r, 85, 98);
-		sim_customer_says(p, &r, sim_expand(topic->ask[lg], &v));
-		sim_bot_says(p, &r, sim_expand2(L->intro[reg], topic->answer[lg], &v), topic->src[lg], 2);
-		if (topic2 != topic && sim_rng_below(&r, 100) < 35) {
-			sim_customer_says(p, &r, sim_expand(topic2->ask[lg], &v));
-			sim_bot_says(p, &r, sim_expand(topic2->answer[lg], &v), topic2->src[lg], 2);
+	sim_customer_says(p, r, sim_expand(topic->ask[lg], v));
+	sim_bot_says(p, r, sim_expand2(L->intro[reg], topic->answer[lg], v), topic->src[lg], 2);
+	if (p->outcome == SIM_RESOLVED) {
+		if (topic2 != topic && sim_rng_below(r, 100) < 35) {
+			sim_customer_says(p, r, sim_expand(topic2->ask[lg], v));
+			sim_bot_says(p, r, sim_expand(topic2->answer[lg], v), topic2->src[lg], 2);
 		}
-		sim_customer_says(p, &r, sim_expand(L->thanks[lg][sim_rng_below(&r, 4)], &v));
-		sim_bot_says(p, &r, sim_expand(L->glad[reg], &v), NULL, 0);
+		sim_customer_says(p, r, sim_expand(L->thanks[lg][sim_rng_below(r, 4)], v));
+		sim_bot_says(p, r, sim_expand(L->glad[reg], v), NULL, 0);
 		text = xasprintf("%s (%s)", L->resolution_bot[lg], topic->intent);
-		sim_add(p, SIM_STEP_CLOSE, sim_rng_range(&r, 1500, 3000), text, NULL, 0);
-		break;
-	case SIM_ESC_CUSTOMER_REQUEST:
-		p->confidence = sim_confidence(&r, 70, 95);
-		sim_customer_says(p, &r, sim_expand(topic->ask[lg], &v));
-		sim_bot_says(p, &r, sim_expand2(L->intro[reg], topic->answer[lg], &v), topic->src[lg], 2);
-		sim_customer_says(p, &r, sim_expand(L->ask_person[lg][sim_rng_below(&r, 4)], &v));
-		sim_bot_says(p, &r, sim_expand(L->handoff_request[reg], &v), NULL, 0);
-		summary = sim_expand2(topic->summary[lg], " ", &v);
-		text = sim_expand2(summary, L->summary_request[lg], &v);
-		free(summary);
-		summary = text;
-		break;
-	case SIM_ESC_NOT_UNDERSTOOD:
-		p->intent = unclear->guess;
-		p->confidence = sim_confidence(&r, 12, 38);
-		v.q1 = unclear->first[lg];
-		v.q2 = unclear->second[lg];
-		sim_customer_says(p, &r, sim_expand(unclear->first[lg], &v));
-		sim_bot_says(p, &r, sim_expand2(L->intro[reg], L->not_understood_1[reg], &v), NULL, 0);
-		sim_customer_says(p, &r, sim_expand(unclear->second[lg], &v));
-		sim_bot_says(p, &r, sim_expand(L->not_understood_2[reg], &v), NULL, 0);
-		summary = sim_expand(L->summary_not_understood[lg], &v);
-		break;
-	case SIM_ESC_SENSITIVE_TOPIC:
-		p->intent = sens->intent;
-		p->confidence = sim_confidence(&r, 80, 97);
-		sim_customer_says(p, &r, sim_expand(sens->ask[lg], &v));
-		sim_bot_says(p, &r, sim_expand2(L->intro[reg], sens->bot[lg] ? sens->bot[lg] :
-					       L->handoff_sensitive[reg], &v), &sens->src[lg], 1);
-		summary = sim_expand(sens->summary[lg], &v);
-		break;
-	case SIM_ESC_NEGATIVE_SENTIMENT:
-		p->confidence = sim_confidence(&r, 60, 90);
-		sim_customer_says(p, &r, sim_expand(topic->ask[lg], &v));
-		sim_bot_says(p, &r, sim_expand2(L->intro[reg], topic->answer[lg], &v), topic->src[lg], 2);
-		if (sim_rng_below(&r, 2))
-			sim_customer_says(p, &r, sim_expand(p->sector->angry[lg], &v));
-		else
-			sim_customer_says(p, &r, sim_expand(L->angry[lg][sim_rng_below(&r, 3)], &v));
-		sim_bot_says(p, &r, sim_expand(L->handoff_negative[reg], &v), NULL, 0);
-		summary = sim_expand2(topic->summary[lg], " ", &v);
-		text = sim_expand2(summary, L->summary_negative[lg], &v);
-		free(summary);
-		summary = text;
-		break;
-	case SIM_ESC_BOT_ERROR:
-		p->confidence = sim_confidence(&r, 75, 95);
-		v.q1 = topic->ask[lg];
-		sim_customer_says(p, &r, sim_expand(topic->ask[lg], &v));
-		sim_bot_says(p, &r, sim_expand2(L->intro[reg], L->lookup[reg], &v), NULL, 0);
-		sim_add(p, SIM_STEP_BOT, sim_rng_range(&r, 2500, 4000),
-			sim_expand(L->bot_error[reg], &v), NULL, 0);
-		/* The summary quotes the question with its placeholders filled. */
-		text = sim_expand(topic->ask[lg], &v);
-		v.q1 = text;
-		summary = sim_expand(L->summary_bot_error[lg], &v);
-		free(text);
-		break;
-	case SIM_OUTCOMES:
-		break;
+		sim_add(p, SIM_STEP_CLOSE, sim_rng_range(r, 1500, 3000), text, NULL, 0);
+		return NULL;
 	}
-	if (summary)
-		sim_add(p, SIM_STEP_ESCALATE, sim_rng_range(&r, 400, 900), summary, NULL, 0);
+	if (p->outcome == SIM_ESC_CUSTOMER_REQUEST) {
+		sim_customer_says(p, r, sim_expand(L->ask_person[lg][sim_rng_below(r, 4)], v));
+		sim_bot_says(p, r, sim_expand(L->handoff_request[reg], v), NULL, 0);
+	} else {
+		if (sim_rng_below(r, 2))
+			sim_customer_says(p, r, sim_expand(p->sector->angry[lg], v));
+		else
+			sim_customer_says(p, r, sim_expand(L->angry[lg][sim_rng_below(r, 3)], v));
+		sim_bot_says(p, r, sim_expand(L->handoff_negative[reg], v), NULL, 0);
+	}
+	summary = sim_expand2(topic->summary[lg], " ", v);
+	text = sim_expand2(summary, p->outcome == SIM_ESC_CUSTOMER_REQUEST ?
+			   L->summary_request[lg] : L->summary_negative[lg], v);
+	free(summary);
+	return text;
+}
+
+/* The bot phase when the bot cannot answer: it does not understand, the
+ * subject is sensitive, or its lookup fails. Returns the summary. */
+static char *sim_plan_unanswered(struct sim_plan *p, struct sim_rng *r, struct sim_cast *k)
+{
+	const struct sim_lines *L = &sim_lines;
+	const struct sim_sensitive *sens = k->sens;
+	const struct sim_unclear *unclear = k->unclear;
+	enum sim_lang lg = k->lg;
+	enum sim_register reg = k->reg;
+	struct sim_vars *v = &k->v;
+	char *summary, *text;
+
+	if (p->outcome == SIM_ESC_NOT_UNDERSTOOD) {
+		p->intent = unclear->guess;
+		v->q1 = unclear->first[lg];
+		v->q2 = unclear->second[lg];
+		sim_customer_says(p, r, sim_expand(unclear->first[lg], v));
+		sim_bot_says(p, r, sim_expand2(L->intro[reg], L->not_understood_1[reg], v), NULL, 0);
+		sim_customer_says(p, r, sim_expand(unclear->second[lg], v));
+		sim_bot_says(p, r, sim_expand(L->not_understood_2[reg], v), NULL, 0);
+		return sim_expand(L->summary_not_understood[lg], v);
+	}
+	if (p->outcome == SIM_ESC_SENSITIVE_TOPIC) {
+		p->intent = sens->intent;
+		sim_customer_says(p, r, sim_expand(sens->ask[lg], v));
+		sim_bot_says(p, r, sim_expand2(L->intro[reg], sens->bot[lg] ? sens->bot[lg] :
+					       L->handoff_sensitive[reg], v), &sens->src[lg], 1);
+		return sim_expand(sens->summary[lg], v);
+	}
+	v->q1 = k->topic->ask[lg];
+	sim_customer_says(p, r, sim_expand(k->topic->ask[lg], v));
+	sim_bot_says(p, r, sim_expand2(L->intro[reg], L->lookup[reg], v), NULL, 0);
+	sim_add(p, SIM_STEP_BOT, sim_rng_range(r, 2500, 4000),
+		sim_expand(L->bot_error[reg], v), NULL, 0);
+	/* The summary quotes the question with its placeholders filled. */
+	text = sim_expand(k->topic->ask[lg], v);
+	v->q1 = text;
+	summary = sim_expand(L->summary_bot_error[lg], v);
+	free(text);
+	return summary;
+}
+
+/* The bot phase by outcome; returns the escalation summary (NULL when the
+ * bot resolves it). The confidence is drawn first, as it always was. */
+static char *sim_plan_bot(struct sim_plan *p, struct sim_rng *r, struct sim_cast *k)
+{
+	static const unsigned confidence[SIM_OUTCOMES][2] = {
+		[SIM_RESOLVED] = { 85, 98 },
+		[SIM_ESC_CUSTOMER_REQUEST] = { 70, 95 },
+		[SIM_ESC_NOT_UNDERSTOOD] = { 12, 38 },
+		[SIM_ESC_SENSITIVE_TOPIC] = { 80, 97 },
+		[SIM_ESC_NEGATIVE_SENTIMENT] = { 60, 90 },
+		[SIM_ESC_BOT_ERROR] = { 75, 95 },
+	};
+
+	if (p->outcome >= SIM_OUTCOMES)
+		return NULL;
+	p->confidence = sim_confidence(r, confidence[p->outcome][0], confidence[p->outcome][1]);
+	if (p->outcome == SIM_RESOLVED || p->outcome == SIM_ESC_CUSTOMER_REQUEST ||
+	    p->outcome == SIM_ESC_NEGATIVE_SENTIMENT)
+		return sim_plan_answered(p, r, k);
+	return sim_plan_unanswered(p, r, k);
+}
+
+/* The customer's lines to a person, the nudge, and the close after a handback. */
+static void sim_plan_person(struct sim_plan *p, struct sim_rng *r, struct sim_cast *k)
+{
+	const struct sim_lines *L = &sim_lines;
+	enum sim_lang lg = k->lg;
+	enum sim_register reg = k->reg;
+	struct sim_vars *v = &k->v;
 
 	/* To the person: first the detail the bot did not ask for, then an
 	 * answer to the agent's reply, then thanks. */
 	if (p->outcome == SIM_ESC_SENSITIVE_TOPIC)
-		p->to_person[0] = sim_expand(sens->detail[lg], &v);
+		p->to_person[0] = sim_expand(k->sens->detail[lg], v);
 	else if (p->outcome == SIM_ESC_NOT_UNDERSTOOD)
-		p->to_person[0] = sim_expand(topic->ask[lg], &v);
+		p->to_person[0] = sim_expand(k->topic->ask[lg], v);
 	else
-		p->to_person[0] = sim_expand(topic->detail[lg], &v);
-	p->to_person[1] = sim_expand(L->to_person[lg][sim_rng_below(&r, 4)], &v);
-	p->to_person[2] = sim_expand(L->thanks_person[lg][sim_rng_below(&r, 3)], &v);
-	p->to_person_pause_ms[0] = sim_rng_range(&r, 4000, 9000);
-	p->to_person_pause_ms[1] = sim_rng_range(&r, 3000, 8000);
-	p->to_person_pause_ms[2] = sim_rng_range(&r, 3000, 8000);
+		p->to_person[0] = sim_expand(k->topic->detail[lg], v);
+	p->to_person[1] = sim_expand(L->to_person[lg][sim_rng_below(r, 4)], v);
+	p->to_person[2] = sim_expand(L->thanks_person[lg][sim_rng_below(r, 3)], v);
+	p->to_person_pause_ms[0] = sim_rng_range(r, 4000, 9000);
+	p->to_person_pause_ms[1] = sim_rng_range(r, 3000, 8000);
+	p->to_person_pause_ms[2] = sim_rng_range(r, 3000, 8000);
 	p->nto_person = 3;
 
-	p->nudge = sim_expand(L->nudge[lg][sim_rng_below(&r, 2)], &v);
-	p->nudge_pause_ms = sim_rng_range(&r, 60000, 120000);
+	p->nudge = sim_expand(L->nudge[lg][sim_rng_below(r, 2)], v);
+	p->nudge_pause_ms = sim_rng_range(r, 60000, 120000);
 
 	/* After a handback. */
-	p->after[0] = (struct sim_step){ SIM_STEP_BOT, sim_rng_range(&r, 1200, 2500),
-					 sim_expand(L->back[reg], &v), NULL, 0 };
-	p->after[1] = (struct sim_step){ SIM_STEP_CUSTOMER, sim_rng_range(&r, 3000, 7000),
-					 sim_expand(L->done[lg][sim_rng_below(&r, 2)], &v), NULL, 0 };
-	p->after[2] = (struct sim_step){ SIM_STEP_BOT, sim_rng_range(&r, 1200, 2000),
-					 sim_expand(L->goodbye[reg], &v), NULL, 0 };
-	p->after[3] = (struct sim_step){ SIM_STEP_CLOSE, sim_rng_range(&r, 800, 1500),
+	p->after[0] = (struct sim_step){ SIM_STEP_BOT, sim_rng_range(r, 1200, 2500),
+					 sim_expand(L->back[reg], v), NULL, 0 };
+	p->after[1] = (struct sim_step){ SIM_STEP_CUSTOMER, sim_rng_range(r, 3000, 7000),
+					 sim_expand(L->done[lg][sim_rng_below(r, 2)], v), NULL, 0 };
+	p->after[2] = (struct sim_step){ SIM_STEP_BOT, sim_rng_range(r, 1200, 2000),
+					 sim_expand(L->goodbye[reg], v), NULL, 0 };
+	p->after[3] = (struct sim_step){ SIM_STEP_CLOSE, sim_rng_range(r, 800, 1500),
 					 xstrdup(L->resolution_back[lg]), NULL, 0 };
 	p->nafter = 4;
+}
+
+void sim_plan_make(struct sim_plan *p, uint64_t seed, unsigned index,
+		   const struct sim_queue *queues, size_t nqueues, int lang)
+{
+	struct sim_cast k;
+	struct sim_rng r;
+	char *summary;
+
+	memset(p, 0, sizeof *p);
+	memset(&k, 0, sizeof k);
+	sim_rng_seed(&r, seed, (uint64_t)index + 1);
+	p->index = index;
+	p->outcome = sim_deck_outcome(seed, index);
+	sim_plan_cast(p, &r, &k, seed, queues, nqueues, lang);
+	summary = sim_plan_bot(p, &r, &k);
+	if (summary)
+		sim_add(p, SIM_STEP_ESCALATE, sim_rng_range(&r, 400, 900), summary, NULL, 0);
+	sim_plan_person(p, &r, &k);
 }
 
 void sim_plan_free(struct sim_plan *p)
