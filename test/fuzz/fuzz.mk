@@ -19,6 +19,7 @@ FUZZ_SMOKE_SECONDS ?= 10
 FUZZ_TARGETS       ?= sanitize wrap compose config notify
 FUZZ_PKGS          := ncursesw libpq libuv
 FUZZ_LIB_SRC       := src/text.c src/compose.c src/config.c src/keys.c src/store.c \
+                      src/store_result.c src/store_notify.c src/db_conn.c src/db_io.c \
                       src/util.c src/db.c src/model.c
 FUZZ_SAN           := -fsanitize=address,undefined -fno-sanitize-recover=all \
                       -fno-omit-frame-pointer -g -O1
