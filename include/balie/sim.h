@@ -2,9 +2,12 @@
  * tests (`balie sim`).
  *
  * Three parts: the corpus (sim_corpus.c: sectors, topics and lines in Dutch
- * and English as C tables), the scripts (sim_script.c: a plan for one
- * conversation, built from the corpus) and the loop (sim.c: libuv timers, two
- * db connections, the bot's LISTEN on balie_bot).
+ * and English as C tables; sim_lines.c: customers and shared lines), the
+ * scripts (sim_script.c: a plan for one conversation, built from the corpus
+ * with sim_rng.c's generator; sim_queue.c: which sector a queue serves) and
+ * the loop (sim.c, sim_conv.c, sim_events.c: libuv timers and two store
+ * connections, the bot's LISTEN on balie_bot; every call through
+ * store_sim.h, no SQL here).
  *
  * A plan is a pure function of the seed, the conversation's index, the queue
  * list and the language filter: the same seed plays the same conversations,
