@@ -88,28 +88,38 @@ void model_conv_free(struct model_conv *c)
 	free(c);
 }
 
-static void queues_free(struct model *m)
+void model_queues_free(struct model_queue *q, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < m->nqueues; i++) {
-		free(m->queues[i].id);
-		free(m->queues[i].name);
+	for (i = 0; q && i < n; i++) {
+		free(q[i].id);
+		free(q[i].name);
 	}
-	free(m->queues);
+	free(q);
+}
+
+void model_agents_free(struct model_agent *a, size_t n)
+{
+	size_t i;
+
+	for (i = 0; a && i < n; i++) {
+		free(a[i].login);
+		free(a[i].display_name);
+	}
+	free(a);
+}
+
+static void queues_free(struct model *m)
+{
+	model_queues_free(m->queues, m->nqueues);
 	m->queues = NULL;
 	m->nqueues = 0;
 }
 
 static void agents_free(struct model *m)
 {
-	size_t i;
-
-	for (i = 0; i < m->nagents; i++) {
-		free(m->agents[i].login);
-		free(m->agents[i].display_name);
-	}
-	free(m->agents);
+	model_agents_free(m->agents, m->nagents);
 	m->agents = NULL;
 	m->nagents = 0;
 }

@@ -8,15 +8,24 @@
 #include "balie/util.h"
 #include "sync_priv.h"
 
+/* Whether an answer of the re-read is there to use: not after sync_stop,
+ * and a refusal is reported instead. */
+static bool usable(struct sync *s, const struct store_status *st, const char *what)
+{
+	if (!sync_answered(s))
+		return false;
+	if (st->outcome == STORE_OK)
+		return true;
+	sync_report_error(s, st, what);
+	return false;
+}
+
 static void on_me(const struct store_status *st, struct store_me *me, void *arg)
 {
 	struct sync *s = arg;
 
-	if (!sync_answered(s) || st->outcome != STORE_OK) {
-		if (!s->stopping)
-			sync_report_error(s, st, "reading who you are");
+	if (!usable(s, st, "reading who you are"))
 		return;
-	}
 	model_set_me(s->m, me->login, me->display_name, me->is_supervisor);
 	if (s->ev.meta)
 		s->ev.meta(s, s->ev.user);
@@ -26,16 +35,9 @@ static void on_queues(const struct store_status *st, struct model_queue *q, size
 		      void *arg)
 {
 	struct sync *s = arg;
-	size_t i;
 
-	if (!sync_answered(s) || st->outcome != STORE_OK) {
-		if (!s->stopping)
-			sync_report_error(s, st, "reading queues");
-		for (i = 0; i < n; i++) {
-			free(q[i].id);
-			free(q[i].name);
-		}
-		free(q);
+	if (!usable(s, st, "reading queues")) {
+		model_queues_free(q, n);
 		return;
 	}
 	model_set_queues(s->m, q, n);
@@ -47,16 +49,9 @@ static void on_agents(const struct store_status *st, struct model_agent *a, size
 		      void *arg)
 {
 	struct sync *s = arg;
-	size_t i;
 
-	if (!sync_answered(s) || st->outcome != STORE_OK) {
-		if (!s->stopping)
-			sync_report_error(s, st, "reading agents");
-		for (i = 0; i < n; i++) {
-			free(a[i].login);
-			free(a[i].display_name);
-		}
-		free(a);
+	if (!usable(s, st, "reading agents")) {
+		model_agents_free(a, n);
 		return;
 	}
 	model_set_agents(s->m, a, n);

@@ -9,6 +9,7 @@
 #include "balie/cli.h"
 #include "balie/model.h"
 #include "balie/sync.h"
+#include "balie/util.h"
 
 struct watch {
 	uv_loop_t *loop;
@@ -124,6 +125,36 @@ static void on_signal(uv_signal_t *h, int signum)
 	stop(h->data, EXIT_OK);
 }
 
+/* Sets up the loop: the sync, the signals, the flush after every turn. */
+static void watch_start(struct watch *w, const char *conninfo)
+{
+	static const int signals[3] = { SIGINT, SIGTERM, SIGHUP };
+	struct sync_events ev = { 0 };
+	int i;
+
+	signal(SIGPIPE, SIG_IGN);
+	w->loop = uv_default_loop();
+	model_init(&w->model);
+	ev.conn = on_conn;
+	ev.changed = on_changed;
+	ev.removed = on_removed;
+	ev.error = on_error;
+	ev.user = w;
+	w->sync = sync_new(w->loop, conninfo, &w->model, NULL, &ev);
+	for (i = 0; i < 3; i++) {
+		util_uv_check(uv_signal_init(w->loop, &w->sig[i]), "watch signal");
+		w->sig[i].data = w;
+		util_uv_check(uv_signal_start(&w->sig[i], on_signal, signals[i]), "watch signal");
+	}
+	util_uv_check(uv_check_init(w->loop, &w->flush), "watch flush");
+	w->flush.data = w;
+	util_uv_check(uv_check_start(&w->flush, on_flush), "watch flush");
+	if (sync_start(w->sync) != 0) {
+		fprintf(stderr, "balie watch: %s\n", sync_last_error(w->sync));
+		stop(w, EXIT_USAGE);
+	}
+}
+
 int watch_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -134,11 +165,9 @@ int watch_main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const int signals[3] = { SIGINT, SIGTERM, SIGHUP };
 	struct watch w = { 0 };
-	struct sync_events ev = { 0 };
 	const char *conninfo = NULL;
-	int c, i;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "d:q", longopts, NULL)) != -1) {
 		switch (c) {
@@ -166,27 +195,7 @@ int watch_main(int argc, char **argv)
 		cli_usage_error("balie watch", "unexpected argument '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
-	signal(SIGPIPE, SIG_IGN);
-	w.loop = uv_default_loop();
-	model_init(&w.model);
-	ev.conn = on_conn;
-	ev.changed = on_changed;
-	ev.removed = on_removed;
-	ev.error = on_error;
-	ev.user = &w;
-	w.sync = sync_new(w.loop, conninfo, &w.model, NULL, &ev);
-	for (i = 0; i < 3; i++) {
-		uv_signal_init(w.loop, &w.sig[i]);
-		w.sig[i].data = &w;
-		uv_signal_start(&w.sig[i], on_signal, signals[i]);
-	}
-	uv_check_init(w.loop, &w.flush);
-	w.flush.data = &w;
-	uv_check_start(&w.flush, on_flush);
-	if (sync_start(w.sync) != 0) {
-		fprintf(stderr, "balie watch: %s\n", sync_last_error(w.sync));
-		stop(&w, EXIT_USAGE);
-	}
+	watch_start(&w, conninfo);
 	uv_run(w.loop, UV_RUN_DEFAULT);
 	if (w.print_stats)
 		fprintf(stderr, "balie watch: notifications %lu, fetch queries %lu, "

@@ -127,6 +127,9 @@ void model_conv_free(struct model_conv *c);
 void model_msg_clear(struct model_msg *msg);
 /* Frees an array of N earlier conversations (NULL is fine). */
 void model_history_free(struct model_history *h, size_t n);
+/* Free arrays of N queues or agents and their strings (NULL is fine). */
+void model_queues_free(struct model_queue *q, size_t n);
+void model_agents_free(struct model_agent *a, size_t n);
 
 /* Takes ownership of C: merges it if its version is newer (the loaded
  * transcript is kept), else frees it. *OUT points at the held copy. */
