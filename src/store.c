@@ -126,14 +126,10 @@ static void on_convs(const struct db_result *r, void *arg)
 	int64_t now = 0;
 	int i;
 
-	store_status_from(r, &st);
-	if (store_shape_ok(r, CC_COUNT, &st)) {
-		n = (size_t)PQntuples(r->res);
-		convs = xcalloc(n, sizeof *convs);
-		for (i = 0; i < (int)n; i++) {
-			convs[i] = parse_conv(r->res, i);
-			now = store_int_or_zero(r->res, i, CC_NOW);
-		}
+	convs = store_rows(r, CC_COUNT, sizeof *convs, &n, &st);
+	for (i = 0; i < (int)n; i++) {
+		convs[i] = parse_conv(r->res, i);
+		now = store_int_or_zero(r->res, i, CC_NOW);
 	}
 	cb(&st, convs, n, now, p->arg);
 	free(p);
@@ -235,22 +231,18 @@ static void on_history(const struct db_result *r, void *arg)
 	struct model_history *h = NULL;
 	size_t n = 0, i;
 
-	store_status_from(r, &st);
-	if (store_shape_ok(r, 7, &st)) {
-		n = (size_t)PQntuples(r->res);
-		h = xcalloc(n, sizeof *h);
-		for (i = 0; i < n; i++) {
-			char *state = store_text_or_null(r->res, (int)i, 1);
+	h = store_rows(r, 7, sizeof *h, &n, &st);
+	for (i = 0; i < n; i++) {
+		char *state = store_text_or_null(r->res, (int)i, 1);
 
-			h[i].id = store_int_or_zero(r->res, (int)i, 0);
-			h[i].state = model_state_parse(state);
-			free(state);
-			h[i].queue = store_text_or_null(r->res, (int)i, 2);
-			h[i].intent = store_text_or_null(r->res, (int)i, 3);
-			h[i].reason = store_text_or_null(r->res, (int)i, 4);
-			h[i].summary = store_text_or_null(r->res, (int)i, 5);
-			h[i].created_at = store_int_or_zero(r->res, (int)i, 6);
-		}
+		h[i].id = store_int_or_zero(r->res, (int)i, 0);
+		h[i].state = model_state_parse(state);
+		free(state);
+		h[i].queue = store_text_or_null(r->res, (int)i, 2);
+		h[i].intent = store_text_or_null(r->res, (int)i, 3);
+		h[i].reason = store_text_or_null(r->res, (int)i, 4);
+		h[i].summary = store_text_or_null(r->res, (int)i, 5);
+		h[i].created_at = store_int_or_zero(r->res, (int)i, 6);
 	}
 	cb(&st, h, n, p->arg);
 	free(p);
@@ -298,17 +290,13 @@ static void on_queues(const struct db_result *r, void *arg)
 	struct model_queue *q = NULL;
 	size_t n = 0, i;
 
-	store_status_from(r, &st);
-	if (store_shape_ok(r, 5, &st)) {
-		n = (size_t)PQntuples(r->res);
-		q = xcalloc(n, sizeof *q);
-		for (i = 0; i < n; i++) {
-			q[i].id = store_text_or_null(r->res, (int)i, 0);
-			q[i].name = store_text_or_null(r->res, (int)i, 1);
-			q[i].sla_seconds = (int)store_int_or_zero(r->res, (int)i, 2);
-			q[i].priority = (int)store_int_or_zero(r->res, (int)i, 3);
-			q[i].bot_paused = strcmp(PQgetvalue(r->res, (int)i, 4), "t") == 0;
-		}
+	q = store_rows(r, 5, sizeof *q, &n, &st);
+	for (i = 0; i < n; i++) {
+		q[i].id = store_text_or_null(r->res, (int)i, 0);
+		q[i].name = store_text_or_null(r->res, (int)i, 1);
+		q[i].sla_seconds = (int)store_int_or_zero(r->res, (int)i, 2);
+		q[i].priority = (int)store_int_or_zero(r->res, (int)i, 3);
+		q[i].bot_paused = strcmp(PQgetvalue(r->res, (int)i, 4), "t") == 0;
 	}
 	cb(&st, q, n, p->arg);
 	free(p);
@@ -327,16 +315,12 @@ static void on_agents(const struct db_result *r, void *arg)
 	struct model_agent *a = NULL;
 	size_t n = 0, i;
 
-	store_status_from(r, &st);
-	if (store_shape_ok(r, 4, &st)) {
-		n = (size_t)PQntuples(r->res);
-		a = xcalloc(n, sizeof *a);
-		for (i = 0; i < n; i++) {
-			a[i].login = store_text_or_null(r->res, (int)i, 0);
-			a[i].display_name = store_text_or_null(r->res, (int)i, 1);
-			a[i].is_supervisor = strcmp(PQgetvalue(r->res, (int)i, 2), "t") == 0;
-			a[i].last_seen = store_int_or_zero(r->res, (int)i, 3);
-		}
+	a = store_rows(r, 4, sizeof *a, &n, &st);
+	for (i = 0; i < n; i++) {
+		a[i].login = store_text_or_null(r->res, (int)i, 0);
+		a[i].display_name = store_text_or_null(r->res, (int)i, 1);
+		a[i].is_supervisor = strcmp(PQgetvalue(r->res, (int)i, 2), "t") == 0;
+		a[i].last_seen = store_int_or_zero(r->res, (int)i, 3);
 	}
 	cb(&st, a, n, p->arg);
 	free(p);

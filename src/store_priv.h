@@ -28,6 +28,11 @@ bool store_is_true(const PGresult *res, int row, int col);
 bool store_shape_ok(const struct db_result *r, int ncols, struct store_status *st);
 /* store_shape_ok, and exactly one row. */
 bool store_one_row(const struct db_result *r, int ncols, struct store_status *st);
+/* The start of a callback that parses rows: fills ST from R and, when R has
+ * NCOLS columns, returns a zeroed array of its *N rows of ELEM bytes each
+ * (caller owns; never NULL then). NULL and *N = 0 otherwise, ST saying why. */
+void *store_rows(const struct db_result *r, int ncols, size_t elem, size_t *n,
+		 struct store_status *st);
 /* IDS as a PostgreSQL array literal "{1,2,3}" for a parameter (caller frees). */
 char *store_id_array(const int64_t *ids, size_t n);
 

@@ -84,3 +84,14 @@ char *store_id_array(const int64_t *ids, size_t n)
 	lit[len] = '\0';
 	return lit;
 }
+
+void *store_rows(const struct db_result *r, int ncols, size_t elem, size_t *n,
+		 struct store_status *st)
+{
+	store_status_from(r, st);
+	*n = 0;
+	if (!store_shape_ok(r, ncols, st))
+		return NULL;
+	*n = (size_t)PQntuples(r->res);
+	return xcalloc(*n ? *n : 1, elem);
+}

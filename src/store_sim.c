@@ -152,16 +152,12 @@ static void on_queues(const struct db_result *r, void *arg)
 	struct sim_queue *q = NULL;
 	size_t n = 0, i;
 
-	store_status_from(r, &st);
-	if (store_shape_ok(r, 3, &st)) {
-		n = (size_t)PQntuples(r->res);
-		q = xcalloc(n, sizeof *q);
-		for (i = 0; i < n; i++) {
-			q[i].id = xstrdup(PQgetvalue(r->res, (int)i, 0));
-			q[i].name = xstrdup(PQgetvalue(r->res, (int)i, 1));
-			q[i].sector = -1;
-			q[i].paused = store_is_true(r->res, (int)i, 2);
-		}
+	q = store_rows(r, 3, sizeof *q, &n, &st);
+	for (i = 0; i < n; i++) {
+		q[i].id = xstrdup(PQgetvalue(r->res, (int)i, 0));
+		q[i].name = xstrdup(PQgetvalue(r->res, (int)i, 1));
+		q[i].sector = -1;
+		q[i].paused = store_is_true(r->res, (int)i, 2);
 	}
 	cb(&st, q, n, p->arg);
 	free(p);
@@ -181,15 +177,11 @@ static void on_states(const struct db_result *r, void *arg)
 	struct store_sim_state *s = NULL;
 	size_t n = 0, i;
 
-	store_status_from(r, &st);
-	if (store_shape_ok(r, 2, &st)) {
-		n = (size_t)PQntuples(r->res);
-		s = xcalloc(n, sizeof *s);
-		for (i = 0; i < n; i++) {
-			s[i].id = store_int_or_zero(r->res, (int)i, 0);
-			snprintf(s[i].state, sizeof s[i].state, "%s",
-				 PQgetvalue(r->res, (int)i, 1));
-		}
+	s = store_rows(r, 2, sizeof *s, &n, &st);
+	for (i = 0; i < n; i++) {
+		s[i].id = store_int_or_zero(r->res, (int)i, 0);
+		snprintf(s[i].state, sizeof s[i].state, "%s",
+			 PQgetvalue(r->res, (int)i, 1));
 	}
 	cb(&st, s, n, p->arg);
 	free(s);

@@ -151,14 +151,10 @@ static void on_queues(const struct db_result *r, void *arg)
 	size_t n = 0, i;
 	int64_t now = 0;
 
-	store_status_from(r, &st);
-	if (store_shape_ok(r, SQ_COUNT, &st)) {
-		n = (size_t)PQntuples(r->res);
-		q = xcalloc(n ? n : 1, sizeof *q);
-		for (i = 0; i < n; i++) {
-			parse_queue(r->res, (int)i, &q[i]);
-			now = store_int_or_zero(r->res, (int)i, SQ_NOW);
-		}
+	q = store_rows(r, SQ_COUNT, sizeof *q, &n, &st);
+	for (i = 0; i < n; i++) {
+		parse_queue(r->res, (int)i, &q[i]);
+		now = store_int_or_zero(r->res, (int)i, SQ_NOW);
 	}
 	cb(&st, q, n, now, p->arg);
 	free(p);
@@ -180,23 +176,19 @@ static void on_agents(const struct db_result *r, void *arg)
 	struct super_agent *a = NULL;
 	size_t n = 0, i;
 
-	store_status_from(r, &st);
-	if (store_shape_ok(r, SA_COUNT, &st)) {
-		n = (size_t)PQntuples(r->res);
-		a = xcalloc(n ? n : 1, sizeof *a);
-		for (i = 0; i < n; i++) {
-			int row = (int)i;
+	a = store_rows(r, SA_COUNT, sizeof *a, &n, &st);
+	for (i = 0; i < n; i++) {
+		int row = (int)i;
 
-			a[i].login = store_text_or_null(r->res, row, SA_LOGIN);
-			a[i].display_name = store_text_or_null(r->res, row, SA_NAME);
-			a[i].is_supervisor = store_is_true(r->res, row, SA_SUPERVISOR);
-			a[i].presence = super_presence_parse(PQgetvalue(r->res, row, SA_PRESENCE));
-			a[i].presence_since = store_int_or_zero(r->res, row, SA_SINCE);
-			a[i].last_seen = store_int_or_zero(r->res, row, SA_LAST_SEEN);
-			a[i].queues = store_text_or_null(r->res, row, SA_QUEUES);
-			a[i].open_count = (int)store_int_or_zero(r->res, row, SA_OPEN);
-			store_parse_id_list(PQgetvalue(r->res, row, SA_CONVS), &a[i].convs, &a[i].nconvs);
-		}
+		a[i].login = store_text_or_null(r->res, row, SA_LOGIN);
+		a[i].display_name = store_text_or_null(r->res, row, SA_NAME);
+		a[i].is_supervisor = store_is_true(r->res, row, SA_SUPERVISOR);
+		a[i].presence = super_presence_parse(PQgetvalue(r->res, row, SA_PRESENCE));
+		a[i].presence_since = store_int_or_zero(r->res, row, SA_SINCE);
+		a[i].last_seen = store_int_or_zero(r->res, row, SA_LAST_SEEN);
+		a[i].queues = store_text_or_null(r->res, row, SA_QUEUES);
+		a[i].open_count = (int)store_int_or_zero(r->res, row, SA_OPEN);
+		store_parse_id_list(PQgetvalue(r->res, row, SA_CONVS), &a[i].convs, &a[i].nconvs);
 	}
 	cb(&st, a, n, p->arg);
 	free(p);
