@@ -33,6 +33,9 @@ bool store_one_row(const struct db_result *r, int ncols, struct store_status *st
  * (caller owns; never NULL then). NULL and *N = 0 otherwise, ST saying why. */
 void *store_rows(const struct db_result *r, int ncols, size_t elem, size_t *n,
 		 struct store_status *st);
+/* The one value a call returned (first column of its only row) as text,
+ * valid while R is; NULL for a failure, no row, or SQL NULL. */
+const char *store_single_value(const struct db_result *r);
 /* IDS as a PostgreSQL array literal "{1,2,3}" for a parameter (caller frees). */
 char *store_id_array(const int64_t *ids, size_t n);
 

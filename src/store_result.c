@@ -95,3 +95,11 @@ void *store_rows(const struct db_result *r, int ncols, size_t elem, size_t *n,
 	*n = (size_t)PQntuples(r->res);
 	return xcalloc(*n ? *n : 1, elem);
 }
+
+const char *store_single_value(const struct db_result *r)
+{
+	if (r->outcome == DB_OK && PQresultStatus(r->res) == PGRES_TUPLES_OK &&
+	    PQntuples(r->res) == 1 && PQnfields(r->res) >= 1 && !PQgetisnull(r->res, 0, 0))
+		return PQgetvalue(r->res, 0, 0);
+	return NULL;
+}

@@ -15,13 +15,9 @@ static void on_value(const struct db_result *r, void *arg)
 	struct store_pending *p = arg;
 	store_sim_value_cb *cb = (store_sim_value_cb *)p->fn;
 	struct store_status st;
-	const char *value = NULL;
 
 	store_status_from(r, &st);
-	if (r->outcome == DB_OK && PQresultStatus(r->res) == PGRES_TUPLES_OK &&
-	    PQntuples(r->res) == 1 && PQnfields(r->res) >= 1 && !PQgetisnull(r->res, 0, 0))
-		value = PQgetvalue(r->res, 0, 0);
-	cb(&st, value, p->arg);
+	cb(&st, store_single_value(r), p->arg);
 	free(p);
 }
 
