@@ -3,9 +3,10 @@
  * Two connections: the bot's (opens conversations, answers, escalates,
  * closes, and LISTENs on balie_bot for takeovers and handbacks, and on balie
  * for agents' replies) and the customers'. Every wait is a libuv timer; every
- * call goes through the db module's queue, so nothing blocks. The store has
- * the last word: a bot message that crosses a takeover is refused (BL012),
- * and sim then re-reads the conversation's state instead of insisting. */
+ * call goes through the store (store_sim.h) on the connection's queue, so
+ * nothing blocks. The store has the last word: a bot message that crosses a
+ * takeover is refused (BL012), and sim then re-reads the conversation's
+ * state instead of insisting. This file: the command line and the run. */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
