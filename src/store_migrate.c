@@ -6,6 +6,7 @@
 #include <libpq-fe.h>
 
 #include "balie/db.h"
+#include "balie/i18n.h"
 #include "balie/store_migrate.h"
 
 struct store_migrate {
@@ -24,7 +25,7 @@ static void on_notice(void *arg, const char *message)
 {
 	char clean[512];
 
-	fprintf(stderr, "balie migrate: server: %s\n",
+	fprintf(stderr, _("balie migrate: server: %s\n"),
 		db_clean_message(message, clean, sizeof clean));
 }
 
@@ -37,13 +38,13 @@ struct store_migrate *store_migrate_connect(const char *conninfo, char *err,
 	struct store_migrate *m = calloc(1, sizeof *m);
 
 	if (!m) {
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, "%s", _("out of memory"));
 		return NULL;
 	}
 	m->conn = PQconnectdbParams(keys, vals, 1);
 	if (!m->conn || PQstatus(m->conn) != CONNECTION_OK) {
-		set_err(err, errlen, "cannot connect",
-			m->conn ? PQerrorMessage(m->conn) : "out of memory");
+		set_err(err, errlen, _("cannot connect"),
+			m->conn ? PQerrorMessage(m->conn) : _("out of memory"));
 		store_migrate_close(m);
 		return NULL;
 	}
@@ -55,9 +56,8 @@ const char *store_migrate_target(struct store_migrate *m, char *buf, size_t len)
 {
 	const char *host = PQhost(m->conn);
 
-	snprintf(buf, len, "database %s on %s%s%s", PQdb(m->conn),
-		 host && *host ? host : "localhost",
-		 host && *host == '/' ? ", port " : ":", PQport(m->conn));
+	snprintf(buf, len, _("database %s on %s, port %s"), PQdb(m->conn),
+		 host && *host ? host : "localhost", PQport(m->conn));
 	return buf;
 }
 
@@ -74,7 +74,7 @@ int store_migrate_versions(struct store_migrate *m, int **versions,
 			 "SELECT pg_catalog.to_regclass('balie.schema_version') IS NOT NULL",
 			 0, NULL, NULL, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
-		set_err(err, errlen, "cannot read the schema version",
+		set_err(err, errlen, _("cannot read the schema version"),
 			PQresultErrorMessage(r));
 		PQclear(r);
 		return -1;
@@ -88,7 +88,7 @@ int store_migrate_versions(struct store_migrate *m, int **versions,
 			 "SELECT version FROM balie.schema_version ORDER BY version",
 			 0, NULL, NULL, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		set_err(err, errlen, "cannot read balie.schema_version",
+		set_err(err, errlen, _("cannot read balie.schema_version"),
 			PQresultErrorMessage(r));
 		PQclear(r);
 		return -1;
@@ -97,7 +97,7 @@ int store_migrate_versions(struct store_migrate *m, int **versions,
 	*versions = calloc(n ? (size_t)n : 1, sizeof **versions);
 	if (!*versions) {
 		PQclear(r);
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, "%s", _("out of memory"));
 		return -1;
 	}
 	for (int i = 0; i < n; i++)
@@ -136,7 +136,7 @@ static int record_version(struct store_migrate *m, int version, char *err,
 			 1, NULL, params, NULL, NULL, 0);
 	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 	if (!ok)
-		set_err(err, errlen, "cannot record the version",
+		set_err(err, errlen, _("cannot record the version"),
 			r ? PQresultErrorMessage(r) : PQerrorMessage(m->conn));
 	PQclear(r);
 	return ok ? 0 : -1;
@@ -149,12 +149,12 @@ int store_migrate_apply(struct store_migrate *m, int version, const char *body,
 	PGresult *r;
 	int failed = 0;
 
-	if (exec_ok(m, "BEGIN", "cannot start a transaction", err, errlen) != 0)
+	if (exec_ok(m, "BEGIN", _("cannot start a transaction"), err, errlen) != 0)
 		return -1;
 	/* The whole file as one simple-protocol query string: the server runs
 	 * its statements in order and stops at the first error. */
 	if (!PQsendQuery(m->conn, body)) {
-		set_err(err, errlen, "cannot send the schema file", PQerrorMessage(m->conn));
+		set_err(err, errlen, _("cannot send the schema file"), PQerrorMessage(m->conn));
 		exec_ok(m, "ROLLBACK", "rollback", scratch, sizeof scratch);
 		return -1;
 	}
@@ -163,7 +163,7 @@ int store_migrate_apply(struct store_migrate *m, int version, const char *body,
 
 		if (!failed && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
 		    st != PGRES_EMPTY_QUERY) {
-			set_err(err, errlen, "the server refused it", PQresultErrorMessage(r));
+			set_err(err, errlen, _("the server refused it"), PQresultErrorMessage(r));
 			failed = 1;
 		}
 		PQclear(r);
@@ -171,8 +171,8 @@ int store_migrate_apply(struct store_migrate *m, int version, const char *body,
 	/* A file that ends the transaction itself would leave the rest of it,
 	 * and the version, outside any transaction: refuse to record it. */
 	if (!failed && PQtransactionStatus(m->conn) != PQTRANS_INTRANS) {
-		snprintf(err, errlen, "the file ends its transaction before its end "
-			 "(a COMMIT or ROLLBACK inside it); fix the file");
+		snprintf(err, errlen, "%s", _("the file ends its transaction before its "
+			 "end (a COMMIT or ROLLBACK inside it); fix the file"));
 		failed = 1;
 	}
 	if (!failed && record_version(m, version, err, errlen) != 0)
@@ -181,7 +181,7 @@ int store_migrate_apply(struct store_migrate *m, int version, const char *body,
 		exec_ok(m, "ROLLBACK", "rollback", scratch, sizeof scratch);
 		return -1;
 	}
-	return exec_ok(m, "COMMIT", "cannot commit", err, errlen);
+	return exec_ok(m, "COMMIT", _("cannot commit"), err, errlen);
 }
 
 void store_migrate_close(struct store_migrate *m)

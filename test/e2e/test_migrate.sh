@@ -6,6 +6,9 @@
 # broken file and a bad command line are clear errors; a failing file
 # leaves nothing of itself behind.
 . "$(dirname "$0")/lib.sh"
+# The messages checked below are the English ones.
+unset LANGUAGE
+LC_ALL=C.UTF-8; export LC_ALL
 
 SCHEMAS=$E2E_TOP/schemas
 newest=$(ls "$SCHEMAS" | sed -n 's/^0*\([0-9][0-9]*\)_.*\.sql$/\1/p' | sort -n | tail -n 1)
