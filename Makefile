@@ -174,6 +174,8 @@ uninstall-extra:
 # too for `apt-get install ./balie_*.deb`. Needs debhelper (see debian/control).
 .PHONY: deb clean-deb
 deb:
+	@v=$$(dpkg-parsechangelog -S Version); [ "$$v" = '$(VERSION)' ] || \
+		{ echo "debian/changelog says $$v, the Makefile $(VERSION): add a changelog entry (dch -v $(VERSION))" >&2; exit 1; }
 	rm -rf build/deb && mkdir -p build/deb/balie-$(VERSION)
 	tar -cf - --exclude=./build --exclude=./.git --exclude=./balie \
 		--exclude='./balie_*' --exclude=./demo . | tar -xf - -C build/deb/balie-$(VERSION)
