@@ -142,6 +142,36 @@ static int record_version(struct store_migrate *m, int version, char *err,
 	return ok ? 0 : -1;
 }
 
+/* The line of BODY that a server error points at (its character position,
+ * counted in UTF-8 characters from 1), or 0 when the error names none. */
+static int error_line(const PGresult *r, const char *body)
+{
+	const char *pos = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);
+	long chars = pos ? strtol(pos, NULL, 10) : 0;
+	int line = 1;
+
+	if (chars <= 0)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)body; *p; p++) {
+		if ((*p & 0xC0) != 0x80 && --chars == 0)	/* a character starts */
+			break;
+		line += *p == '\n';
+	}
+	return line;
+}
+
+/* Sets err from a failed statement of BODY, with its line when known. */
+static void set_script_err(char *err, size_t errlen, const PGresult *r, const char *body)
+{
+	char clean[512], where[64] = "";
+	int line = error_line(r, body);
+
+	if (line > 0)
+		snprintf(where, sizeof where, _("line %d: "), line);
+	snprintf(err, errlen, "%s%s", where,
+		 db_clean_message(PQresultErrorMessage(r), clean, sizeof clean));
+}
+
 int store_migrate_apply(struct store_migrate *m, int version, const char *body,
 			char *err, size_t errlen)
 {
@@ -163,7 +193,7 @@ int store_migrate_apply(struct store_migrate *m, int version, const char *body,
 
 		if (!failed && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
 		    st != PGRES_EMPTY_QUERY) {
-			set_err(err, errlen, _("the server refused it"), PQresultErrorMessage(r));
+			set_script_err(err, errlen, r, body);
 			failed = 1;
 		}
 		PQclear(r);

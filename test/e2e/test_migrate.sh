@@ -110,11 +110,11 @@ fi
 # A file that fails: its error, exit 1, nothing of it kept, nothing recorded.
 mkdir "$E2E_TMP/broken"
 cp "$SCHEMAS"/001_*.sql "$E2E_TMP/broken/"
-printf -- '-- a broken file\nBEGIN;\nCREATE TABLE balie.half_done (x int);\nSELECT no_such_function();\nCOMMIT;\n' \
+printf -- '-- a broken file, café\nBEGIN;\nCREATE TABLE balie.half_done (x int);\nSELECT 1,\n  no_such_function();\nCOMMIT;\n' \
 	>"$E2E_TMP/broken/002_broken.sql"
 empty_db broken
 migrate --schemas "$E2E_TMP/broken"
-expect 1 "002_broken.sql not applied.*no_such_function"
+expect 1 "002_broken.sql not applied.*line 5: function no_such_function\(\) does not exist"
 [ "$(admin "SELECT pg_catalog.to_regclass('balie.half_done') IS NULL")" = t ] || fail "a failed file left a table"
 [ "$(admin "SELECT string_agg(version::text, ',') FROM balie.schema_version")" = 1 ] || fail "a failed file was recorded"
 # A transaction command in the middle of a file is refused before it runs.
