@@ -121,3 +121,68 @@ uninstall:
 -include $(OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(TLIB_OBJ:.o=.d)
 include test/fuzz/fuzz.mk
 include test/bench/bench.mk
+
+# ------------------------------------------------------------------ i18n
+# Translations (gettext): po/LL.po -> build/locale/LL/LC_MESSAGES/balie.mo on
+# `make` when msgfmt is there; `make pot` regenerates po/balie.pot from the
+# files listed in po/POTFILES and merges it into every po/LL.po.
+LOCALEDIR     ?= $(PREFIX)/share/locale
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+BALIE_CFLAGS  += -DBALIE_SCHEMADIR='"$(DATADIR)/schemas"' \
+                 -DBALIE_LOCALEDIR='"$(LOCALEDIR)"'
+LINGUAS   := $(basename $(notdir $(wildcard po/*.po)))
+MO        := $(LINGUAS:%=build/locale/%/LC_MESSAGES/balie.mo)
+MSGFMT    := $(shell command -v msgfmt 2>/dev/null)
+XGETTEXT_FLAGS := --language=C --from-code=UTF-8 --keyword=_ --keyword=N_ \
+                  --keyword=P_:1,2 --add-comments=TRANSLATORS: \
+                  --package-name=balie --package-version=$(VERSION) \
+                  --msgid-bugs-address=balie@localhost --sort-by-file
+
+ifneq ($(MSGFMT),)
+all: $(MO)
+endif
+
+build/locale/%/LC_MESSAGES/balie.mo: po/%.po
+	@mkdir -p $(@D)
+	msgfmt -c -o $@ $<
+
+.PHONY: pot
+pot:
+	xgettext $(XGETTEXT_FLAGS) -o po/balie.pot $$(cat po/POTFILES)
+	$(foreach l,$(LINGUAS),msgmerge -q --update --backup=none po/$(l).po po/balie.pot &&) true
+
+# Translations and bash completion go in with `make install` (the .mo files
+# only when they could be built).
+.PHONY: install-extra uninstall-extra
+install: install-extra
+install-extra: $(if $(MSGFMT),$(MO))
+	install -d '$(DESTDIR)$(COMPLETIONDIR)'
+	install -m 644 src/completion/balie '$(DESTDIR)$(COMPLETIONDIR)/balie'
+	$(foreach l,$(if $(MSGFMT),$(LINGUAS)),\
+		install -d '$(DESTDIR)$(LOCALEDIR)/$(l)/LC_MESSAGES' && \
+		install -m 644 build/locale/$(l)/LC_MESSAGES/balie.mo \
+			'$(DESTDIR)$(LOCALEDIR)/$(l)/LC_MESSAGES/balie.mo' &&) true
+
+uninstall: uninstall-extra
+uninstall-extra:
+	rm -f '$(DESTDIR)$(COMPLETIONDIR)/balie' \
+		$(foreach l,$(LINGUAS),'$(DESTDIR)$(LOCALEDIR)/$(l)/LC_MESSAGES/balie.mo')
+
+# ------------------------------------------------------------- make deb
+# Builds the Debian package with dpkg-buildpackage from a clean copy of the
+# tree in build/deb (so nothing built here leaks in), and puts the .deb here
+# too for `apt-get install ./balie_*.deb`. Needs debhelper (see debian/control).
+.PHONY: deb clean-deb
+deb:
+	@v=$$(dpkg-parsechangelog -S Version); [ "$$v" = '$(VERSION)' ] || \
+		{ echo "debian/changelog says $$v, the Makefile $(VERSION): add a changelog entry (dch -v $(VERSION))" >&2; exit 1; }
+	rm -rf build/deb && mkdir -p build/deb/balie-$(VERSION)
+	tar -cf - --exclude=./build --exclude=./.git --exclude=./balie \
+		--exclude='./balie_*' --exclude=./demo . | tar -xf - -C build/deb/balie-$(VERSION)
+	cd build/deb/balie-$(VERSION) && dpkg-buildpackage -b -us -uc
+	rm -f balie_*.deb && cp build/deb/balie_$(VERSION)_*.deb .
+	@ls -l balie_$(VERSION)_*.deb
+
+clean: clean-deb
+clean-deb:
+	rm -f balie_*.deb

@@ -207,9 +207,8 @@ if [ "$joined" = 0 ]; then
 		psql_admin -d postgres -c "CREATE DATABASE balie"
 	fi
 	# Applying the schema again changes nothing, and upgrades an older one.
-	for f in "$top"/schemas/*.sql; do
-		psql_admin -d balie -f "$f" >/dev/null
-	done
+	"$top/balie" migrate -d "host=$dir port=$port user=postgres dbname=balie" >/dev/null ||
+		die "balie migrate could not load the schema (see above)"
 	psql_admin -d balie >/dev/null <<'SQL'
 SET client_min_messages = warning;
 DO $$

@@ -30,6 +30,12 @@ for f in schemas/*.sql; do
 		fail "schema $f is not installed in share/balie/schemas"
 done
 
+[ -f "$root/share/locale/nl/LC_MESSAGES/balie.mo" ] || fail "the Dutch catalogue is not installed"
+[ -f "$root/share/bash-completion/completions/balie" ] || fail "the bash completion is not installed"
+# (DESTDIR is a staging root: point the binary at the staged catalogues.)
+BALIE_LOCALEDIR=$root/share/locale LANGUAGE=nl LC_ALL=C.UTF-8 "$bin" migrate --help |
+	grep -q '^Gebruik:' || fail "the installed Dutch catalogue is not where gettext looks"
+
 [ -f man/balie-sql.7 ] || echo "note: man/balie-sql.7 is missing from the tree"
 [ -f man/balie.1 ] || echo "note: man/balie.1 is missing from the tree"
 for page in man/balie.1 man/balie-sql.7; do

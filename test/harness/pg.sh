@@ -98,9 +98,16 @@ CONF
 		[ "$tries" -lt 5 ] || { cat "$dir/server.log" >&2; exit 1; }
 	done
 	psql_admin -d postgres -c "CREATE DATABASE balie_tmpl"
-	for f in "$top"/schemas/*.sql; do
-		psql_admin -d balie_tmpl -f "$f" >/dev/null
-	done
+	# The schema through balie migrate when it is built (as an admin would
+	# load it), else with psql file by file.
+	if [ -x "$top/balie" ]; then
+		"$top/balie" migrate -d "host=$dir port=$port user=postgres dbname=balie_tmpl" \
+			>"$dir/migrate.log" || { cat "$dir/migrate.log" >&2; exit 1; }
+	else
+		for f in "$top"/schemas/*.sql; do
+			psql_admin -d balie_tmpl -f "$f" >/dev/null
+		done
+	fi
 	psql_admin -d balie_tmpl -f "$here/fixtures.sql" >/dev/null
 	;;
 stop)
