@@ -172,6 +172,11 @@ static void on_timer(uv_timer_t *t)
 	store_fetch_super_agents(sync_db(s->sync), on_agents, s);
 }
 
+static void on_notify(const char *channel, const char *payload, void *user)
+{
+	super_notify(user, channel, payload);
+}
+
 struct super *super_new(uv_loop_t *loop, struct sync *sync, const struct super_options *opt,
 			const struct super_events *ev)
 {
@@ -195,11 +200,14 @@ struct super *super_new(uv_loop_t *loop, struct sync *sync, const struct super_o
 	/* Conversation changes come on "balie", which sync listens to already. */
 	sync_listen(sync, "balie_queue");
 	sync_listen(sync, "balie_presence");
+	/* Straight from sync: the figures need nobody in between. */
+	sync_subscribe(sync, on_notify, s);
 	return s;
 }
 
 void super_stop(struct super *s)
 {
+	sync_unsubscribe(s->sync, on_notify, s);
 	s->stopping = true;
 	uv_close((uv_handle_t *)&s->timer, on_timer_closed);
 }
@@ -207,11 +215,6 @@ void super_stop(struct super *s)
 void super_show(struct super *s, bool visible)
 {
 	arm(s, super_pace_show(&s->pace, uv_now(s->loop), visible));
-}
-
-bool super_visible(const struct super *s)
-{
-	return s->pace.visible;
 }
 
 void super_notify(struct super *s, const char *channel, const char *payload)

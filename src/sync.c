@@ -64,6 +64,7 @@ struct sync {
 	bool stopping;
 	bool reaping;
 	uv_timer_t reaper;	/* frees us on a later loop turn, see sync_stop */
+	struct { sync_notify_fn *fn; void *user; } subs[SYNC_MAX_SUBSCRIBERS];
 };
 
 static void fetch_dirty(struct sync *s);
@@ -283,6 +284,9 @@ static void on_notify(struct db *db, const char *channel, const char *payload, v
 	}
 	if (s->ev.notify)
 		s->ev.notify(s, channel, payload, s->ev.user);
+	for (size_t k = 0; k < SYNC_MAX_SUBSCRIBERS; k++)
+		if (s->subs[k].fn)
+			s->subs[k].fn(channel, payload, s->subs[k].user);
 }
 
 /* Messages ---------------------------------------------------------------- */
@@ -890,6 +894,25 @@ unsigned sync_retry_in_ms(const struct sync *s)
 void sync_listen(struct sync *s, const char *channel)
 {
 	db_listen(s->db, channel);
+}
+
+int sync_subscribe(struct sync *s, sync_notify_fn *fn, void *user)
+{
+	for (size_t k = 0; k < SYNC_MAX_SUBSCRIBERS; k++) {
+		if (!s->subs[k].fn || (s->subs[k].fn == fn && s->subs[k].user == user)) {
+			s->subs[k].fn = fn;
+			s->subs[k].user = user;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void sync_unsubscribe(struct sync *s, sync_notify_fn *fn, void *user)
+{
+	for (size_t k = 0; k < SYNC_MAX_SUBSCRIBERS; k++)
+		if (s->subs[k].fn == fn && s->subs[k].user == user)
+			s->subs[k].fn = NULL;
 }
 
 struct db *sync_db(struct sync *s)

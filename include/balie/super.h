@@ -166,7 +166,8 @@ struct super_options {
 	unsigned debounce_ms, min_interval_ms, periodic_ms;	/* 0 = defaults */
 };
 
-/* Creates a refresher on SYNC's connection; hidden and idle until shown. */
+/* Creates a refresher on SYNC's connection, subscribed to its
+ * notifications; hidden and idle until shown. */
 struct super *super_new(uv_loop_t *loop, struct sync *sync, const struct super_options *opt,
 			const struct super_events *ev);
 /* Stops and frees (after the query in flight is answered and the timer
@@ -174,8 +175,7 @@ struct super *super_new(uv_loop_t *loop, struct sync *sync, const struct super_o
 void super_stop(struct super *s);
 
 void super_show(struct super *s, bool visible);
-bool super_visible(const struct super *s);
-/* Feed every notification here (sync's notify event): changes of
+/* A notification (super_new subscribes to sync's): changes of
  * conversations, queues and presence start a paced refresh. */
 void super_notify(struct super *s, const char *channel, const char *payload);
 /* Feed sync's connection state here (true once online and re-synced). */
