@@ -110,6 +110,14 @@ static attr_t attr_at(int y, int x)
 }
 
 /* Bytes the ui has written to its terminal so far. */
+/* Draws the agent screen of F. */
+static void render(struct fixture *f)
+{
+	struct ui_frame uf = { &f->m, &f->st, FIX_NOW, NULL, NULL };
+
+	ui_render(f->ui, UI_SCREEN_AGENT, &uf);
+}
+
 static long written(struct fixture *f)
 {
 	struct stat sb;
@@ -123,7 +131,7 @@ static void test_draws_queue_at_80x24(void **state)
 {
 	struct fixture *f = *state;
 
-	ui_render(f->ui, &f->m, &f->st, FIX_NOW);
+	render(f);
 	dump();
 	assert_non_null(strstr(row(0), "balie · Ann Jansen (ann)"));
 	assert_non_null(strstr(row(0), "2 waiting · 2 with a person · 1 with the bot"));
@@ -156,7 +164,7 @@ static void test_draws_open_conversation(void **state)
 	fix_msg(&f->m, c, 1, AUTHOR_CUSTOMER, "Where is my card?");
 	fix_msg(&f->m, c, 2, AUTHOR_NOTE, "checked the address");
 	f->st.open = 3;
-	ui_render(f->ui, &f->m, &f->st, FIX_NOW);
+	render(f);
 	for (y = 0; y < 24; y++) {
 		if (strstr(row(y), "talking to: HUMAN (Bob de Vries)"))
 			talking = y;
@@ -180,16 +188,16 @@ static void test_only_changes_are_sent(void **state)
 	struct model_conv *c;
 
 	before = written(f);
-	ui_render(f->ui, &f->m, &f->st, FIX_NOW);
+	render(f);
 	first = written(f) - before;
 	before = written(f);
-	ui_render(f->ui, &f->m, &f->st, FIX_NOW);
+	render(f);
 	unchanged = written(f) - before;
 	/* One clock ticks: a few cells of one row. */
 	c = model_find(&f->m, 5);
 	c->created_at -= 1;
 	before = written(f);
-	ui_render(f->ui, &f->m, &f->st, FIX_NOW);
+	render(f);
 	one_row = written(f) - before;
 	assert_true(first > 500);
 	assert_true(unchanged < 10);
@@ -206,7 +214,7 @@ static void test_hostile_text_on_screen(void **state)
 
 	free(c->customer_name);
 	c->customer_name = xstrdup("\033]0;pwned\007\033[2J\033[31mred\302\233");
-	ui_render(f->ui, &f->m, &f->st, FIX_NOW);
+	render(f);
 	for (y = 0; y < 24; y++)
 		if (strstr(row(y), "␛]0;pwned␇␛["))
 			found = y;
@@ -228,7 +236,7 @@ static void test_compose_line_and_cursor(void **state)
 	f->st.mode = VIEW_MODE_COMPOSE;
 	f->st.compose = &line;
 	snprintf(f->st.prompt, sizeof f->st.prompt, "reply to #4 (Sanne Vermeulen)");
-	ui_render(f->ui, &f->m, &f->st, FIX_NOW);
+	render(f);
 	/* Read first: reading cells moves curscr's cursor. */
 	getyx(curscr, y, x);
 	dump();
@@ -248,20 +256,20 @@ static void test_too_small_never_crashes(void **state)
 	f->st.open = 1;
 	for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
 		ui_resize_to(f->ui, sizes[i][0], sizes[i][1]);
-		ui_render(f->ui, &f->m, &f->st, FIX_NOW);
+		render(f);
 		assert_int_equal(LINES, sizes[i][0]);
 		assert_int_equal(COLS, sizes[i][1]);
 	}
 	ui_resize_to(f->ui, 5, 20);
-	ui_render(f->ui, &f->m, &f->st, FIX_NOW);
+	render(f);
 	assert_string_equal(row(0), "terminal too small …");
 	assert_string_equal(row(1), "");
 	ui_resize_to(f->ui, 10, 80);
-	ui_render(f->ui, &f->m, &f->st, FIX_NOW);
+	render(f);
 	assert_non_null(strstr(row(0), "Ann Jansen"));
 	/* Back to a usable size: the whole screen is right again. */
 	ui_resize_to(f->ui, 24, 80);
-	ui_render(f->ui, &f->m, &f->st, FIX_NOW);
+	render(f);
 	assert_non_null(strstr(row(0), "Ann Jansen"));
 	assert_non_null(strstr(row(23), "Esc back"));
 	for (i = 0; i < 24; i++)
@@ -274,7 +282,7 @@ static void test_wide_side_by_side(void **state)
 
 	f->st.open = 1;
 	ui_resize_to(f->ui, 30, 160);
-	ui_render(f->ui, &f->m, &f->st, FIX_NOW);
+	render(f);
 	dump();
 	/* List left, pane right, on the same rows. */
 	assert_true(strncmp(row(2), "  WAIT", 6) == 0 || strncmp(row(2), "> WAIT", 6) == 0);
@@ -290,14 +298,14 @@ static void test_help_overlay(void **state)
 	int y, found = -1;
 
 	f->st.mode = VIEW_MODE_HELP;
-	ui_render(f->ui, &f->m, &f->st, FIX_NOW);
+	render(f);
 	for (y = 0; y < 24; y++)
 		if (strstr(row(y), "takeover") && strstr(row(y), "take the conversation over"))
 			found = y;
 	assert_true(found > 0);
 	/* Closing it brings the list back. */
 	f->st.mode = VIEW_MODE_LIST;
-	ui_render(f->ui, &f->m, &f->st, FIX_NOW);
+	render(f);
 	assert_true(strncmp(row(2), "> WAIT", 6) == 0);
 }
 
@@ -309,7 +317,7 @@ static void test_monochrome(void **state)
 	setenv("NO_COLOR", "1", 1);
 	f = open_screen("xterm-256color");
 	assert_false(ui_has_color(f->ui));
-	ui_render(f->ui, &f->m, &f->st, FIX_NOW);
+	render(f);
 	assert_true(attr_at(2, 10) & A_REVERSE);
 	/* WAIT is bold without colour. */
 	assert_true(attr_at(3, 2) & A_BOLD);
@@ -317,7 +325,7 @@ static void test_monochrome(void **state)
 	unsetenv("NO_COLOR");
 	f = open_screen("vt100");
 	assert_false(ui_has_color(f->ui));
-	ui_render(f->ui, &f->m, &f->st, FIX_NOW);
+	render(f);
 	assert_true(strncmp(row(2), "> WAIT", 6) == 0);
 	teardown((void **)&f);
 	f = open_screen("xterm-256color");

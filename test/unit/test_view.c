@@ -381,37 +381,37 @@ static void test_refusals(void **state)
 	char buf[256];
 
 	/* Bob's conversation: no reply, no takeover, said by name. */
-	assert_string_equal(view_refusal(&f->m, &f->st, model_find(&f->m, 3), KEYS_ACT_REPLY,
+	assert_string_equal(view_refusal(&f->m, &f->st, model_find(&f->m, 3), VERB_REPLY,
 					 buf, sizeof buf),
 			    "#3 is with Bob de Vries, not you: you cannot reply");
-	assert_string_equal(view_refusal(&f->m, &f->st, model_find(&f->m, 3), KEYS_ACT_TAKEOVER,
+	assert_string_equal(view_refusal(&f->m, &f->st, model_find(&f->m, 3), VERB_TAKEOVER,
 					 buf, sizeof buf), "#3 is with Bob de Vries");
 	/* Waiting: take it over first, with the configured key. */
-	assert_string_equal(view_refusal(&f->m, &f->st, model_find(&f->m, 1), KEYS_ACT_REPLY,
+	assert_string_equal(view_refusal(&f->m, &f->st, model_find(&f->m, 1), VERB_REPLY,
 					 buf, sizeof buf),
 			    "#1 is waiting for a person: take it over first (t)");
 	keys_unbind(&f->keys, 't');
-	keys_bind(&f->keys, KEYS_CTRL('t'), KEYS_ACT_TAKEOVER);
-	assert_string_equal(view_refusal(&f->m, &f->st, model_find(&f->m, 5), KEYS_ACT_CLOSE,
+	keys_bind(&f->keys, KEYS_CTRL('t'), VERB_TAKEOVER);
+	assert_string_equal(view_refusal(&f->m, &f->st, model_find(&f->m, 5), VERB_CLOSE,
 					 buf, sizeof buf),
 			    "#5 is with the bot: take it over first (C-t)");
 	/* Mine: allowed; the takeover of mine is refused. */
-	assert_null(view_refusal(&f->m, &f->st, model_find(&f->m, 4), KEYS_ACT_REPLY, buf, sizeof buf));
-	assert_null(view_refusal(&f->m, &f->st, model_find(&f->m, 1), KEYS_ACT_TAKEOVER, buf, sizeof buf));
-	assert_null(view_refusal(&f->m, &f->st, model_find(&f->m, 3), KEYS_ACT_NOTE, buf, sizeof buf));
-	assert_string_equal(view_refusal(&f->m, &f->st, model_find(&f->m, 4), KEYS_ACT_TAKEOVER,
+	assert_null(view_refusal(&f->m, &f->st, model_find(&f->m, 4), VERB_REPLY, buf, sizeof buf));
+	assert_null(view_refusal(&f->m, &f->st, model_find(&f->m, 1), VERB_TAKEOVER, buf, sizeof buf));
+	assert_null(view_refusal(&f->m, &f->st, model_find(&f->m, 3), VERB_NOTE, buf, sizeof buf));
+	assert_string_equal(view_refusal(&f->m, &f->st, model_find(&f->m, 4), VERB_TAKEOVER,
 					 buf, sizeof buf), "#4 is already yours");
 	/* Offline: a reply is kept for later, everything else is refused. */
 	f->st.conn = VIEW_OFFLINE;
-	assert_null(view_refusal(&f->m, &f->st, model_find(&f->m, 4), KEYS_ACT_REPLY, buf, sizeof buf));
-	assert_string_equal(view_refusal(&f->m, &f->st, model_find(&f->m, 1), KEYS_ACT_TAKEOVER,
+	assert_null(view_refusal(&f->m, &f->st, model_find(&f->m, 4), VERB_REPLY, buf, sizeof buf));
+	assert_string_equal(view_refusal(&f->m, &f->st, model_find(&f->m, 1), VERB_TAKEOVER,
 					 buf, sizeof buf), "not connected — try again when back online");
 	/* A supervisor may close someone else's conversation. */
 	f->st.conn = VIEW_ONLINE;
 	f->m.me_supervisor = true;
-	assert_null(view_refusal(&f->m, &f->st, model_find(&f->m, 3), KEYS_ACT_CLOSE, buf, sizeof buf));
-	assert_non_null(view_refusal(&f->m, &f->st, model_find(&f->m, 3), KEYS_ACT_REPLY, buf, sizeof buf));
-	assert_string_equal(view_refusal(&f->m, &f->st, NULL, KEYS_ACT_REPLY, buf, sizeof buf),
+	assert_null(view_refusal(&f->m, &f->st, model_find(&f->m, 3), VERB_CLOSE, buf, sizeof buf));
+	assert_non_null(view_refusal(&f->m, &f->st, model_find(&f->m, 3), VERB_REPLY, buf, sizeof buf));
+	assert_string_equal(view_refusal(&f->m, &f->st, NULL, VERB_REPLY, buf, sizeof buf),
 			    "no conversation selected");
 }
 
@@ -499,7 +499,7 @@ static void test_help_from_key_table(void **state)
 {
 	struct fixture *f = *state;
 
-	keys_bind(&f->keys, KEYS_CTRL('t'), KEYS_ACT_TAKEOVER);
+	keys_bind(&f->keys, KEYS_CTRL('t'), VERB_TAKEOVER);
 	view_help(&f->d, &f->st, 80);
 	assert_true(find_line(&f->d, "t, C-t") >= 0);
 	assert_true(find_line(&f->d, "take the conversation over from the bot") >= 0);
