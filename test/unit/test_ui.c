@@ -109,7 +109,6 @@ static attr_t attr_at(int y, int x)
 	return a;
 }
 
-/* Bytes the ui has written to its terminal so far. */
 /* Draws the agent screen of F. */
 static void render(struct fixture *f)
 {
@@ -118,6 +117,7 @@ static void render(struct fixture *f)
 	ui_render(f->ui, UI_SCREEN_AGENT, &uf);
 }
 
+/* Bytes the ui has written to its terminal so far. */
 static long written(struct fixture *f)
 {
 	struct stat sb;

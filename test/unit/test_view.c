@@ -375,46 +375,6 @@ static void test_status_line(void **state)
 	assert_null(strstr(line(&f->d, 0), "taken over #12"));
 }
 
-static void test_refusals(void **state)
-{
-	struct fixture *f = *state;
-	char buf[256];
-
-	/* Bob's conversation: no reply, no takeover, said by name. */
-	assert_string_equal(view_refusal(&f->m, &f->st, model_find(&f->m, 3), VERB_REPLY,
-					 buf, sizeof buf),
-			    "#3 is with Bob de Vries, not you: you cannot reply");
-	assert_string_equal(view_refusal(&f->m, &f->st, model_find(&f->m, 3), VERB_TAKEOVER,
-					 buf, sizeof buf), "#3 is with Bob de Vries");
-	/* Waiting: take it over first, with the configured key. */
-	assert_string_equal(view_refusal(&f->m, &f->st, model_find(&f->m, 1), VERB_REPLY,
-					 buf, sizeof buf),
-			    "#1 is waiting for a person: take it over first (t)");
-	keys_unbind(&f->keys, 't');
-	keys_bind(&f->keys, KEYS_CTRL('t'), VERB_TAKEOVER);
-	assert_string_equal(view_refusal(&f->m, &f->st, model_find(&f->m, 5), VERB_CLOSE,
-					 buf, sizeof buf),
-			    "#5 is with the bot: take it over first (C-t)");
-	/* Mine: allowed; the takeover of mine is refused. */
-	assert_null(view_refusal(&f->m, &f->st, model_find(&f->m, 4), VERB_REPLY, buf, sizeof buf));
-	assert_null(view_refusal(&f->m, &f->st, model_find(&f->m, 1), VERB_TAKEOVER, buf, sizeof buf));
-	assert_null(view_refusal(&f->m, &f->st, model_find(&f->m, 3), VERB_NOTE, buf, sizeof buf));
-	assert_string_equal(view_refusal(&f->m, &f->st, model_find(&f->m, 4), VERB_TAKEOVER,
-					 buf, sizeof buf), "#4 is already yours");
-	/* Offline: a reply is kept for later, everything else is refused. */
-	f->st.conn = VIEW_OFFLINE;
-	assert_null(view_refusal(&f->m, &f->st, model_find(&f->m, 4), VERB_REPLY, buf, sizeof buf));
-	assert_string_equal(view_refusal(&f->m, &f->st, model_find(&f->m, 1), VERB_TAKEOVER,
-					 buf, sizeof buf), "not connected — try again when back online");
-	/* A supervisor may close someone else's conversation. */
-	f->st.conn = VIEW_ONLINE;
-	f->m.me_supervisor = true;
-	assert_null(view_refusal(&f->m, &f->st, model_find(&f->m, 3), VERB_CLOSE, buf, sizeof buf));
-	assert_non_null(view_refusal(&f->m, &f->st, model_find(&f->m, 3), VERB_REPLY, buf, sizeof buf));
-	assert_string_equal(view_refusal(&f->m, &f->st, NULL, VERB_REPLY, buf, sizeof buf),
-			    "no conversation selected");
-}
-
 static void test_pane_scroll_keeps_its_place(void **state)
 {
 	struct fixture *f = *state;
@@ -458,43 +418,6 @@ static void test_pane_scroll_keeps_its_place(void **state)
 	assert_int_equal(f->st.pane_top + 10, f->d.nlines);
 }
 
-static void test_layout(void **state)
-{
-	struct view_layout l;
-
-	(void)state;
-	view_layout(24, 80, false, false, &l);
-	assert_false(l.too_small);
-	assert_false(l.wide);
-	assert_int_equal(l.header.h, 1);
-	assert_int_equal(l.status.y, 23);
-	assert_int_equal(l.list.y, 1);
-	assert_int_equal(l.list.h, 22);
-	assert_int_equal(l.pane.h, 0);
-	/* An open conversation gets most rows; the prompt takes one. */
-	view_layout(24, 80, true, true, &l);
-	assert_int_equal(l.prompt.y, 22);
-	assert_true(l.pane.h > 2 * l.list.h);
-	assert_int_equal(l.list.h + l.pane.h, 21);
-	assert_int_equal(l.pane.y, l.list.y + l.list.h);
-	/* Wide: side by side. */
-	view_layout(40, 160, false, false, &l);
-	assert_true(l.wide);
-	assert_int_equal(l.list.h, l.pane.h);
-	assert_int_equal(l.list.w + l.sep.w + l.pane.w, 160);
-	/* Too small below 40x10, at every size down to 1x1. */
-	view_layout(9, 80, false, false, &l);
-	assert_true(l.too_small);
-	view_layout(24, 39, false, false, &l);
-	assert_true(l.too_small);
-	view_layout(1, 1, true, true, &l);
-	assert_true(l.too_small);
-	view_layout(10, 40, true, true, &l);
-	assert_false(l.too_small);
-	assert_true(l.pane.h >= 1 && l.list.h >= 1);
-	assert_string_equal(view_too_small_text(), "terminal too small (need 40x10)");
-}
-
 static void test_help_from_key_table(void **state)
 {
 	struct fixture *f = *state;
@@ -520,9 +443,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hostile_text_is_sanitised, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ascii_terminal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_line, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pane_scroll_keeps_its_place, setup, teardown),
-		cmocka_unit_test(test_layout),
 		cmocka_unit_test_setup_teardown(test_help_from_key_table, setup, teardown),
 	};
 
