@@ -27,12 +27,20 @@ struct sync;
 /* Minutes of waiting history per queue, oldest first, the last being now. */
 #define SUPER_SPARK_POINTS 60
 
+/* X(ENUM, name in the store): ONLINE heartbeats and keys pressed lately,
+ * AWAY heartbeats but idle longer than away_after, OFFLINE no heartbeat
+ * for 30 s (the store's rule). */
+#define SUPER_PRESENCES(X) \
+	X(ONLINE,	"online") \
+	X(AWAY,		"away") \
+	X(OFFLINE,	"offline") \
+	X(PRESENCE_UNKNOWN, "unknown")
+
+#define SUPER_PRESENCE_ENUM_(e, name) SUPER_##e,
 enum super_presence {
-	SUPER_ONLINE,		/* heartbeats, keys pressed lately */
-	SUPER_AWAY,		/* heartbeats, idle longer than away_after */
-	SUPER_OFFLINE,		/* no heartbeat for 30 s (the store's rule) */
-	SUPER_PRESENCE_UNKNOWN,
+	SUPER_PRESENCES(SUPER_PRESENCE_ENUM_)
 };
+#undef SUPER_PRESENCE_ENUM_
 
 /* X(ENUM, name in the store, label on the screen), in the store's order. */
 #define SUPER_REASONS(X) \
