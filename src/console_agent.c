@@ -125,9 +125,14 @@ static enum console_key agent_key(struct console *con, enum verb v)
 	default:
 		break;
 	}
-	/* Every conversation verb of this screen, as its row says. */
+	/* Every other verb of this screen that asks or calls, as its row says:
+	 * on the open or selected conversation, or on none. */
 	if ((info->screens & VERB_ON_AGENT) && (info->policy & VERB_IF_CONV)) {
 		console_verb(con, v, console_target(con));
+		return CONSOLE_KEY_HANDLED;
+	}
+	if ((info->screens & VERB_ON_AGENT) && info->done) {
+		console_verb(con, v, NULL);
 		return CONSOLE_KEY_HANDLED;
 	}
 	return CONSOLE_KEY_IGNORED;

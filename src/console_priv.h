@@ -180,8 +180,9 @@ void console_set_mode(struct console *con, enum view_mode mode);
 void console_show(struct console *con, const struct console_screen *screen);
 
 /* console_verb.c: verbs from the table — ask, refuse, send, say. */
-/* Starts verb V on C as its row says: refuses in words, or asks (compose
- * line, editor, picker, y/n), or sends. */
+/* Starts verb V on C (NULL for a verb that acts on no conversation) as its
+ * row says: refuses in words, or asks (compose line, editor and picker need
+ * a conversation; y/n), or sends. */
 void console_verb(struct console *con, enum verb v, struct model_conv *c);
 /* Sends CALL now; its result is said in the row's words. */
 void console_send(struct console *con, const struct action *call);

@@ -27,12 +27,13 @@ static void words_for(struct console *con, int64_t conv, const char *arg, bool n
 
 /* Says the row's TEMPLATE for CALL in ROLE (nothing when the row has none). */
 static void say_words(struct console *con, enum view_role role, const char *tmpl,
-		      const struct action *call, bool no)
+		      const struct action *call, const char *value, bool no)
 {
 	struct verb_words w;
 	char buf[400];
 
 	words_for(con, call->conv, call->arg, no, &w);
+	w.value = value;
 	if (verb_format(tmpl, &w, buf, sizeof buf))
 		say(con, role, "%s", buf);
 }
@@ -92,7 +93,7 @@ static void on_result(const struct action_result *r, const struct action *a, voi
 	}
 	/* A function that answers false did not do it (a lost takeover race). */
 	lost = r->value && strcmp(r->value, "f") == 0;
-	say_words(con, lost ? VIEW_ROLE_ERROR : VIEW_ROLE_OK, v->done, a,
+	say_words(con, lost ? VIEW_ROLE_ERROR : VIEW_ROLE_OK, v->done, a, r->value,
 		  lost || (strchr(v->params, 'f') && !a->flag));
 	if (lost)
 		return;
@@ -112,7 +113,7 @@ void console_send(struct console *con, const struct action *call)
 	con->vs.outbox = sync_outbox_count(con->sync);
 	/* Offline, a kept reply says so itself when its result comes. */
 	if (con->vs.conn == VIEW_ONLINE || !(v->policy & VERB_IF_OFFLINE))
-		say_words(con, VIEW_ROLE_NORMAL, v->doing, call,
+		say_words(con, VIEW_ROLE_NORMAL, v->doing, call, NULL,
 			  strchr(v->params, 'f') && !call->flag);
 }
 
@@ -135,15 +136,15 @@ void console_verb(struct console *con, enum verb v, struct model_conv *c)
 		console_pick_queue(con, c);
 		return;
 	case VERB_ASK_YESNO:
-		ask.conv = c->id;
+		ask.conv = c ? c->id : 0;
 		console_ask_yesno(con, &ask);
 		return;
 	case VERB_ASK_NONE:
 		break;
 	}
-	if (info->policy & VERB_IF_OPENS)
+	if (c && (info->policy & VERB_IF_OPENS))
 		console_open_pane(con, c->id);
-	call.conv = c->id;
+	call.conv = c ? c->id : 0;
 	console_send(con, &call);
 }
 

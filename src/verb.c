@@ -48,9 +48,9 @@ enum verb verb_parse(const char *name)
 static const char *placeholder(const char *name, size_t len, const struct verb_words *w,
 			       char *num, size_t numlen)
 {
-	static const char *const names[] = { "id", "customer", "owner", "arg", "queue" };
+	static const char *const names[] = { "id", "customer", "owner", "arg", "queue", "value" };
 	const char *values[] = { NULL, w->customer, w->owner ? w->owner : "someone else",
-				 w->arg, w->queue ? w->queue : w->arg };
+				 w->arg, w->queue ? w->queue : w->arg, w->value };
 	size_t k;
 
 	for (k = 0; k < sizeof names / sizeof names[0]; k++) {

@@ -32,6 +32,25 @@ static const char *not_owner(const struct model *m, const struct view_state *st,
 	return buf;
 }
 
+/* The refusal of a verb that acts on no conversation (take next, status). */
+static const char *not_conv(const struct model *m, const struct view_state *st, enum verb a,
+			    char *buf, size_t size)
+{
+	unsigned policy = verb_info(a)->policy;
+
+	if (!m->me)
+		snprintf(buf, size, "you are not registered as an agent: ask an administrator "
+			 "(balie.add_agent)");
+	else if (st->conn != VIEW_ONLINE && !(policy & VERB_IF_OFFLINE))
+		snprintf(buf, size, "not connected — try again when back online");
+	else if ((policy & VERB_IF_SUPERVISOR) && !m->me_supervisor)
+		snprintf(buf, size, "only a supervisor can %s", verb_info(a)->refuse ?
+			 verb_info(a)->refuse : "do that");
+	else
+		return NULL;
+	return buf;
+}
+
 const char *view_refusal(const struct model *m, const struct view_state *st,
 			 const struct model_conv *c, enum verb a, char *buf, size_t size)
 {
@@ -39,6 +58,8 @@ const char *view_refusal(const struct model *m, const struct view_state *st,
 	long long id;
 	bool mine;
 
+	if (!(policy & VERB_IF_CONV))
+		return not_conv(m, st, a, buf, size);
 	if (!c) {
 		snprintf(buf, size, "no conversation selected");
 		return buf;

@@ -14,7 +14,8 @@
  *
  * Words: "{id}" the conversation, "{customer}" its customer, "{owner}" the
  * person who has it ("someone else" when unknown), "{arg}" the argument
- * (a queue id, a login), "{queue}" that queue's name. "A|B": B is said when
+ * (a queue id, a login), "{queue}" that queue's name, "{value}" what the
+ * function answered (done words only). "A|B": B is said when
  * the answer is no — the flag parameter was false, or the function answered
  * false (then it is shown as a refusal). No curses, no libpq. */
 #ifndef BALIE_VERB_H
@@ -172,7 +173,7 @@ bool verb_has_key(enum verb v);
 /* What the words of a verb are filled in with; NULL fields read "". */
 struct verb_words {
 	int64_t id;
-	const char *customer, *owner, *arg, *queue;
+	const char *customer, *owner, *arg, *queue, *value;
 	bool no;		/* the answer was no: say the part after '|' */
 };
 

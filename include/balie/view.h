@@ -276,7 +276,8 @@ bool view_pane_wants_newer(const struct view_state *st, const struct model_conv 
 
 /* Refusals --------------------------------------------------------------- */
 
-/* Why the agent may not do action A to C, as a line for the status bar
+/* Why the agent may not do verb A to C (NULL for a verb that acts on no
+ * conversation), as its row says, as a line for the status bar
  * (written into BUF, unsanitised: it quotes names), or NULL when nothing
  * the model knows speaks against it (the server still decides). */
 const char *view_refusal(const struct model *m, const struct view_state *st,

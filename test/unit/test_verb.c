@@ -102,6 +102,8 @@ static void test_words(void **state)
 	assert_string_equal(verb_format("#{id} {customer} and more", &w, small, sizeof small),
 			    "#12 Mia");
 	assert_null(verb_format(NULL, &w, buf, sizeof buf));
+	w.value = "42";
+	assert_string_equal(verb_format("took #{value}", &w, buf, sizeof buf), "took #42");
 }
 
 /* store_call sends exactly the parameters the row names, in $-order. */

@@ -121,11 +121,27 @@ static void test_policy_follows_the_table(void **state)
 	}
 }
 
+/* A verb on no conversation asks only who and whether online. */
+static void test_verbs_without_a_conversation(void **state)
+{
+	struct fixture *f = *state;
+	char buf[256];
+
+	assert_string_equal(view_refusal(&f->m, &f->st, NULL, VERB_PAUSE_BOT, buf, sizeof buf),
+			    "only a supervisor can do that");
+	f->m.me_supervisor = true;
+	assert_null(view_refusal(&f->m, &f->st, NULL, VERB_PAUSE_BOT, buf, sizeof buf));
+	f->st.conn = VIEW_OFFLINE;
+	assert_string_equal(view_refusal(&f->m, &f->st, NULL, VERB_PAUSE_BOT, buf, sizeof buf),
+			    "not connected — try again when back online");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_policy_follows_the_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_verbs_without_a_conversation, setup, teardown),
 	};
 
 	setlocale(LC_ALL, "C.UTF-8");
