@@ -16,36 +16,6 @@
 #include "balie/view.h"
 #include "test_view_fixture.h"
 
-struct fixture {
-	struct model m;
-	struct keys_map keys;
-	struct view_state st;
-	struct view_doc d;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = xcalloc(1, sizeof *f);
-
-	fix_model(&f->m);
-	keys_defaults(&f->keys);
-	view_state_init(&f->st, &f->keys, 0);
-	f->st.conn = VIEW_ONLINE;
-	view_doc_init(&f->d);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	view_doc_free(&f->d);
-	view_state_free(&f->st);
-	model_free(&f->m);
-	free(f);
-	return 0;
-}
 
 static char *line(const struct view_doc *d, size_t i)
 {
@@ -123,7 +93,7 @@ static void test_a_third_screen_costs_no_copy(void **state)
 
 static void test_hints_and_picker(void **state)
 {
-	struct fixture *f = *state;
+	struct view_fixture *f = *state;
 
 	view_line(&f->d, VIEW_ROLE_STATUS, 0);
 	view_hint(&f->d, &f->st, VERB_TAKEOVER, "take over");
@@ -141,7 +111,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_a_third_screen_costs_no_copy),
-		cmocka_unit_test_setup_teardown(test_hints_and_picker, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hints_and_picker, view_fixture_setup, view_fixture_teardown),
 	};
 
 	setlocale(LC_ALL, "C.UTF-8");

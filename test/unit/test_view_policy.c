@@ -16,40 +16,10 @@
 #include "balie/view.h"
 #include "test_view_fixture.h"
 
-struct fixture {
-	struct model m;
-	struct keys_map keys;
-	struct view_state st;
-	struct view_doc d;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = xcalloc(1, sizeof *f);
-
-	fix_model(&f->m);
-	keys_defaults(&f->keys);
-	view_state_init(&f->st, &f->keys, 0);
-	f->st.conn = VIEW_ONLINE;
-	view_doc_init(&f->d);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	view_doc_free(&f->d);
-	view_state_free(&f->st);
-	model_free(&f->m);
-	free(f);
-	return 0;
-}
 
 static void test_refusals(void **state)
 {
-	struct fixture *f = *state;
+	struct view_fixture *f = *state;
 	char buf[256];
 
 	/* Bob's conversation: no reply, no takeover, said by name. */
@@ -93,7 +63,7 @@ static void test_refusals(void **state)
  * offline. */
 static void test_policy_follows_the_table(void **state)
 {
-	struct fixture *f = *state;
+	struct view_fixture *f = *state;
 	char buf[256], want[256];
 	int v;
 
@@ -124,7 +94,7 @@ static void test_policy_follows_the_table(void **state)
 /* A verb on no conversation asks only who and whether online. */
 static void test_verbs_without_a_conversation(void **state)
 {
-	struct fixture *f = *state;
+	struct view_fixture *f = *state;
 	char buf[256];
 
 	assert_string_equal(view_refusal(&f->m, &f->st, NULL, VERB_PAUSE_BOT, buf, sizeof buf),
@@ -139,9 +109,9 @@ static void test_verbs_without_a_conversation(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_policy_follows_the_table, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_verbs_without_a_conversation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refusals, view_fixture_setup, view_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_policy_follows_the_table, view_fixture_setup, view_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_verbs_without_a_conversation, view_fixture_setup, view_fixture_teardown),
 	};
 
 	setlocale(LC_ALL, "C.UTF-8");
