@@ -8,6 +8,17 @@
 #include "balie/util.h"
 #include "balie/view.h"
 
+bool view_header_me(struct view_doc *d, const struct model *m, unsigned flags)
+{
+	if (!m->me)
+		return false;
+	view_put_clean(d, VIEW_ROLE_HEADER, m->me_name ? m->me_name : m->me, -24, flags);
+	view_puts(d, VIEW_ROLE_HEADER, " (");
+	view_put_clean(d, VIEW_ROLE_HEADER, m->me, -16, flags);
+	view_puts(d, VIEW_ROLE_HEADER, ")");
+	return true;
+}
+
 void view_header(struct view_doc *d, const struct model *m, const struct view_state *st,
 		 int width)
 {
@@ -17,11 +28,7 @@ void view_header(struct view_doc *d, const struct model *m, const struct view_st
 
 	view_line(d, VIEW_ROLE_HEADER, 0);
 	view_puts(d, VIEW_ROLE_HEADER, " balie · ");
-	if (m->me) {
-		view_put_clean(d, VIEW_ROLE_HEADER, m->me_name ? m->me_name : m->me, -24, f);
-		view_puts(d, VIEW_ROLE_HEADER, " (");
-		view_put_clean(d, VIEW_ROLE_HEADER, m->me, -16, f);
-		view_puts(d, VIEW_ROLE_HEADER, ")");
+	if (view_header_me(d, m, f)) {
 		if (m->me_supervisor)
 			view_puts(d, VIEW_ROLE_HEADER, " · supervisor");
 	} else {

@@ -45,12 +45,7 @@ void view_super_header(struct view_doc *d, const struct model *m, const struct v
 	}
 	view_line(d, VIEW_ROLE_HEADER, 0);
 	view_puts(d, VIEW_ROLE_HEADER, " balie · SUPERVISOR · ");
-	if (m->me) {
-		view_put_clean(d, VIEW_ROLE_HEADER, m->me_name ? m->me_name : m->me, -24, f);
-		view_puts(d, VIEW_ROLE_HEADER, " (");
-		view_put_clean(d, VIEW_ROLE_HEADER, m->me, -16, f);
-		view_puts(d, VIEW_ROLE_HEADER, ")");
-	}
+	view_header_me(d, m, f);
 	left = d->lines[d->nlines - 1].cols;
 	snprintf(totals, sizeof totals, "%ld waiting · %ld past SLA · %ld with a person · "
 		 "%ld with the bot ", waiting, breaches, human, bot);

@@ -285,6 +285,9 @@ const char *view_refusal(const struct model *m, const struct view_state *st,
 
 /* Lines around the rest ----------------------------------------------------- */
 
+/* Appends "Name (login)" of who is logged in to the header line; returns
+ * false (nothing appended) before that is known. */
+bool view_header_me(struct view_doc *d, const struct model *m, unsigned flags);
 /* The top line: who is logged in and the counts. */
 void view_header(struct view_doc *d, const struct model *m, const struct view_state *st,
 		 int width);
