@@ -119,7 +119,7 @@ void console_stop(struct console *con, int code)
 	con->stopping = true;
 	if (!con->stop_requested)
 		con->exit_code = code;
-	for (i = 0; i < CONSOLE_NSIGNALS; i++)
+	for (i = 0; i < con->nsig_open; i++)
 		uv_close((uv_handle_t *)&con->sig[i], NULL);
 	uv_close((uv_handle_t *)&con->tick, NULL);
 	uv_close((uv_handle_t *)&con->check, NULL);
@@ -279,22 +279,27 @@ static void console_start_handles(struct console *con)
 	};
 	size_t i;
 
-	/* Initialised before anything can fail: console_stop closes them all. */
-	for (i = 0; i < CONSOLE_NSIGNALS; i++) {
-		uv_signal_init(con->loop, &con->sig[i]);
-		con->sig[i].data = con;
-	}
+	/* Initialised before anything starts (console_stop closes what was);
+	 * the clock first, since a failure stops the console through it. */
 	uv_timer_init(con->loop, &con->tick);
 	con->tick.data = con;
 	uv_check_init(con->loop, &con->check);
 	con->check.data = con;
+	for (i = 0; i < CONSOLE_NSIGNALS; i++) {
+		if (!console_uv_ok(con, uv_signal_init(con->loop, &con->sig[i]), "the signal handlers"))
+			break;
+		con->sig[i].data = con;
+		con->nsig_open = (int)i + 1;
+	}
 	con->input_open = console_uv_ok(con, uv_poll_init(con->loop, &con->input, STDIN_FILENO),
 					"reading the terminal");
 	con->input.data = con;
-	for (i = 0; i < CONSOLE_NSIGNALS; i++)
+	if (con->stop_requested)
+		return;
+	console_uv_ok(con, uv_timer_start(&con->tick, on_tick, 1000, 1000), "the clock");
+	for (i = 0; i < (size_t)con->nsig_open; i++)
 		console_uv_ok(con, uv_signal_start(&con->sig[i], on_signal, signals[i]),
 			      "the signal handlers");
-	console_uv_ok(con, uv_timer_start(&con->tick, on_tick, 1000, 1000), "the clock");
 	console_uv_ok(con, uv_check_start(&con->check, on_check), "the screen updates");
 	console_presence_start(con);
 	console_resume_input(con);

@@ -104,6 +104,7 @@ struct console {
 	bool input_open;	/* initialised: console_stop closes it */
 	uv_timer_t tick;
 	uv_signal_t sig[CONSOLE_NSIGNALS];
+	int nsig_open;		/* initialised: console_stop closes them */
 	uv_check_t check;
 	bool render_pending;
 	bool bell_pending;
