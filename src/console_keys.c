@@ -9,44 +9,6 @@
 #include "balie/util.h"
 #include "console_priv.h"
 
-void console_set_mode(struct console *con, enum view_mode mode)
-{
-	switch (mode) {
-	case VIEW_MODE_LIST:
-	case VIEW_MODE_CONFIRM:
-		con->vs.compose = NULL;
-		break;
-	case VIEW_MODE_COMPOSE:
-		con->vs.compose = &con->line;
-		break;
-	case VIEW_MODE_SEARCH:
-		con->vs.compose = &con->search_line;
-		break;
-	case VIEW_MODE_PICK:
-	case VIEW_MODE_HELP:
-		con->vs.help_top = 0;
-		break;
-	}
-	con->vs.mode = mode;
-}
-
-void console_show(struct console *con, const struct console_screen *screen)
-{
-	if (screen == con->screen)
-		return;
-	/* Whatever was being typed is kept as a draft. */
-	if (con->vs.mode == VIEW_MODE_COMPOSE)
-		console_leave_compose(con, true);
-	console_set_mode(con, VIEW_MODE_LIST);
-	con->screen = screen;
-	if (con->super) {
-		if (screen == &console_super_screen)
-			view_super_refresh(&con->vsup, super_data(con->super));
-		super_show(con->super, screen == &console_super_screen);
-	}
-	console_schedule(con);
-}
-
 static void set_search(struct console *con, const char *text)
 {
 	free(con->vs.search);

@@ -152,7 +152,9 @@ struct console {
 	char fatal[512];
 };
 
-/* console.c: the loop. */
+/* console.c: the loop and the console's state (mode, shown screen); the
+ * other files call down to it and to the file they name, never back up to
+ * the key handling. */
 void console_render(struct console *con);
 void console_resume_input(struct console *con);
 void console_schedule(struct console *con);
@@ -161,6 +163,10 @@ void console_stop(struct console *con, int code);
 void console_request_stop(struct console *con, int code);
 /* Reports a libuv start that failed (R < 0) and stops; returns R == 0. */
 bool console_uv_ok(struct console *con, int r, const char *what);
+/* The one place the mode changes: what entering MODE needs is done here. */
+void console_set_mode(struct console *con, enum view_mode mode);
+/* Shows SCREEN (the agent's or the supervisor's). */
+void console_show(struct console *con, const struct console_screen *screen);
 
 /* console_events.c: sync's events, the pane. */
 void console_sync_events(struct console *con, struct sync_events *ev);
@@ -175,10 +181,6 @@ struct model_conv *console_target(struct console *con);
 /* console_keys.c: keys in every mode. */
 void console_handle_key(struct console *con, int is_keycode, unsigned value);
 void console_on_input(uv_poll_t *h, int status, int events);
-/* The one place the mode changes: what entering MODE needs is done here. */
-void console_set_mode(struct console *con, enum view_mode mode);
-/* Shows SCREEN (the agent's or the supervisor's). */
-void console_show(struct console *con, const struct console_screen *screen);
 
 /* console_verb.c: verbs from the table — ask, refuse, send, say. */
 /* Starts verb V on C (NULL for a verb that acts on no conversation) as its
