@@ -21,6 +21,7 @@
 #include "balie/ui.h"
 #include "balie/view.h"
 #include "balie/view_super.h"
+#include "test_screen.h"
 #include "test_view_fixture.h"
 
 struct fixture {
@@ -361,20 +362,6 @@ static void test_layout(void **state)
 }
 
 /* ----------------------------------------------------------------- curses */
-
-static char *screen_row(int y)
-{
-	static char buf[1024];
-	size_t n;
-
-	buf[0] = '\0';
-	if (mvwinnstr(curscr, y, 0, buf, (int)sizeof buf - 1) == ERR)
-		return buf;
-	n = strlen(buf);
-	while (n > 0 && buf[n - 1] == ' ')
-		buf[--n] = '\0';
-	return buf;
-}
 
 static void test_drawn_at_80x24_and_too_small(void **state)
 {

@@ -18,6 +18,7 @@
 #include <curses.h>
 
 #include "balie/ui.h"
+#include "test_screen.h"
 #include "test_view_fixture.h"
 
 struct fixture {
@@ -74,27 +75,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-static char *row(int y)
-{
-	static char buf[1024];
-	size_t n;
-
-	buf[0] = '\0';
-	if (mvwinnstr(curscr, y, 0, buf, (int)sizeof buf - 1) == ERR)
-		return buf;
-	n = strlen(buf);
-	while (n > 0 && buf[n - 1] == ' ')
-		buf[--n] = '\0';
-	return buf;
-}
-
 static long written(struct fixture *f)
 {
-	struct stat sb;
-
-	fflush(f->out);
-	assert_int_equal(fstat(fileno(f->out), &sb), 0);
-	return (long)sb.st_size;
+	return screen_written(f->out);
 }
 
 static void draw(struct fixture *f, enum ui_screen screen)
@@ -110,19 +93,19 @@ static void test_switching_screens_redraws(void **state)
 	long before;
 
 	draw(f, UI_SCREEN_AGENT);
-	assert_non_null(strstr(row(0), "balie · Ann Jansen (ann)"));
-	assert_null(strstr(row(0), "SUPERVISOR"));
+	assert_non_null(strstr(screen_row(0), "balie · Ann Jansen (ann)"));
+	assert_null(strstr(screen_row(0), "SUPERVISOR"));
 	before = written(f);
 	draw(f, UI_SCREEN_AGENT);
 	/* Nothing changed: not a byte more (the clock does not tick here). */
 	assert_int_equal(written(f), before);
 	draw(f, UI_SCREEN_SUPER);
-	assert_non_null(strstr(row(0), "balie · SUPERVISOR · Ann Jansen (ann)"));
-	assert_non_null(strstr(row(2), "loading the figures"));
+	assert_non_null(strstr(screen_row(0), "balie · SUPERVISOR · Ann Jansen (ann)"));
+	assert_non_null(strstr(screen_row(2), "loading the figures"));
 	/* Nothing of the agent screen shows through. */
-	assert_null(strstr(row(5), "Mia de Boer"));
+	assert_null(strstr(screen_row(5), "Mia de Boer"));
 	draw(f, UI_SCREEN_AGENT);
-	assert_null(strstr(row(0), "SUPERVISOR"));
+	assert_null(strstr(screen_row(0), "SUPERVISOR"));
 	assert_true(written(f) > before);
 }
 
@@ -134,11 +117,11 @@ static void test_too_small_on_every_screen(void **state)
 	for (s = UI_SCREEN_AGENT; s < UI_SCREEN_COUNT; s++) {
 		ui_resize_to(f->ui, 8, 30);
 		draw(f, s);
-		assert_non_null(strstr(row(0), "terminal too small"));
+		assert_non_null(strstr(screen_row(0), "terminal too small"));
 		ui_resize_to(f->ui, 24, 80);
 		draw(f, s);
-		assert_null(strstr(row(0), "too small"));
-		assert_non_null(strstr(row(23), "online"));
+		assert_null(strstr(screen_row(0), "too small"));
+		assert_non_null(strstr(screen_row(23), "online"));
 	}
 }
 
@@ -152,16 +135,16 @@ static void test_prompt_and_overlay(void **state)
 	f->st.mode = VIEW_MODE_COMPOSE;
 	snprintf(f->st.prompt, sizeof f->st.prompt, "reply to #4 (Noor)");
 	draw(f, UI_SCREEN_AGENT);
-	assert_non_null(strstr(row(22), "reply to #4 (Noor)>  hello"));
+	assert_non_null(strstr(screen_row(22), "reply to #4 (Noor)>  hello"));
 	/* The help screen covers the middle on both screens. */
 	f->st.compose = NULL;
 	f->st.mode = VIEW_MODE_HELP;
 	draw(f, UI_SCREEN_SUPER);
-	assert_non_null(strstr(row(1), "balie keys"));
+	assert_non_null(strstr(screen_row(1), "balie keys"));
 	assert_true(ui_overlay_rows(f->ui) == 22);
 	f->st.mode = VIEW_MODE_LIST;
 	draw(f, UI_SCREEN_SUPER);
-	assert_null(strstr(row(1), "balie keys"));
+	assert_null(strstr(screen_row(1), "balie keys"));
 }
 
 int main(void)
