@@ -181,7 +181,7 @@ static bool parse_uint(const char *s, unsigned long lo, unsigned long hi, unsign
 
 static void cmd_bind(struct source *src, char **w, int n)
 {
-	enum keys_action action;
+	enum verb action;
 	unsigned key;
 
 	if (n != 3) {
@@ -192,8 +192,8 @@ static void cmd_bind(struct source *src, char **w, int n)
 		error_at(src, "unknown key \"%s\"", w[1]);
 		return;
 	}
-	action = keys_action_parse(w[2]);
-	if (action == KEYS_ACT_NONE) {
+	action = verb_parse(w[2]);
+	if (action == VERB_NONE) {
 		error_at(src, "unknown action \"%s\"", w[2]);
 		return;
 	}

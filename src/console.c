@@ -1,28 +1,15 @@
 /* console: the agent's screen, wiring sync, views and ui to one loop. */
-#include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
-#include <uv.h>
 
 #include "balie/cli.h"
-#include "balie/compose.h"
-#include "balie/config.h"
-#include "balie/console.h"
-#include "balie/keys.h"
-#include "balie/model.h"
-#include "balie/sync.h"
 #include "balie/text.h"
-#include "balie/ui.h"
 #include "balie/util.h"
-#include "balie/view.h"
 #include "console_priv.h"
 
 int64_t console_now_s(void)
@@ -41,294 +28,50 @@ void console_schedule(struct console *con)
 }
 
 
-/* The conversation actions apply to: the open one, else the selected row. */
-struct model_conv *console_target(struct console *con)
-{
-	if (con->vs.open)
-		return model_find(&con->model, con->vs.open);
-	view_rows_refresh(&con->vs, &con->model, console_server_now(con));
-	return view_selected(&con->vs);
-}
-
-const char *console_customer(const struct model_conv *c)
-{
-	if (c && c->customer_name && *c->customer_name)
-		return c->customer_name;
-	return c && c->customer_ref ? c->customer_ref : "";
-}
-
-
-/* What changed ------------------------------------------------------------ */
-
-static size_t seen_slot(const struct console *con, int64_t id)
-{
-	size_t mask = con->seen_cap - 1;
-	size_t i = (size_t)((uint64_t)id * UINT64_C(0x9E3779B97F4A7C15) >> 20) & mask;
-
-	while (con->seen[i].id && con->seen[i].id != id)
-		i = (i + 1) & mask;
-	return i;
-}
-
-/* Records ID's STATE and returns the one recorded before (UNKNOWN: new). */
-static enum model_state seen_swap(struct console *con, int64_t id, enum model_state state)
-{
-	size_t i;
-	enum model_state prev;
-
-	if ((con->nseen + 1) * 2 > con->seen_cap) {
-		struct seen *old = con->seen;
-		size_t cap = con->seen_cap, k;
-
-		con->seen_cap = cap ? cap * 2 : 256;
-		con->seen = xcalloc(con->seen_cap, sizeof *con->seen);
-		for (k = 0; k < cap; k++)
-			if (old[k].id)
-				con->seen[seen_slot(con, old[k].id)] = old[k];
-		free(old);
-	}
-	i = seen_slot(con, id);
-	if (!con->seen[i].id) {
-		con->seen[i] = (struct seen){ id, state };
-		con->nseen++;
-		return MODEL_STATE_UNKNOWN;
-	}
-	prev = con->seen[i].state;
-	con->seen[i].state = state;
-	return prev;
-}
-
-static void remember_open(struct console *con, const struct model_conv *c)
-{
-	free(con->open_agent);
-	con->open_agent = c ? xstrdup(c->agent) : NULL;
-	con->open_state = c ? c->state : MODEL_STATE_UNKNOWN;
-}
-
-/* Opening and closing the pane ----------------------------------------------- */
-
-void console_close_pane(struct console *con)
-{
-	int64_t id = con->vs.open;
-
-	if (!id)
-		return;
-	con->vs.open = 0;
-	con->vs.pane_seq = 0;
-	con->vs.loading_older = false;
-	con->vs.loading_newer = false;
-	view_clear_history(&con->vs);
-	remember_open(con, NULL);
-	/* May drop a closed conversation from the model: rows are rebuilt
-	 * before they are used again. */
-	sync_close_transcript(con->sync, id);
-}
-
-void console_open_pane(struct console *con, int64_t id)
-{
-	struct model_conv *c = model_find(&con->model, id);
-
-	if (!c)
-		return;
-	if (con->vs.open == id) {
-		console_pane_newest(con);
-		return;
-	}
-	console_close_pane(con);
-	con->vs.open = id;
-	con->vs.selected = id;
-	con->vs.loading_older = false;
-	con->vs.loading_newer = false;
-	view_pane_follow(&con->vs);
-	remember_open(con, c);
-	sync_open_transcript(con->sync, id);
-	sync_fetch_history(con->sync, id);
-}
-
-
-void console_pane_newest(struct console *con)
-{
-	struct model_conv *c = model_find(&con->model, con->vs.open);
-
-	/* A window paged far back lost the newest messages: load them first. */
-	if (c && sync_load_newest(con->sync, c->id)) {
-		con->vs.loading_older = false;
-		con->vs.loading_newer = false;
-	}
-	view_pane_follow(&con->vs);
-}
-
-
-/* Sync events ------------------------------------------------------------------ */
-
-static void request_stop(struct console *con, int code);
-
-static void on_conn(struct sync *s, enum sync_conn st, const char *reason, unsigned retry_ms,
-		    void *user)
-{
-	struct console *con = user;
-	char *clean = text_clean(reason, con->vs.text_flags);
-
-	(void)s;
-	snprintf(con->vs.conn_reason, sizeof con->vs.conn_reason, "%s", clean);
-	free(clean);
-	console_super_conn(con, st == SYNC_ONLINE);
-	switch (st) {
-	case SYNC_CONNECTING:
-		con->vs.conn = VIEW_CONNECTING;
-		break;
-	case SYNC_ONLINE:
-		if (con->ever_online && con->vs.conn != VIEW_ONLINE)
-			say(con, VIEW_ROLE_OK, "back online — everything re-read");
-		con->vs.conn = VIEW_ONLINE;
-		if (!con->ever_online) {
-			con->ever_online = true;
-			con->startup = true;	/* the first load follows: no bells */
-			if (!con->model.me) {
-				con->vs.role_name = "not registered as an agent";
-				say(con, VIEW_ROLE_ERROR, "this database role is not registered as a "
-				    "balie agent: ask an administrator (balie.add_agent)");
-			} else if (con->opt.supervisor && !con->model.me_supervisor) {
-				snprintf(con->fatal, sizeof con->fatal,
-					 "--supervisor: %s (%s) is not a supervisor",
-					 con->model.me_name ? con->model.me_name : con->model.me,
-					 con->model.me);
-				request_stop(con, EXIT_FAILURE_RUNTIME);
-				return;
-			} else if (con->opt.supervisor) {
-				console_super_show(con, true);
-			}
-		}
-		if (con->vs.open && con->vs.history.conv != con->vs.open)
-			sync_fetch_history(con->sync, con->vs.open);
-		if (con->model.me) {
-			struct action hb = { .kind = ACTION_HEARTBEAT };
-
-			sync_act(con->sync, &hb, NULL, NULL);
-			con->last_heartbeat = console_now_s();
-			con->told_away = false;
-		}
-		break;
-	case SYNC_RETRY_WAIT:
-		con->vs.conn = VIEW_OFFLINE;
-		con->vs.retry_s = (retry_ms + 999) / 1000;
-		break;
-	case SYNC_FAILED:
-		con->vs.conn = VIEW_FAILED;
-		snprintf(con->fatal, sizeof con->fatal, "%s", reason && *reason ? reason :
-			 "cannot connect to the database");
-		request_stop(con, EXIT_FAILURE_RUNTIME);
-		return;
-	}
-	console_schedule(con);
-}
-
-static void on_changed(struct sync *s, struct model_conv *c, enum model_apply how, void *user)
-{
-	struct console *con = user;
-	enum model_state prev = seen_swap(con, c->id, c->state);
-
-	(void)s;
-	(void)how;
-	if (c->state == MODEL_WAITING && prev != MODEL_WAITING && !con->startup) {
-		con->bell_pending = true;
-		if (c->id != con->vs.open)
-			say(con, VIEW_ROLE_WAITING, "new escalation: #%lld %s (%s)",
-			    (long long)c->id, console_customer(c), c->reason ? c->reason : c->queue);
-	}
-	if (c->id == con->vs.open) {
-		bool mine = model_can_reply(&con->model, c);
-
-		if (c->state == MODEL_HUMAN && !mine &&
-		    (con->open_state != MODEL_HUMAN || !util_streq(con->open_agent, c->agent)))
-			say(con, VIEW_ROLE_ERROR, "#%lld was taken over by %s", (long long)c->id,
-			    model_agent_name(&con->model, c->agent));
-		else if (c->state == MODEL_CLOSED && con->open_state != MODEL_CLOSED &&
-			 c->id != con->sent_away)
-			say(con, VIEW_ROLE_NORMAL, "#%lld is closed", (long long)c->id);
-		else if (c->state == MODEL_BOT && con->open_state == MODEL_HUMAN)
-			say(con, VIEW_ROLE_NORMAL, "#%lld is back with the bot", (long long)c->id);
-		remember_open(con, c);
-	}
-	console_schedule(con);
-}
-
-static void on_removed(struct sync *s, int64_t id, void *user)
-{
-	struct console *con = user;
-
-	(void)s;
-	if (id == con->vs.open) {
-		if (id != con->sent_away)
-			say(con, VIEW_ROLE_NORMAL, "#%lld left your queues (moved or reassigned)",
-			    (long long)id);
-		console_close_pane(con);
-		if (con->vs.mode != VIEW_MODE_LIST && con->vs.mode != VIEW_MODE_HELP) {
-			if (con->vs.mode == VIEW_MODE_COMPOSE)
-				console_draft_save(con, con->compose_conv, con->kind, compose_text(&con->line));
-			con->vs.mode = VIEW_MODE_LIST;
-		}
-	}
-	console_schedule(con);
-}
-
-static void on_transcript(struct sync *s, struct model_conv *c, void *user)
-{
-	struct console *con = user;
-
-	(void)s;
-	if (c->id == con->vs.open) {
-		con->vs.loading_older = false;
-		con->vs.loading_newer = false;
-	}
-	console_schedule(con);
-}
-
-static void on_history(struct sync *s, int64_t conv, const struct model_history *h, size_t n,
-		       void *user)
-{
-	struct console *con = user;
-
-	(void)s;
-	if (conv == con->vs.open) {
-		view_set_history(&con->vs, conv, h, n);
-		console_schedule(con);
-	}
-}
-
-static void on_meta(struct sync *s, void *user)
-{
-	(void)s;
-	console_schedule(user);
-}
-
-static void on_error(struct sync *s, const char *message, void *user)
-{
-	struct console *con = user;
-
-	(void)s;
-	say(con, VIEW_ROLE_ERROR, "%s", message);
-	console_schedule(con);
-}
-
-
 /* Loop plumbing ------------------------------------------------------------------ */
 
-/* Draws the agent's screen and tells the model which message the agent
- * reads, so that its bounded window stays around it. */
-static void console_render_agent(struct console *con)
+void console_set_mode(struct console *con, enum view_mode mode)
 {
-	struct model_conv *c;
+	switch (mode) {
+	case VIEW_MODE_LIST:
+	case VIEW_MODE_CONFIRM:
+		con->vs.compose = NULL;
+		break;
+	case VIEW_MODE_COMPOSE:
+		con->vs.compose = &con->line;
+		break;
+	case VIEW_MODE_SEARCH:
+		con->vs.compose = &con->search_line;
+		break;
+	case VIEW_MODE_PICK:
+	case VIEW_MODE_HELP:
+		con->vs.help_top = 0;
+		break;
+	}
+	con->vs.mode = mode;
+}
 
-	ui_render(con->ui, &con->model, &con->vs, console_server_now(con));
-	c = con->vs.open ? model_find(&con->model, con->vs.open) : NULL;
-	if (c)
-		c->focus_seq = con->vs.pane_seq;
+void console_show(struct console *con, const struct console_screen *screen)
+{
+	if (screen == con->screen)
+		return;
+	/* Whatever was being typed is kept as a draft. */
+	if (con->vs.mode == VIEW_MODE_COMPOSE)
+		console_leave_compose(con, true);
+	console_set_mode(con, VIEW_MODE_LIST);
+	con->screen = screen;
+	if (con->super) {
+		if (screen == &console_super_screen)
+			view_super_refresh(&con->vsup, super_data(con->super));
+		super_show(con->super, screen == &console_super_screen);
+	}
+	console_schedule(con);
 }
 
 void console_render(struct console *con)
 {
 	struct frame_mark mark;
+	struct ui_frame f = { 0 };
 
 	if (con->stopping || con->editing)
 		return;
@@ -339,38 +82,31 @@ void console_render(struct console *con)
 		ui_bell(con->ui);
 	}
 	con->vs.outbox = sync_outbox_count(con->sync);
-	if (con->super_shown)
-		console_super_render(con);
-	else
-		console_render_agent(con);
+	f.m = &con->model;
+	f.st = &con->vs;
+	f.now = console_server_now(con);
+	f.sd = con->super ? super_data(con->super) : NULL;
+	f.sup = &con->vsup;
+	ui_render(con->ui, con->screen->ui, &f);
+	if (con->screen->rendered)
+		con->screen->rendered(con);
 	console_frame_end(con, "render", &mark);
 }
 
-void console_on_input(uv_poll_t *h, int status, int events)
+void console_resume_input(struct console *con)
 {
-	struct console *con = h->data;
-	int is_keycode, n = 0, avail = 0;
-	unsigned value;
-	struct frame_mark mark;
+	if (!con->stopping && con->input_open)
+		console_uv_ok(con, uv_poll_start(&con->input, UV_READABLE | UV_DISCONNECT,
+						 console_on_input), "reading the terminal");
+}
 
-	if (status < 0 || (events & UV_DISCONNECT)) {
-		console_stop(con, EXIT_OK);	/* the terminal went away */
-		return;
-	}
-	console_frame_begin(con, &mark);
-	while (!con->stopping && !con->editing && ui_read_key(con->ui, &is_keycode, &value)) {
-		console_handle_key(con, is_keycode, value);
-		n++;
-	}
-	if (n == 0 && ioctl(0, FIONREAD, &avail) == 0 && avail == 0) {
-		/* Readable with nothing to read, again and again: end of file. */
-		if (++con->empty_reads > 20)
-			console_stop(con, EXIT_OK);
-		return;
-	}
-	con->empty_reads = 0;
-	console_render(con);
-	console_frame_end(con, "keys", &mark);
+bool console_uv_ok(struct console *con, int r, const char *what)
+{
+	if (r >= 0)
+		return true;
+	snprintf(con->fatal, sizeof con->fatal, "cannot start %s: %s", what, uv_strerror(r));
+	console_request_stop(con, EXIT_FAILURE_RUNTIME);
+	return false;
 }
 
 static void on_tick(uv_timer_t *h)
@@ -421,14 +157,17 @@ void console_stop(struct console *con, int code)
 	con->stopping = true;
 	if (!con->stop_requested)
 		con->exit_code = code;
-	for (i = 0; i < NSIGNALS; i++)
+	for (i = 0; i < con->nsig_open; i++)
 		uv_close((uv_handle_t *)&con->sig[i], NULL);
 	uv_close((uv_handle_t *)&con->tick, NULL);
 	uv_close((uv_handle_t *)&con->check, NULL);
-	uv_close((uv_handle_t *)&con->input, NULL);
+	if (con->input_open)
+		uv_close((uv_handle_t *)&con->input, NULL);
+	con->input_open = false;
 	console_frames_stop(con);
 	if (con->editing)
 		uv_process_kill(&con->editor, SIGTERM);
+	console_presence_stop(con);
 	console_super_stop(con);
 	sync_stop(con->sync);
 }
@@ -440,15 +179,16 @@ static void on_deferred_stop(uv_timer_t *h)
 	console_stop(con, con->exit_code);
 }
 
-/* Stops from inside a sync callback: sync must not be freed under its own
- * feet, so the stop happens on the next loop turn. */
-static void request_stop(struct console *con, int code)
+/* Sync must not be freed under its own feet: the stop happens on the next
+ * loop turn. */
+void console_request_stop(struct console *con, int code)
 {
 	if (con->stop_requested || con->stopping)
 		return;
 	con->stop_requested = true;
 	con->exit_code = code;
-	uv_timer_start(&con->tick, on_deferred_stop, 0, 0);
+	if (uv_timer_start(&con->tick, on_deferred_stop, 0, 0) < 0)
+		console_stop(con, code);
 }
 
 
@@ -506,6 +246,7 @@ static void apply_colors(struct console *con)
 
 static void console_free(struct console *con)
 {
+	view_super_free(&con->vsup);
 	size_t i;
 
 	for (i = 0; i < con->ndrafts; i++)
@@ -520,19 +261,13 @@ static void console_free(struct console *con)
 	config_free(&con->cfg);
 }
 
-int console_main(int argc, char **argv)
+/* Reads the command line and the config; returns -1 to go on, else the
+ * exit code. */
+static int console_setup(struct console *con, int argc, char **argv)
 {
-	static const int signals[NSIGNALS] = { SIGWINCH, SIGTERM, SIGHUP, SIGINT };
-	struct console con;
-	struct sync_options so = { 0 };
-	struct sync_events ev = { 0 };
-	struct ui_options uo = { 0 };
-	char err[256];
 	size_t i;
-	int code;
 
-	memset(&con, 0, sizeof con);
-	switch (console_parse_args(argc, argv, &con.opt, stdout, stderr)) {
+	switch (console_parse_args(argc, argv, &con->opt, stdout, stderr)) {
 	case CONSOLE_EXIT_OK:
 		return EXIT_OK;
 	case CONSOLE_EXIT_USAGE:
@@ -541,79 +276,110 @@ int console_main(int argc, char **argv)
 		break;
 	}
 	setlocale(LC_ALL, "");
-	config_defaults(&con.cfg);
-	config_load_default(&con.cfg);
-	if (con.cfg.nerrors) {
-		for (i = 0; i < con.cfg.nerrors; i++)
-			fprintf(stderr, "balie: %s\n", con.cfg.errors[i]);
-		config_free(&con.cfg);
+	config_defaults(&con->cfg);
+	config_load_default(&con->cfg);
+	if (con->cfg.nerrors) {
+		for (i = 0; i < con->cfg.nerrors; i++)
+			fprintf(stderr, "balie: %s\n", con->cfg.errors[i]);
+		config_free(&con->cfg);
 		return EXIT_USAGE;
 	}
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fputs("balie: standard input and output must be a terminal "
 		      "(for scripts, use 'balie watch')\n", stderr);
-		config_free(&con.cfg);
+		config_free(&con->cfg);
 		return EXIT_USAGE;
 	}
+	return -1;
+}
+
+/* Ends a console that never ran its loop with MESSAGE on standard error. */
+static int console_abort(struct console *con, const char *message)
+{
+	char *clean = text_clean(message, con->vs.text_flags);
+
+	fprintf(stderr, "balie: %s\n", clean);
+	free(clean);
+	sync_stop(con->sync);
+	uv_run(con->loop, UV_RUN_DEFAULT);
+	console_free(con);
+	uv_loop_close(con->loop);
+	return EXIT_USAGE;
+}
+
+/* Signals, the clock, the render check and the terminal, on the loop; every
+ * start checked (a failure stops the console with the reason). */
+static void console_start_handles(struct console *con)
+{
+	static const int signals[CONSOLE_NSIGNALS] = {
+		[CONSOLE_SIGWINCH] = SIGWINCH, [CONSOLE_SIGTERM] = SIGTERM,
+		[CONSOLE_SIGHUP] = SIGHUP, [CONSOLE_SIGINT] = SIGINT,
+	};
+	size_t i;
+
+	/* Initialised before anything starts (console_stop closes what was);
+	 * the clock first, since a failure stops the console through it. */
+	uv_timer_init(con->loop, &con->tick);
+	con->tick.data = con;
+	uv_check_init(con->loop, &con->check);
+	con->check.data = con;
+	for (i = 0; i < CONSOLE_NSIGNALS; i++) {
+		if (!console_uv_ok(con, uv_signal_init(con->loop, &con->sig[i]), "the signal handlers"))
+			break;
+		con->sig[i].data = con;
+		con->nsig_open = (int)i + 1;
+	}
+	con->input_open = console_uv_ok(con, uv_poll_init(con->loop, &con->input, STDIN_FILENO),
+					"reading the terminal");
+	con->input.data = con;
+	if (con->stop_requested)
+		return;
+	console_uv_ok(con, uv_timer_start(&con->tick, on_tick, 1000, 1000), "the clock");
+	for (i = 0; i < (size_t)con->nsig_open; i++)
+		console_uv_ok(con, uv_signal_start(&con->sig[i], on_signal, signals[i]),
+			      "the signal handlers");
+	console_uv_ok(con, uv_check_start(&con->check, on_check), "the screen updates");
+	console_presence_start(con);
+	console_resume_input(con);
+}
+
+int console_main(int argc, char **argv)
+{
+	struct console con;
+	struct sync_options so = { 0 };
+	struct sync_events ev;
+	struct ui_options uo = { 0 };
+	char err[256];
+	int code;
+
+	memset(&con, 0, sizeof con);
+	code = console_setup(&con, argc, argv);
+	if (code >= 0)
+		return code;
 	signal(SIGPIPE, SIG_IGN);
 
 	con.loop = uv_default_loop();
+	con.screen = &console_agent_screen;
 	model_init(&con.model);
 	compose_init(&con.line, 0);
 	compose_init(&con.search_line, 256);
 	view_state_init(&con.vs, &con.cfg.keys, text_locale_is_utf8() ? 0 : TEXT_ASCII);
+	view_super_init(&con.vsup);
 	so.retry_max_ms = con.cfg.reconnect_max_ms;
-	ev.conn = on_conn;
-	ev.changed = on_changed;
-	ev.removed = on_removed;
-	ev.transcript = on_transcript;
-	ev.history = on_history;
-	ev.meta = on_meta;
-	ev.error = on_error;
-	ev.notify = console_super_on_notify;
-	ev.user = &con;
+	console_sync_events(&con, &ev);
 	con.sync = sync_new(con.loop, con.opt.conninfo, &con.model, &so, &ev);
-	if (sync_start(con.sync) != 0) {
-		char *clean = text_clean(sync_last_error(con.sync), con.vs.text_flags);
-
-		fprintf(stderr, "balie: %s\n", clean);
-		free(clean);
-		sync_stop(con.sync);
-		uv_run(con.loop, UV_RUN_DEFAULT);
-		console_free(&con);
-		uv_loop_close(con.loop);
-		return EXIT_USAGE;
-	}
+	if (sync_start(con.sync) != 0)
+		return console_abort(&con, sync_last_error(con.sync));
 
 	uo.bell = con.opt.quiet || con.cfg.bell == CONFIG_BELL_OFF ? UI_BELL_OFF :
 		  con.cfg.bell == CONFIG_BELL_FLASH ? UI_BELL_FLASH : UI_BELL_BEEP;
 	con.ui = ui_open(stdout, stdin, NULL, &uo, err, sizeof err);
-	if (!con.ui) {
-		fprintf(stderr, "balie: %s\n", err);
-		sync_stop(con.sync);
-		uv_run(con.loop, UV_RUN_DEFAULT);
-		console_free(&con);
-		uv_loop_close(con.loop);
-		return EXIT_USAGE;
-	}
+	if (!con.ui)
+		return console_abort(&con, err);
 	util_set_fatal_hook(ui_emergency_end);
 	apply_colors(&con);
 	console_super_start(&con);
-
-	for (i = 0; i < NSIGNALS; i++) {
-		uv_signal_init(con.loop, &con.sig[i]);
-		con.sig[i].data = &con;
-		uv_signal_start(&con.sig[i], on_signal, signals[i]);
-	}
-	uv_timer_init(con.loop, &con.tick);
-	con.tick.data = &con;
-	uv_timer_start(&con.tick, on_tick, 1000, 1000);
-	uv_check_init(con.loop, &con.check);
-	con.check.data = &con;
-	uv_check_start(&con.check, on_check);
-	uv_poll_init(con.loop, &con.input, STDIN_FILENO);
-	con.input.data = &con;
-	console_resume_input(&con);
+	console_start_handles(&con);
 	ui_resize(con.ui);
 	console_frames_start(&con);
 	console_render(&con);
@@ -635,4 +401,3 @@ int console_main(int argc, char **argv)
 	uv_loop_close(con.loop);
 	return code;
 }
-

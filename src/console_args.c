@@ -1,29 +1,9 @@
 /* console_args: the console's command line, GNU style. */
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <locale.h>
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <time.h>
-#include <unistd.h>
-#include <uv.h>
 
-#include "balie/cli.h"
-#include "balie/compose.h"
-#include "balie/config.h"
 #include "balie/console.h"
-#include "balie/keys.h"
-#include "balie/model.h"
-#include "balie/sync.h"
-#include "balie/text.h"
-#include "balie/ui.h"
-#include "balie/util.h"
-#include "balie/view.h"
-#include "console_priv.h"
 
 /* Setup ------------------------------------------------------------------------- */
 

@@ -1,36 +1,13 @@
 /* console_editor: replies written in $EDITOR, spawned through libuv. */
 #include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
-#include <locale.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <time.h>
 #include <unistd.h>
-#include <uv.h>
 
-#include "balie/cli.h"
 #include "balie/compose.h"
-#include "balie/config.h"
-#include "balie/console.h"
-#include "balie/keys.h"
-#include "balie/model.h"
-#include "balie/sync.h"
-#include "balie/text.h"
-#include "balie/ui.h"
 #include "balie/util.h"
-#include "balie/view.h"
 #include "console_priv.h"
-
-
-void console_resume_input(struct console *con)
-{
-	if (!con->stopping)
-		uv_poll_start(&con->input, UV_READABLE | UV_DISCONNECT, console_on_input);
-}
 
 /* Reads the edited file; returns its text without trailing white space. */
 static char *read_edited(const char *path)
@@ -83,14 +60,14 @@ static void on_editor_exit(uv_process_t *p, int64_t status, int signum)
 	} else if (!text || !*text) {
 		say(con, VIEW_ROLE_NORMAL, "empty reply: nothing sent");
 	} else if (console_send_reply(con, con->editor_conv, text)) {
-		console_draft_drop(con, con->editor_conv, KIND_REPLY);
+		console_draft_drop(con, con->editor_conv, VERB_REPLY);
 	} else {
 		/* Refused: keep the text (on one line) as the compose draft. */
 		struct compose tmp;
 
 		compose_init(&tmp, 0);
 		compose_insert_str(&tmp, text, strlen(text));
-		console_draft_save(con, con->editor_conv, KIND_REPLY, compose_text(&tmp));
+		console_draft_save(con, con->editor_conv, VERB_REPLY, compose_text(&tmp));
 		compose_free(&tmp);
 	}
 	free(text);
@@ -101,7 +78,7 @@ void console_edit_reply(struct console *con, struct model_conv *c)
 {
 	uv_process_options_t po;
 	uv_stdio_container_t stdio[3];
-	struct draft *d = console_draft_find(con, c->id, KIND_REPLY);
+	struct draft *d = console_draft_find(con, c->id, VERB_REPLY);
 	const char *tmpdir = getenv("TMPDIR");
 	char *args[6];
 	int fd, r, i;

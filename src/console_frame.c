@@ -71,9 +71,11 @@ void console_frames_start(struct console *con)
 	uv_loop_configure(con->loop, UV_METRICS_IDLE_TIME);
 	uv_prepare_init(con->loop, &fr->prepare);
 	fr->prepare.data = fr;
-	uv_prepare_start(&fr->prepare, on_prepare);
+	fr->active = true;	/* initialised: console_frames_stop closes it */
+	/* Without its prepare the log only loses the turn lines: say so in it. */
+	if (uv_prepare_start(&fr->prepare, on_prepare) < 0)
+		fprintf(fr->f, "# cannot watch the loop's turns\n");
 	uv_unref((uv_handle_t *)&fr->prepare);
-	fr->active = true;
 }
 
 void console_frames_stop(struct console *con)

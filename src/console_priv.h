@@ -15,7 +15,7 @@
 #include "balie/super.h"
 #include "balie/sync.h"
 #include "balie/ui.h"
-#include "balie/ui_super.h"
+#include "balie/verb.h"
 #include "balie/view.h"
 #include "balie/view_super.h"
 
@@ -25,18 +25,43 @@
  * store calls an agent offline 30 s after the last one. */
 #define HEARTBEAT_SECONDS 10
 
-enum compose_kind {
-	KIND_REPLY,
-	KIND_NOTE,
-	KIND_AGREEMENT,
-};
-
-/* A typed but unsent text, kept per conversation and kind. */
+/* A typed but unsent text, kept per conversation and verb. */
 struct draft {
 	int64_t conv;
-	enum compose_kind kind;
+	enum verb verb;
 	char *text;
 };
+
+/* The verb a question (y/n, the queue picker) is about. */
+struct console_ask {
+	enum verb verb;
+	int64_t conv;		/* 0: not about a conversation */
+	char arg[80];		/* the queue a pause is about */
+	bool flag;		/* what the bot would become */
+};
+
+/* What a key handler did with a key (htop's HandlerResult). */
+enum console_key {
+	CONSOLE_KEY_IGNORED,	/* not this handler's: the next may take it */
+	CONSOLE_KEY_HANDLED,
+	CONSOLE_KEY_REDRAW,	/* handled; redraw the whole terminal */
+	CONSOLE_KEY_QUIT,	/* quit (asks first when replies wait) */
+};
+
+struct console;
+
+/* One screen of the console (the agent's, the supervisor's): how it is
+ * drawn and what the keys of the list mode do on it. The modes (compose,
+ * y/n, picker, help) work the same on every screen (console_keys.c). */
+struct console_screen {
+	enum ui_screen ui;
+	/* A list-mode key, already looked up as verb V. */
+	enum console_key (*key)(struct console *con, enum verb v);
+	/* After a render (the agent screen tells the model what is read). */
+	void (*rendered)(struct console *con);
+};
+
+extern const struct console_screen console_agent_screen, console_super_screen;
 
 /* What we last saw of a conversation, to notice what changed. */
 struct seen {
@@ -44,7 +69,10 @@ struct seen {
 	enum model_state state;
 };
 
-enum { SIG_WINCH, SIG_TERM, SIG_HUP, SIG_INT, NSIGNALS };
+/* The signals the console turns into loop events (signal.h reserves the
+ * SIG prefix). */
+enum console_signal { CONSOLE_SIGWINCH, CONSOLE_SIGTERM, CONSOLE_SIGHUP, CONSOLE_SIGINT,
+		      CONSOLE_NSIGNALS };
 
 /* The frame log (console_frame.c): set up only when BALIE_FRAME_LOG names a
  * file, so that without it measuring costs one test of a NULL pointer. */
@@ -70,10 +98,13 @@ struct console {
 	struct config cfg;
 	struct console_options opt;
 	struct view_state vs;
+	const struct console_screen *screen;	/* the one shown */
 
 	uv_poll_t input;
+	bool input_open;	/* initialised: console_stop closes it */
 	uv_timer_t tick;
-	uv_signal_t sig[NSIGNALS];
+	uv_signal_t sig[CONSOLE_NSIGNALS];
+	int nsig_open;		/* initialised: console_stop closes them */
 	uv_check_t check;
 	bool render_pending;
 	bool bell_pending;
@@ -81,13 +112,12 @@ struct console {
 
 	/* The compose line and what it is for. */
 	struct compose line;
-	enum compose_kind kind;
+	enum verb compose_verb;
 	int64_t compose_conv;
 	struct compose search_line;
 	struct draft *drafts;
 	size_t ndrafts;
-	int64_t confirm_conv;	/* the conversation a y/n question is about */
-	int64_t pick_conv;	/* the conversation being transferred */
+	struct console_ask ask;	/* what a y/n question or the picker is about */
 
 	struct seen *seen;
 	size_t seen_cap, nseen;
@@ -99,14 +129,11 @@ struct console {
 	bool quit_armed;
 	int64_t last_heartbeat;
 
-	/* The supervisor screen and presence (console_super.c). */
+	/* The supervisor screen (console_super.c) and presence (console_presence.c). */
 	struct super *super;
-	struct ui_super *usup;
 	struct view_super vsup;
-	bool super_shown;
-	char pause_queue[80];	/* the queue a pause question is about */
-	bool pause_to;		/* … and what its bot would become */
 	uv_timer_t heartbeat;
+	bool heartbeat_open;
 	int64_t last_key;	/* local unix seconds of the last key press */
 	bool told_away;		/* the last heartbeat said away */
 
@@ -125,43 +152,78 @@ struct console {
 	char fatal[512];
 };
 
-/* Shared between the console_*.c files; each is defined in the file named. */
-bool console_refused(struct console *con, const struct model_conv *c, enum keys_action a);
-bool console_send_reply(struct console *con, int64_t conv, const char *text);
-const char *console_customer(const struct model_conv *c);
-struct draft *console_draft_find(struct console *con, int64_t conv, enum compose_kind kind);
-struct model_conv *console_target(struct console *con);
-void console_act(struct console *con, enum action_kind kind, int64_t conv, const char *text,
-		const char *arg);
-void console_close_pane(struct console *con);
-void console_draft_drop(struct console *con, int64_t conv, enum compose_kind kind);
-void console_draft_save(struct console *con, int64_t conv, enum compose_kind kind,
-		       const char *text);
-void console_edit_reply(struct console *con, struct model_conv *c);
-void console_handle_key(struct console *con, int is_keycode, unsigned value);
-void console_leave_compose(struct console *con, bool keep);
-void console_on_input(uv_poll_t *h, int status, int events);
-void console_open_pane(struct console *con, int64_t id);
-/* Shows the newest message of the open conversation and follows new ones. */
-void console_pane_newest(struct console *con);
-/* Opens the queue picker to transfer C (x). */
-void console_pick_queue(struct console *con, const struct model_conv *c);
+/* console.c: the loop and the console's state (mode, shown screen); the
+ * other files call down to it and to the file they name, never back up to
+ * the key handling. */
 void console_render(struct console *con);
 void console_resume_input(struct console *con);
 void console_schedule(struct console *con);
-void console_start_compose(struct console *con, struct model_conv *c, enum compose_kind kind);
 void console_stop(struct console *con, int code);
-void console_submit_compose(struct console *con);
+/* Stops from inside a sync callback, on the next loop turn. */
+void console_request_stop(struct console *con, int code);
+/* Reports a libuv start that failed (R < 0) and stops; returns R == 0. */
+bool console_uv_ok(struct console *con, int r, const char *what);
+/* The one place the mode changes: what entering MODE needs is done here. */
+void console_set_mode(struct console *con, enum view_mode mode);
+/* Shows SCREEN (the agent's or the supervisor's). */
+void console_show(struct console *con, const struct console_screen *screen);
 
-/* The supervisor screen and presence; defined in console_super.c. */
-void console_activity(struct console *con);
+/* console_events.c: sync's events, the pane. */
+void console_sync_events(struct console *con, struct sync_events *ev);
+void console_open_pane(struct console *con, int64_t id);
+void console_close_pane(struct console *con);
+/* Shows the newest message of the open conversation and follows new ones. */
+void console_pane_newest(struct console *con);
+const char *console_customer(const struct model_conv *c);
+/* The conversation verbs apply to: the open one, else the selected row. */
+struct model_conv *console_target(struct console *con);
+
+/* console_keys.c: keys in every mode. */
+void console_handle_key(struct console *con, int is_keycode, unsigned value);
+void console_on_input(uv_poll_t *h, int status, int events);
+
+/* console_verb.c: verbs from the table — ask, refuse, send, say. */
+/* Starts verb V on C (NULL for a verb that acts on no conversation) as its
+ * row says: refuses in words, or asks (compose line, editor and picker need
+ * a conversation; y/n), or sends. */
+void console_verb(struct console *con, enum verb v, struct model_conv *c);
+/* Sends CALL now; its result is said in the row's words. */
+void console_send(struct console *con, const struct action *call);
+/* Says why V cannot be done to C and returns true, or returns false. */
+bool console_refused(struct console *con, const struct model_conv *c, enum verb v);
+/* Asks the y/n question of ASK's verb. */
+void console_ask_yesno(struct console *con, const struct console_ask *ask);
+/* The answer CODE to the question asked. */
+void console_answer(struct console *con, unsigned code);
+/* Opens the queue picker to transfer C. */
+void console_pick_queue(struct console *con, const struct model_conv *c);
+/* The queue picker chose the highlighted queue. */
+void console_picked(struct console *con);
+
+/* console_compose.c: drafts and the compose line. */
+struct draft *console_draft_find(struct console *con, int64_t conv, enum verb v);
+void console_draft_drop(struct console *con, int64_t conv, enum verb v);
+void console_draft_save(struct console *con, int64_t conv, enum verb v, const char *text);
+void console_start_compose(struct console *con, struct model_conv *c, enum verb v);
+void console_leave_compose(struct console *con, bool keep);
+void console_submit_compose(struct console *con);
+bool console_send_reply(struct console *con, int64_t conv, const char *text);
+
+/* console_editor.c */
+void console_edit_reply(struct console *con, struct model_conv *c);
+
+/* console_super.c: the supervisor screen's life. */
 void console_super_start(struct console *con);
 void console_super_stop(struct console *con);
-void console_super_show(struct console *con, bool show);
-void console_super_render(struct console *con);
-bool console_super_key(struct console *con, int is_keycode, unsigned value);
 void console_super_conn(struct console *con, bool online);
-void console_super_on_notify(struct sync *s, const char *channel, const char *payload, void *user);
+
+/* console_presence.c: the heartbeat every console sends. */
+bool console_presence_start(struct console *con);
+void console_presence_stop(struct console *con);
+/* A key was pressed: back from away. */
+void console_activity(struct console *con);
+/* Online again: say we are here now. */
+void console_presence_online(struct console *con);
 
 /* The frame log; defined in console_frame.c. A line is "KIND WALL_US
  * CPU_US AT_MS": KIND is render, keys (a batch of keys and its render) or

@@ -1,48 +1,10 @@
-/* console_super: the supervisor screen inside the console (S, --supervisor),
- * its keys and actions, and the presence heartbeat every console sends. */
+/* console_super: the supervisor screen inside the console (S, --supervisor):
+ * its list-mode keys, and the refresher that keeps its figures current. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <uv.h>
 
-#include "balie/super.h"
-#include "balie/sync.h"
-#include "balie/text.h"
-#include "balie/ui_super.h"
 #include "balie/util.h"
-#include "balie/view_super.h"
 #include "console_priv.h"
-
-/* Presence ----------------------------------------------------------------------- */
-
-static void send_heartbeat(struct console *con, bool away)
-{
-	struct action hb = { .kind = ACTION_HEARTBEAT, .flag = away };
-
-	sync_act(con->sync, &hb, NULL, NULL);
-	con->told_away = away;
-	con->last_heartbeat = console_now_s();
-}
-
-/* Every HEARTBEAT_SECONDS: still here, and whether keys were pressed lately
- * (writing in $EDITOR counts as being here). */
-static void on_heartbeat(uv_timer_t *t)
-{
-	struct console *con = t->data;
-
-	if (!con->model.me || con->vs.conn != VIEW_ONLINE)
-		return;
-	send_heartbeat(con, !con->editing &&
-		       console_now_s() - con->last_key >= (int64_t)con->cfg.away_after);
-}
-
-void console_activity(struct console *con)
-{
-	con->last_key = console_now_s();
-	/* Back from away: say so now, not at the next beat. */
-	if (con->told_away && con->model.me && con->vs.conn == VIEW_ONLINE)
-		send_heartbeat(con, false);
-}
 
 /* The refresher's events -------------------------------------------------------------- */
 
@@ -51,7 +13,7 @@ static void on_super_updated(struct super *s, void *user)
 	struct console *con = user;
 
 	view_super_refresh(&con->vsup, super_data(s));
-	if (con->super_shown)
+	if (con->screen == &console_super_screen)
 		console_schedule(con);
 }
 
@@ -60,19 +22,10 @@ static void on_super_error(struct super *s, const char *message, void *user)
 	struct console *con = user;
 
 	(void)s;
-	if (con->super_shown) {
+	if (con->screen == &console_super_screen) {
 		say(con, VIEW_ROLE_ERROR, "%s", message);
 		console_schedule(con);
 	}
-}
-
-void console_super_on_notify(struct sync *s, const char *channel, const char *payload, void *user)
-{
-	struct console *con = user;
-
-	(void)s;
-	if (con->super)
-		super_notify(con->super, channel, payload);
 }
 
 void console_super_conn(struct console *con, bool online)
@@ -80,8 +33,6 @@ void console_super_conn(struct console *con, bool online)
 	if (con->super)
 		super_online(con->super, online);
 }
-
-/* Life cycle ------------------------------------------------------------------------ */
 
 void console_super_start(struct console *con)
 {
@@ -92,98 +43,18 @@ void console_super_start(struct console *con)
 	ev.user = con;
 	view_super_init(&con->vsup);
 	con->super = super_new(con->loop, con->sync, NULL, &ev);
-	con->usup = ui_super_new(con->ui);
-	con->last_key = console_now_s();
-	uv_timer_init(con->loop, &con->heartbeat);
-	con->heartbeat.data = con;
-	uv_timer_start(&con->heartbeat, on_heartbeat, HEARTBEAT_SECONDS * 1000,
-		       HEARTBEAT_SECONDS * 1000);
 }
 
 void console_super_stop(struct console *con)
 {
 	if (!con->super)
 		return;
-	uv_close((uv_handle_t *)&con->heartbeat, NULL);
 	super_stop(con->super);
 	con->super = NULL;
-	ui_super_free(con->usup);
-	con->usup = NULL;
 	view_super_free(&con->vsup);
 }
 
-void console_super_show(struct console *con, bool show)
-{
-	if (!con->super || show == con->super_shown)
-		return;
-	if (show) {
-		/* Whatever was being typed is kept as a draft. */
-		if (con->vs.mode == VIEW_MODE_COMPOSE)
-			console_leave_compose(con, true);
-		con->vs.mode = VIEW_MODE_LIST;
-		con->vs.compose = NULL;
-		view_super_refresh(&con->vsup, super_data(con->super));
-		ui_super_invalidate(con->usup);
-	} else {
-		if (con->vs.mode != VIEW_MODE_LIST)
-			con->vs.mode = VIEW_MODE_LIST;
-		ui_super_hide(con->usup);
-	}
-	con->super_shown = show;
-	super_show(con->super, show);
-	console_schedule(con);
-}
-
-void console_super_render(struct console *con)
-{
-	ui_super_render(con->usup, &con->model, &con->vs, super_data(con->super), &con->vsup,
-			console_server_now(con));
-}
-
-/* Actions ------------------------------------------------------------------------------ */
-
-static void on_super_result(const struct action_result *r, const struct action *a, void *arg)
-{
-	struct console *con = arg;
-	long long id = (long long)a->conv;
-
-	console_schedule(con);
-	if (r->outcome != ACTION_DONE) {
-		if (a->conv)
-			say(con, VIEW_ROLE_ERROR, "#%lld: %s", id, r->message);
-		else
-			say(con, VIEW_ROLE_ERROR, "%s", r->message);
-		return;
-	}
-	switch (a->kind) {
-	case ACTION_PAUSE_BOT:
-		if (a->flag)
-			say(con, VIEW_ROLE_OK, "the bot of %s is paused: new conversations wait "
-			    "for a person", a->arg);
-		else
-			say(con, VIEW_ROLE_OK, "the bot of %s talks to new customers again", a->arg);
-		break;
-	case ACTION_ASSIGN:
-		say(con, VIEW_ROLE_OK, "#%lld is yours now (Enter opens it)", id);
-		break;
-	case ACTION_TAKEOVER:
-		if (r->value && strcmp(r->value, "t") == 0)
-			say(con, VIEW_ROLE_OK, "#%lld is yours now (Enter opens it)", id);
-		else
-			say(con, VIEW_ROLE_ERROR, "#%lld was taken by someone else first", id);
-		break;
-	default:
-		break;
-	}
-}
-
-static void act(struct console *con, enum action_kind kind, int64_t conv, const char *arg,
-		bool flag)
-{
-	struct action a = { .kind = kind, .conv = conv, .arg = arg, .flag = flag };
-
-	sync_act(con->sync, &a, on_super_result, con);
-}
+/* Keys ------------------------------------------------------------------------------------ */
 
 static bool online(struct console *con)
 {
@@ -202,7 +73,7 @@ static void open_selected(struct console *con, const struct super_data *d)
 	int64_t id = view_super_conv(&con->vsup, d);
 
 	if (q) {
-		console_super_show(con, false);
+		console_show(con, &console_agent_screen);
 		free(con->vs.search);
 		con->vs.search = xstrdup(q->id);
 		con->vs.list_top = 0;
@@ -219,7 +90,7 @@ static void open_selected(struct console *con, const struct super_data *d)
 		say(con, VIEW_ROLE_ERROR, "#%lld is still loading: try again in a moment", (long long)id);
 		return;
 	}
-	console_super_show(con, false);
+	console_show(con, &console_agent_screen);
 	console_open_pane(con, id);
 }
 
@@ -229,7 +100,7 @@ static void take_selected(struct console *con, const struct super_data *d)
 {
 	int64_t id = view_super_conv(&con->vsup, d);
 	const struct model_conv *c = id ? model_find(&con->model, id) : NULL;
-	const struct super_agent *ag = view_super_agent(&con->vsup, d);
+	struct action call = { .kind = VERB_ASSIGN, .conv = id, .arg = con->model.me };
 
 	if (!id) {
 		say(con, VIEW_ROLE_NORMAL, "select a conversation to take over");
@@ -241,14 +112,9 @@ static void take_selected(struct console *con, const struct super_data *d)
 		say(con, VIEW_ROLE_NORMAL, "#%lld is already yours", (long long)id);
 		return;
 	}
-	if (c && (c->state == MODEL_BOT || c->state == MODEL_WAITING)) {
-		act(con, ACTION_TAKEOVER, id, NULL, false);
-		say(con, VIEW_ROLE_NORMAL, "taking over #%lld…", (long long)id);
-		return;
-	}
-	act(con, ACTION_ASSIGN, id, con->model.me, false);
-	say(con, VIEW_ROLE_NORMAL, "taking #%lld over from %s…", (long long)id,
-	    ag && ag->display_name ? ag->display_name : "its agent");
+	if (c && (c->state == MODEL_BOT || c->state == MODEL_WAITING))
+		call = (struct action){ .kind = VERB_TAKEOVER, .conv = id };
+	console_send(con, &call);
 }
 
 /* x: the queue picker of the agent screen, for this conversation. */
@@ -265,17 +131,15 @@ static void transfer_selected(struct console *con, const struct super_data *d)
 		say(con, VIEW_ROLE_ERROR, "#%lld is still loading: try again in a moment", (long long)id);
 		return;
 	}
-	if (!online(con))
-		return;
-	con->vsup.pick_conv = id;
-	console_pick_queue(con, c);
+	if (online(con))
+		console_pick_queue(con, c);
 }
 
 /* p: asks before pausing or resuming the selected queue's bot. */
 static void ask_pause(struct console *con, const struct super_data *d)
 {
 	const struct super_queue *q = view_super_queue(&con->vsup, d);
-	char *id;
+	struct console_ask ask = { .verb = VERB_PAUSE_BOT };
 
 	if (!q) {
 		say(con, VIEW_ROLE_NORMAL, "select a queue (the top rows) to pause or resume its bot");
@@ -283,106 +147,55 @@ static void ask_pause(struct console *con, const struct super_data *d)
 	}
 	if (!online(con))
 		return;
-	snprintf(con->pause_queue, sizeof con->pause_queue, "%s", q->id);
-	con->pause_to = !q->bot_paused;
-	/* Short enough that y/n stays in sight on 80 columns. */
-	id = text_clean(q->id, con->vs.text_flags);
-	if (con->pause_to)
-		snprintf(con->vs.prompt, sizeof con->vs.prompt, "pause the bot of %s? new "
-			 "conversations will wait for a person. y/n ", id);
-	else
-		snprintf(con->vs.prompt, sizeof con->vs.prompt, "resume the bot of %s? y/n ", id);
-	free(id);
-	con->vs.mode = VIEW_MODE_CONFIRM;
+	snprintf(ask.arg, sizeof ask.arg, "%s", q->id);
+	ask.flag = !q->bot_paused;
+	console_ask_yesno(con, &ask);
 }
 
-static void pause_answer(struct console *con, unsigned code)
+static long super_page(struct console *con)
 {
-	con->vs.mode = VIEW_MODE_LIST;
-	if (code != 'y' && code != 'Y') {
-		say(con, VIEW_ROLE_NORMAL, con->pause_to ? "the bot keeps talking" :
-		    "the bot stays paused");
-		return;
-	}
-	if (!online(con))
-		return;
-	act(con, ACTION_PAUSE_BOT, 0, con->pause_queue, con->pause_to);
-	say(con, VIEW_ROLE_NORMAL, "%s the bot of %s…", con->pause_to ? "pausing" : "resuming",
-	    con->pause_queue);
+	int rows = ui_page_rows(con->ui);
+
+	return rows > 2 ? rows - 1 : 1;
 }
 
-bool console_super_key(struct console *con, int is_keycode, unsigned value)
+static enum console_key super_key(struct console *con, enum verb v)
 {
-	unsigned code = keys_code(is_keycode, value);
-	enum keys_action a = keys_lookup(con->vs.keys, code);
 	const struct super_data *d = super_data(con->super);
-	long page = ui_super_agent_rows(con->usup) > 2 ? ui_super_agent_rows(con->usup) - 1 : 1;
+	char key[32] = "S";
+	unsigned k;
 
-	switch (con->vs.mode) {
-	case VIEW_MODE_CONFIRM:
-		pause_answer(con, code);
-		return true;
-	case VIEW_MODE_LIST:
-		break;
-	default:
-		/* The queue picker and the help screen work as on the agent screen. */
-		return false;
-	}
-	switch (a) {
-	case KEYS_ACT_DOWN:
-		view_super_move(&con->vsup, d, 1);
-		break;
-	case KEYS_ACT_UP:
-		view_super_move(&con->vsup, d, -1);
-		break;
-	case KEYS_ACT_PAGE_DOWN:
-		view_super_move(&con->vsup, d, page);
-		break;
-	case KEYS_ACT_PAGE_UP:
-		view_super_move(&con->vsup, d, -page);
-		break;
-	case KEYS_ACT_HOME:
-		view_super_select(&con->vsup, d, 0);
-		break;
-	case KEYS_ACT_END:
+	switch (v) {
+	case VERB_DOWN: view_super_move(&con->vsup, d, 1); break;
+	case VERB_UP: view_super_move(&con->vsup, d, -1); break;
+	case VERB_PAGE_DOWN: view_super_move(&con->vsup, d, super_page(con)); break;
+	case VERB_PAGE_UP: view_super_move(&con->vsup, d, -super_page(con)); break;
+	case VERB_HOME: view_super_select(&con->vsup, d, 0); break;
+	case VERB_END:
 		if (con->vsup.nitems)
 			view_super_select(&con->vsup, d, con->vsup.nitems - 1);
 		break;
-	case KEYS_ACT_OPEN:
-		open_selected(con, d);
+	case VERB_OPEN: open_selected(con, d); break;
+	case VERB_TAKEOVER: take_selected(con, d); break;
+	case VERB_TRANSFER: transfer_selected(con, d); break;
+	case VERB_PAUSE_BOT: ask_pause(con, d); break;
+	case VERB_SUPERVISOR: console_show(con, &console_agent_screen); break;
+	case VERB_BACK:
+	case VERB_NONE:
 		break;
-	case KEYS_ACT_TAKEOVER:
-		take_selected(con, d);
-		break;
-	case KEYS_ACT_TRANSFER:
-		transfer_selected(con, d);
-		break;
-	case KEYS_ACT_PAUSE_BOT:
-		ask_pause(con, d);
-		break;
-	case KEYS_ACT_SUPERVISOR:
-		console_super_show(con, false);
-		break;
-	case KEYS_ACT_REDRAW:
-		ui_super_invalidate(con->usup);
-		break;
-	case KEYS_ACT_HELP:
-	case KEYS_ACT_QUIT:
-		return false;
-	case KEYS_ACT_BACK:
-	case KEYS_ACT_NONE:
-	case KEYS_ACT_COUNT:
-		break;
-	default: {
-		char key[32] = "S";
-		unsigned k = keys_first(con->vs.keys, KEYS_ACT_SUPERVISOR);
-
+	default:
+		if (verb_info(v)->screens & VERB_ON_SUPER)
+			return CONSOLE_KEY_IGNORED;	/* help, redraw, quit */
+		k = keys_first(con->vs.keys, VERB_SUPERVISOR);
 		if (k != KEYS_NO_KEY)
 			keys_name(k, key, sizeof key);
 		say(con, VIEW_ROLE_NORMAL, "%s works in the agent view: %s goes there",
-		    keys_action_name(a), key);
+		    verb_info(v)->name, key);
 		break;
 	}
-	}
-	return true;
+	return CONSOLE_KEY_HANDLED;
 }
+
+const struct console_screen console_super_screen = {
+	UI_SCREEN_SUPER, super_key, NULL,
+};

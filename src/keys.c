@@ -12,20 +12,6 @@
 #define ESC 0x1Bu
 #define DEL 0x7Fu
 
-#define KEYS_NAME_(e, name, help) name,
-static const char *const action_names[KEYS_ACT_COUNT] = {
-	"none",
-	KEYS_ACTIONS(KEYS_NAME_)
-};
-#undef KEYS_NAME_
-
-#define KEYS_HELP_(e, name, help) help,
-static const char *const action_help[KEYS_ACT_COUNT] = {
-	"",
-	KEYS_ACTIONS(KEYS_HELP_)
-};
-#undef KEYS_HELP_
-
 /* Key names; keys_name() writes the first name of a key that is no alias. */
 static const struct {
 	const char *name;
@@ -84,42 +70,25 @@ unsigned keys_code(int is_keycode, unsigned value)
 
 void keys_defaults(struct keys_map *m)
 {
-	static const struct keys_binding defaults[] = {
-		{ 'j',			KEYS_ACT_DOWN },
-		{ KC(KEY_DOWN),		KEYS_ACT_DOWN },
-		{ 'k',			KEYS_ACT_UP },
-		{ KC(KEY_UP),		KEYS_ACT_UP },
-		{ KC(KEY_NPAGE),	KEYS_ACT_PAGE_DOWN },
-		{ KEYS_CTRL('f'),	KEYS_ACT_PAGE_DOWN },
-		{ KC(KEY_PPAGE),	KEYS_ACT_PAGE_UP },
-		{ KEYS_CTRL('b'),	KEYS_ACT_PAGE_UP },
-		{ KC(KEY_HOME),		KEYS_ACT_HOME },
-		{ 'g',			KEYS_ACT_HOME },
-		{ KC(KEY_END),		KEYS_ACT_END },
-		{ 'G',			KEYS_ACT_END },
-		{ '\n',			KEYS_ACT_OPEN },
-		{ ESC,			KEYS_ACT_BACK },
-		{ 't',			KEYS_ACT_TAKEOVER },
-		{ 'r',			KEYS_ACT_REPLY },
-		{ 'E',			KEYS_ACT_REPLY_EDITOR },
-		{ 'n',			KEYS_ACT_NOTE },
-		{ 'a',			KEYS_ACT_AGREEMENT },
-		{ 'h',			KEYS_ACT_HANDBACK },
-		{ 'x',			KEYS_ACT_TRANSFER },
-		{ 'c',			KEYS_ACT_CLOSE },
-		{ '/',			KEYS_ACT_SEARCH },
-		{ 'S',			KEYS_ACT_SUPERVISOR },
-		{ 'p',			KEYS_ACT_PAUSE_BOT },
-		{ '?',			KEYS_ACT_HELP },
-		{ KC(KEY_F(1)),		KEYS_ACT_HELP },
-		{ KEYS_CTRL('l'),	KEYS_ACT_REDRAW },
-		{ 'q',			KEYS_ACT_QUIT },
-	};
-	size_t i;
+	int v;
 
 	m->n = 0;
-	for (i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
-		m->b[m->n++] = defaults[i];
+	for (v = VERB_NONE + 1; v < VERB_COUNT; v++) {
+		const char *p = verb_info((enum verb)v)->keys;
+
+		while (*p) {
+			char name[32];
+			size_t len = strcspn(p, " ");
+			unsigned key;
+
+			snprintf(name, sizeof name, "%.*s", (int)len, p);
+			/* The table's own names: a bad one is a bug the unit test finds. */
+			if (keys_parse(name, &key) == 0 && m->n < KEYS_MAX_BINDINGS)
+				m->b[m->n++] = (struct keys_binding){ key, (enum verb)v };
+			p += len;
+			p += strspn(p, " ");
+		}
+	}
 }
 
 static size_t find(const struct keys_map *m, unsigned key)
@@ -132,18 +101,18 @@ static size_t find(const struct keys_map *m, unsigned key)
 	return m->n;
 }
 
-enum keys_action keys_lookup(const struct keys_map *m, unsigned key)
+enum verb keys_lookup(const struct keys_map *m, unsigned key)
 {
 	size_t i = find(m, key);
 
-	return i < m->n ? m->b[i].action : KEYS_ACT_NONE;
+	return i < m->n ? m->b[i].action : VERB_NONE;
 }
 
-int keys_bind(struct keys_map *m, unsigned key, enum keys_action action)
+int keys_bind(struct keys_map *m, unsigned key, enum verb action)
 {
 	size_t i = find(m, key);
 
-	if (key == KEYS_NO_KEY || action <= KEYS_ACT_NONE || action >= KEYS_ACT_COUNT)
+	if (key == KEYS_NO_KEY || !verb_has_key(action))
 		return -1;
 	if (i < m->n) {
 		m->b[i].action = action;
@@ -168,7 +137,7 @@ bool keys_unbind(struct keys_map *m, unsigned key)
 	return true;
 }
 
-unsigned keys_first(const struct keys_map *m, enum keys_action action)
+unsigned keys_first(const struct keys_map *m, enum verb action)
 {
 	size_t i;
 
@@ -284,38 +253,7 @@ char *keys_name(unsigned key, char *buf, size_t size)
 	return buf;
 }
 
-const char *keys_action_name(enum keys_action action)
-{
-	if (action <= KEYS_ACT_NONE || action >= KEYS_ACT_COUNT)
-		return "none";
-	return action_names[action];
-}
-
-enum keys_action keys_action_parse(const char *name)
-{
-	char norm[32];
-	size_t i;
-	int a;
-
-	for (i = 0; name[i] && i + 1 < sizeof(norm); i++)
-		norm[i] = name[i] == '_' ? '-' : name[i];
-	if (name[i])
-		return KEYS_ACT_NONE;
-	norm[i] = '\0';
-	for (a = KEYS_ACT_NONE + 1; a < KEYS_ACT_COUNT; a++)
-		if (strcasecmp(norm, action_names[a]) == 0)
-			return (enum keys_action)a;
-	return KEYS_ACT_NONE;
-}
-
-const char *keys_action_help(enum keys_action action)
-{
-	if (action <= KEYS_ACT_NONE || action >= KEYS_ACT_COUNT)
-		return "";
-	return action_help[action];
-}
-
-char *keys_describe(const struct keys_map *m, enum keys_action action,
+char *keys_describe(const struct keys_map *m, enum verb action,
 		    char *buf, size_t size)
 {
 	size_t i, used = 0;
@@ -346,11 +284,16 @@ size_t keys_help(const struct keys_map *m, struct keys_help_row *rows)
 	size_t n = 0;
 	int a;
 
-	for (a = KEYS_ACT_NONE + 1; a < KEYS_ACT_COUNT; a++, n++) {
-		rows[n].action = (enum keys_action)a;
-		rows[n].name = action_names[a];
-		rows[n].description = action_help[a];
-		keys_describe(m, (enum keys_action)a, rows[n].keys, sizeof(rows[n].keys));
+	for (a = VERB_NONE + 1; a < VERB_COUNT; a++) {
+		const struct verb_info *v = verb_info((enum verb)a);
+
+		if (!v->help)
+			continue;
+		rows[n].action = (enum verb)a;
+		rows[n].name = v->name;
+		rows[n].description = v->help;
+		keys_describe(m, (enum verb)a, rows[n].keys, sizeof(rows[n].keys));
+		n++;
 	}
 	return n;
 }

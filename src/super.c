@@ -40,12 +40,9 @@ void super_data_free(struct super_data *d)
 	super_data_init(d);
 }
 
-static const char *const presence_names[] = {
-	[SUPER_ONLINE] = "online",
-	[SUPER_AWAY] = "away",
-	[SUPER_OFFLINE] = "offline",
-	[SUPER_PRESENCE_UNKNOWN] = "unknown",
-};
+#define SUPER_PRESENCE_NAME_(e, name) name,
+static const char *const presence_names[] = { SUPER_PRESENCES(SUPER_PRESENCE_NAME_) };
+#undef SUPER_PRESENCE_NAME_
 
 const char *super_presence_name(enum super_presence p)
 {

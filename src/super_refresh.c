@@ -172,6 +172,11 @@ static void on_timer(uv_timer_t *t)
 	store_fetch_super_agents(sync_db(s->sync), on_agents, s);
 }
 
+static void on_notify(const char *channel, const char *payload, void *user)
+{
+	super_notify(user, channel, payload);
+}
+
 struct super *super_new(uv_loop_t *loop, struct sync *sync, const struct super_options *opt,
 			const struct super_events *ev)
 {
@@ -193,13 +198,16 @@ struct super *super_new(uv_loop_t *loop, struct sync *sync, const struct super_o
 	s->timer.data = s;
 	s->timer_open = true;
 	/* Conversation changes come on "balie", which sync listens to already. */
-	sync_listen(sync, "balie_queue");
-	sync_listen(sync, "balie_presence");
+	sync_listen(sync, STORE_CHANNEL_QUEUE);
+	sync_listen(sync, STORE_CHANNEL_PRESENCE);
+	/* Straight from sync: the figures need nobody in between. */
+	sync_subscribe(sync, on_notify, s);
 	return s;
 }
 
 void super_stop(struct super *s)
 {
+	sync_unsubscribe(s->sync, on_notify, s);
 	s->stopping = true;
 	uv_close((uv_handle_t *)&s->timer, on_timer_closed);
 }
@@ -209,16 +217,11 @@ void super_show(struct super *s, bool visible)
 	arm(s, super_pace_show(&s->pace, uv_now(s->loop), visible));
 }
 
-bool super_visible(const struct super *s)
-{
-	return s->pace.visible;
-}
-
 void super_notify(struct super *s, const char *channel, const char *payload)
 {
 	(void)payload;
-	if (strcmp(channel, "balie") != 0 && strcmp(channel, "balie_queue") != 0 &&
-	    strcmp(channel, "balie_presence") != 0)
+	if (strcmp(channel, STORE_CHANNEL_CHANGES) != 0 && strcmp(channel, STORE_CHANNEL_QUEUE) != 0 &&
+	    strcmp(channel, STORE_CHANNEL_PRESENCE) != 0)
 		return;
 	arm(s, super_pace_change(&s->pace, uv_now(s->loop)));
 }

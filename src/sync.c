@@ -182,6 +182,9 @@ static void on_notify(struct db *db, const char *channel, const char *payload, v
 	}
 	if (s->ev.notify)
 		s->ev.notify(s, channel, payload, s->ev.user);
+	for (size_t k = 0; k < SYNC_MAX_SUBSCRIBERS; k++)
+		if (s->subs[k].fn)
+			s->subs[k].fn(channel, payload, s->subs[k].user);
 }
 
 static void on_link_state(struct db *db, enum store_link st, const char *reason,
@@ -277,6 +280,28 @@ unsigned sync_retry_in_ms(const struct sync *s)
 void sync_listen(struct sync *s, const char *channel)
 {
 	store_link_listen(s->db, channel);
+}
+
+int sync_subscribe(struct sync *s, sync_notify_fn *fn, void *user)
+{
+	for (size_t k = 0; k < SYNC_MAX_SUBSCRIBERS; k++) {
+		if (!s->subs[k].fn || (s->subs[k].fn == fn && s->subs[k].user == user)) {
+			s->subs[k].fn = fn;
+			s->subs[k].user = user;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void sync_unsubscribe(struct sync *s, sync_notify_fn *fn, void *user)
+{
+	for (size_t k = 0; k < SYNC_MAX_SUBSCRIBERS; k++) {
+		if (s->subs[k].fn == fn && s->subs[k].user == user) {
+			s->subs[k].fn = NULL;
+			s->subs[k].user = NULL;
+		}
+	}
 }
 
 struct db *sync_db(struct sync *s)

@@ -108,7 +108,7 @@ void sync_flush_outbox(struct sync *s)
 
 void sync_act(struct sync *s, const struct action *a, sync_action_cb *cb, void *arg)
 {
-	if (a->kind == ACTION_REPLY) {
+	if (a->kind == VERB_REPLY) {
 		struct outbox_item *o = xcalloc(1, sizeof *o), **pp;
 
 		o->a = *a;

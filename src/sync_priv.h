@@ -64,6 +64,7 @@ struct sync {
 	bool stopping;
 	bool reaping;
 	uv_timer_t reaper;	/* frees us on a later loop turn, see sync_stop */
+	struct { sync_notify_fn *fn; void *user; } subs[SYNC_MAX_SUBSCRIBERS];
 };
 
 /* Every store callback starts here: false once stopped (only the

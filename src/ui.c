@@ -154,6 +154,7 @@ struct ui *ui_open(FILE *out, FILE *in, const char *term, const struct ui_option
 	nodelay(ui->input, TRUE);
 	view_doc_init(&ui->doc);
 	view_doc_init(&ui->body);
+	view_doc_init(&ui->rows);
 	view_pane_cache_init(&ui->pane_cache);
 	return ui;
 }
@@ -166,23 +167,12 @@ static bool has_alternate_screen(void)
 	return smcup && smcup != (const char *)-1 && *smcup;
 }
 
-static void drop_windows(struct ui *ui)
-{
-	int i;
-
-	for (i = 0; i < UI_NREGIONS; i++) {
-		if (ui->win[i].w)
-			delwin(ui->win[i].w);
-		memset(&ui->win[i], 0, sizeof ui->win[i]);
-	}
-}
-
 void ui_close(struct ui *ui)
 {
 	if (!ui)
 		return;
 	set_term(ui->screen);
-	drop_windows(ui);
+	ui_windows_drop(ui);
 	delwin(ui->input);
 	if (!has_alternate_screen()) {
 		/* The last screen would stay in the scrollback: leave no customer
@@ -195,6 +185,7 @@ void ui_close(struct ui *ui)
 	delscreen(ui->screen);
 	view_doc_free(&ui->doc);
 	view_doc_free(&ui->body);
+	view_doc_free(&ui->rows);
 	view_pane_cache_free(&ui->pane_cache);
 	if (active_ui == ui)
 		active_ui = NULL;
@@ -231,7 +222,7 @@ void ui_resize_to(struct ui *ui, int rows, int cols)
 	if (cols < 1)
 		cols = 1;
 	/* Windows are made again for the new size at the next render. */
-	drop_windows(ui);
+	ui_windows_drop(ui);
 	resizeterm(rows, cols);
 	ui_invalidate(ui);
 }
@@ -298,12 +289,12 @@ const struct view_doc *ui_pane_body(const struct ui *ui)
 	return ui->has_body ? &ui->body : NULL;
 }
 
-int ui_list_rows(const struct ui *ui)
+int ui_page_rows(const struct ui *ui)
 {
-	return ui->list_rows;
+	return ui->page_rows > 0 ? ui->page_rows : 1;
 }
 
 int ui_overlay_rows(const struct ui *ui)
 {
-	return ui->overlay_rows;
+	return ui->overlay_rows > 0 ? ui->overlay_rows : 1;
 }

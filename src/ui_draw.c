@@ -1,5 +1,6 @@
 /* ui_draw: puts the views' lines on the screen, region by region, touching
- * only the regions whose content changed. */
+ * only the regions whose content changed; the frame every screen shares
+ * (ui_screens.c draws what differs). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,14 @@ void ui_window_drop(struct ui_window *w)
 	struct view_rect none = { 0, 0, 0, 0 };
 
 	ui_window_place(w, none);
+}
+
+void ui_windows_drop(struct ui *ui)
+{
+	int i;
+
+	for (i = 0; i < UI_NREGIONS; i++)
+		ui_window_drop(&ui->win[i]);
 }
 
 static WINDOW *region(struct ui *ui, enum ui_region i, struct view_rect r)
@@ -118,15 +127,31 @@ void ui_window_show(struct ui *ui, struct ui_window *w, const struct view_doc *d
 	w->hash = h;
 }
 
-/* Shows lines [FIRST, FIRST+rows) of D in region I, unless it already does. */
-static void show(struct ui *ui, enum ui_region i, const struct view_doc *d, size_t first)
+void ui_show(struct ui *ui, enum ui_region i, const struct view_doc *d, size_t first)
 {
-	ui_window_show(ui, &ui->win[i], d, first, 0);
+	ui_window_show(ui, &ui->win[i], d, first, (uint64_t)ui->shown * 0x5u);
+}
+
+void ui_doc_copy(struct view_doc *to, const struct view_doc *from, size_t first, size_t n)
+{
+	size_t i, k;
+
+	for (i = first; i < first + n && i < from->nlines; i++) {
+		const struct view_line *l = &from->lines[i];
+
+		view_line(to, l->fill, l->tag);
+		for (k = 0; k < l->nspans; k++) {
+			const struct view_span *s = &from->spans[l->span0 + k];
+
+			view_put(to, s->role, from->buf + s->off, s->len);
+		}
+	}
 }
 
 static void render_too_small(struct ui *ui)
 {
 	struct view_rect full = { 0, 0, LINES, COLS };
+	char *cut;
 	int i;
 
 	for (i = 0; i < UI_NREGIONS; i++)
@@ -136,80 +161,13 @@ static void render_too_small(struct ui *ui)
 		return;
 	view_doc_clear(&ui->doc);
 	view_line(&ui->doc, VIEW_ROLE_NORMAL, 0);
-	{
-		char *cut = text_truncate(view_too_small_text(), COLS,
-					  ui->doc.ascii ? TEXT_ASCII : 0);
-
-		view_puts(&ui->doc, VIEW_ROLE_ERROR, cut);
-		free(cut);
-	}
-	show(ui, UI_SMALL, &ui->doc, 0);
+	cut = text_truncate(view_too_small_text(), COLS, ui->doc.ascii ? TEXT_ASCII : 0);
+	view_puts(&ui->doc, VIEW_ROLE_ERROR, cut);
+	free(cut);
+	ui_show(ui, UI_SMALL, &ui->doc, 0);
 }
 
-static void render_list(struct ui *ui, const struct model *m, struct view_state *st,
-			int64_t now)
-{
-	struct ui_window *w = &ui->win[UI_LIST];
-	int rows = w->r.h - 1;
-
-	ui->list_rows = rows > 0 ? rows : 1;
-	view_list_scroll(st, ui->list_rows);
-	view_doc_clear(&ui->doc);
-	view_queue_title(&ui->doc, st, w->r.w);
-	view_queue_rows(&ui->doc, m, st, now, w->r.w, st->list_top, (size_t)ui->list_rows);
-	show(ui, UI_LIST, &ui->doc, 0);
-}
-
-static void render_pane(struct ui *ui, const struct model *m, struct view_state *st,
-			int64_t now)
-{
-	struct ui_window *w = &ui->win[UI_PANE];
-	const struct model_conv *c = st->open ? model_find(m, st->open) : NULL;
-	size_t info, i;
-	int body_rows;
-
-	view_doc_clear(&ui->doc);
-	view_pane_info(&ui->doc, m, c, st, now, w->r.w);
-	info = ui->doc.nlines;
-	view_doc_clear(&ui->body);
-	if (c)
-		view_pane_body(&ui->body, &ui->pane_cache, m, c, st, w->r.w);
-	else
-		view_pane_cache_free(&ui->pane_cache);
-	ui->has_body = c != NULL;
-	body_rows = w->r.h - (int)info;
-	view_pane_place(st, &ui->body, body_rows > 0 ? body_rows : 1);
-	/* One document for the region: the info block, then the visible part
-	 * of the body, so the hash covers exactly what is shown. */
-	for (i = st->pane_top; body_rows > 0 && i < ui->body.nlines &&
-	     i < st->pane_top + (size_t)body_rows; i++) {
-		const struct view_line *l = &ui->body.lines[i];
-		size_t k;
-
-		view_line(&ui->doc, l->fill, l->tag);
-		for (k = 0; k < l->nspans; k++) {
-			const struct view_span *s = &ui->body.spans[l->span0 + k];
-
-			view_put(&ui->doc, s->role, ui->body.buf + s->off, s->len);
-		}
-	}
-	show(ui, UI_PANE, &ui->doc, 0);
-}
-
-static void render_sep(struct ui *ui)
-{
-	struct ui_window *w = &ui->win[UI_SEP];
-
-	if (!w->w || w->hash)
-		return;
-	werase(w->w);
-	wattr_set(w->w, ui->style[VIEW_ROLE_DIM].attr, ui->style[VIEW_ROLE_DIM].pair, NULL);
-	mvwvline(w->w, 0, 0, ACS_VLINE, w->r.h);
-	wattr_set(w->w, A_NORMAL, 0, NULL);
-	wnoutrefresh(w->w);
-	w->hash = 1;
-}
-
+/* The help screen or the queue picker, scrolled so the highlight shows. */
 static void render_overlay(struct ui *ui, const struct model *m, struct view_state *st)
 {
 	struct ui_window *w = &ui->win[UI_OVERLAY];
@@ -219,8 +177,7 @@ static void render_overlay(struct ui *ui, const struct model *m, struct view_sta
 	if (st->mode == VIEW_MODE_HELP)
 		view_help(&ui->doc, st, w->r.w);
 	else
-		view_picker(&ui->doc, m, st->open ? model_find(m, st->open) : view_selected(st),
-			    st, w->r.w);
+		view_picker(&ui->doc, m, model_find(m, st->pick_conv), st, w->r.w);
 	ui->overlay_rows = w->r.h;
 	max_top = ui->doc.nlines > (size_t)w->r.h ? ui->doc.nlines - (size_t)w->r.h : 0;
 	if (st->help_top > max_top)
@@ -231,7 +188,7 @@ static void render_overlay(struct ui *ui, const struct model *m, struct view_sta
 
 		st->help_top = want >= (size_t)w->r.h ? want - (size_t)w->r.h + 1 : 0;
 	}
-	show(ui, UI_OVERLAY, &ui->doc, st->help_top);
+	ui_show(ui, UI_OVERLAY, &ui->doc, st->help_top);
 }
 
 /* Draws the prompt line and returns the cursor column (-1: no cursor). */
@@ -272,72 +229,93 @@ static int render_prompt(struct ui *ui, struct view_state *st)
 	return cursor;
 }
 
-void ui_render(struct ui *ui, const struct model *m, struct view_state *st, int64_t now)
+/* The terminal's cursor sits on the compose line while one is typed. */
+static void place_cursor(struct ui *ui, int cursor)
 {
+	WINDOW *w = ui->win[UI_PROMPT].w;
+
+	if (cursor >= 0) {
+		/* The window refreshed last places the terminal's cursor. */
+		leaveok(w, FALSE);
+		wmove(w, 0, cursor);
+		wnoutrefresh(w);
+		curs_set(1);
+		return;
+	}
+	if (w) {
+		leaveok(w, TRUE);
+		wnoutrefresh(w);
+	}
+	curs_set(0);
+}
+
+/* Places the windows of layout L: the body regions, or the overlay over them. */
+static void place_regions(struct ui *ui, const struct view_layout *l, bool overlay)
+{
+	int i;
+
+	drop_region(ui, UI_SMALL);
+	region(ui, UI_HEADER, l->header);
+	region(ui, UI_STATUS, l->status);
+	region(ui, UI_PROMPT, l->prompt);
+	if (overlay)
+		region(ui, UI_OVERLAY, l->overlay);
+	else
+		drop_region(ui, UI_OVERLAY);
+	for (i = 0; i < VIEW_BODY_MAX; i++) {
+		if (overlay)
+			drop_region(ui, (enum ui_region)(UI_BODY + i));
+		else
+			region(ui, (enum ui_region)(UI_BODY + i), l->body[i]);
+	}
+}
+
+static const struct ui_screen_ops *const screens[UI_SCREEN_COUNT] = {
+	[UI_SCREEN_AGENT] = &ui_agent_screen,
+	[UI_SCREEN_SUPER] = &ui_super_screen,
+};
+
+void ui_render(struct ui *ui, enum ui_screen screen, struct ui_frame *f)
+{
+	const struct ui_screen_ops *ops = screens[screen];
+	struct view_state *st = f->st;
 	struct view_layout l;
 	bool prompt, overlay;
-	int cursor = -1;
 
 	if (ui->suspended)
 		return;
-	ui->doc.ascii = ui->body.ascii = (st->text_flags & TEXT_ASCII) != 0;
-	view_rows_refresh(st, m, now);
+	if (screen != ui->shown || ui->lines != LINES || ui->cols != COLS) {
+		/* Made for another screen or size: make them again, draw it all. */
+		ui_windows_drop(ui);
+		ui_invalidate(ui);
+		ui->shown = screen;
+		ui->lines = LINES;
+		ui->cols = COLS;
+	}
+	ui->doc.ascii = ui->body.ascii = ui->rows.ascii = (st->text_flags & TEXT_ASCII) != 0;
 	prompt = st->mode == VIEW_MODE_COMPOSE || st->mode == VIEW_MODE_SEARCH ||
 		 st->mode == VIEW_MODE_CONFIRM;
 	overlay = st->mode == VIEW_MODE_HELP || st->mode == VIEW_MODE_PICK;
-	view_layout(LINES, COLS, st->open != 0, prompt, &l);
+	ops->layout(f, LINES, COLS, prompt, &l);
 	if (l.too_small) {
 		render_too_small(ui);
 		curs_set(0);
 		doupdate();
 		return;
 	}
-	drop_region(ui, UI_SMALL);
-	region(ui, UI_HEADER, l.header);
-	region(ui, UI_STATUS, l.status);
-	region(ui, UI_PROMPT, l.prompt);
-	if (overlay) {
-		drop_region(ui, UI_LIST);
-		drop_region(ui, UI_PANE);
-		drop_region(ui, UI_SEP);
-		region(ui, UI_OVERLAY, l.overlay);
-	} else {
-		drop_region(ui, UI_OVERLAY);
-		region(ui, UI_LIST, l.list);
-		region(ui, UI_PANE, l.pane);
-		region(ui, UI_SEP, l.sep);
-	}
-
+	place_regions(ui, &l, overlay);
 	view_doc_clear(&ui->doc);
-	view_header(&ui->doc, m, st, l.header.w);
-	show(ui, UI_HEADER, &ui->doc, 0);
+	ops->header(&ui->doc, f, l.header.w);
+	ui_show(ui, UI_HEADER, &ui->doc, 0);
 	if (overlay) {
-		render_overlay(ui, m, st);
+		ui->has_body = false;
+		render_overlay(ui, f->m, st);
 	} else {
-		if (ui->win[UI_LIST].w)
-			render_list(ui, m, st, now);
-		if (ui->win[UI_PANE].w)
-			render_pane(ui, m, st, now);
-		else
-			ui->has_body = false;
-		render_sep(ui);
+		ops->body(ui, f, &l);
 	}
 	view_doc_clear(&ui->doc);
-	view_status(&ui->doc, m, st, now, l.status.w);
-	show(ui, UI_STATUS, &ui->doc, 0);
-	cursor = render_prompt(ui, st);
-	if (cursor >= 0) {
-		/* The window refreshed last places the terminal's cursor. */
-		leaveok(ui->win[UI_PROMPT].w, FALSE);
-		wmove(ui->win[UI_PROMPT].w, 0, cursor);
-		wnoutrefresh(ui->win[UI_PROMPT].w);
-		curs_set(1);
-	} else {
-		if (ui->win[UI_PROMPT].w) {
-			leaveok(ui->win[UI_PROMPT].w, TRUE);
-			wnoutrefresh(ui->win[UI_PROMPT].w);
-		}
-		curs_set(0);
-	}
+	ops->status(&ui->doc, f, l.status.w);
+	ui_show(ui, UI_STATUS, &ui->doc, 0);
+	place_cursor(ui, render_prompt(ui, st));
 	doupdate();
 }

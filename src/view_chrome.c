@@ -8,6 +8,17 @@
 #include "balie/util.h"
 #include "balie/view.h"
 
+bool view_header_me(struct view_doc *d, const struct model *m, unsigned flags)
+{
+	if (!m->me)
+		return false;
+	view_put_clean(d, VIEW_ROLE_HEADER, m->me_name ? m->me_name : m->me, -24, flags);
+	view_puts(d, VIEW_ROLE_HEADER, " (");
+	view_put_clean(d, VIEW_ROLE_HEADER, m->me, -16, flags);
+	view_puts(d, VIEW_ROLE_HEADER, ")");
+	return true;
+}
+
 void view_header(struct view_doc *d, const struct model *m, const struct view_state *st,
 		 int width)
 {
@@ -17,11 +28,7 @@ void view_header(struct view_doc *d, const struct model *m, const struct view_st
 
 	view_line(d, VIEW_ROLE_HEADER, 0);
 	view_puts(d, VIEW_ROLE_HEADER, " balie · ");
-	if (m->me) {
-		view_put_clean(d, VIEW_ROLE_HEADER, m->me_name ? m->me_name : m->me, -24, f);
-		view_puts(d, VIEW_ROLE_HEADER, " (");
-		view_put_clean(d, VIEW_ROLE_HEADER, m->me, -16, f);
-		view_puts(d, VIEW_ROLE_HEADER, ")");
+	if (view_header_me(d, m, f)) {
 		if (m->me_supervisor)
 			view_puts(d, VIEW_ROLE_HEADER, " · supervisor");
 	} else {
@@ -46,9 +53,7 @@ void view_header(struct view_doc *d, const struct model *m, const struct view_st
 	view_puts(d, VIEW_ROLE_HEADER, counts);
 }
 
-/* Appends "KEY what" for ACTION's first key; skipped when unbound. */
-static void hint(struct view_doc *d, const struct view_state *st, enum keys_action a,
-		 const char *what)
+void view_hint(struct view_doc *d, const struct view_state *st, enum verb a, const char *what)
 {
 	unsigned key = keys_first(st->keys, a);
 	char name[32];
@@ -78,7 +83,7 @@ static void hints(struct view_doc *d, const struct model *m, const struct view_s
 	case VIEW_MODE_COMPOSE:
 		literal_hint(d, "Enter", "send");
 		literal_hint(d, "Esc", "stop (draft kept)");
-		hint(d, st, KEYS_ACT_PAGE_UP, "scroll");
+		view_hint(d, st, VERB_PAGE_UP, "scroll");
 		return;
 	case VIEW_MODE_SEARCH:
 		literal_hint(d, "Enter", "keep filter");
@@ -89,13 +94,13 @@ static void hints(struct view_doc *d, const struct model *m, const struct view_s
 		literal_hint(d, "n", "no");
 		return;
 	case VIEW_MODE_PICK:
-		hint(d, st, KEYS_ACT_DOWN, "next");
-		hint(d, st, KEYS_ACT_UP, "previous");
+		view_hint(d, st, VERB_DOWN, "next");
+		view_hint(d, st, VERB_UP, "previous");
 		literal_hint(d, "Enter", "transfer");
 		literal_hint(d, "Esc", "cancel");
 		return;
 	case VIEW_MODE_HELP:
-		hint(d, st, KEYS_ACT_DOWN, "scroll");
+		view_hint(d, st, VERB_DOWN, "scroll");
 		literal_hint(d, "Esc", "close help");
 		return;
 	case VIEW_MODE_LIST:
@@ -103,27 +108,27 @@ static void hints(struct view_doc *d, const struct model *m, const struct view_s
 	}
 	/* Only the keys that make sense for what is on screen now. */
 	if (!c) {
-		hint(d, st, KEYS_ACT_OPEN, "open");
-		hint(d, st, KEYS_ACT_TAKEOVER, "take over");
-		hint(d, st, KEYS_ACT_SEARCH, "search");
-		hint(d, st, KEYS_ACT_HELP, "help");
-		hint(d, st, KEYS_ACT_QUIT, "quit");
+		view_hint(d, st, VERB_OPEN, "open");
+		view_hint(d, st, VERB_TAKEOVER, "take over");
+		view_hint(d, st, VERB_SEARCH, "search");
+		view_hint(d, st, VERB_HELP, "help");
+		view_hint(d, st, VERB_QUIT, "quit");
 		return;
 	}
 	if (model_can_reply(m, c)) {
-		hint(d, st, KEYS_ACT_REPLY, "reply");
-		hint(d, st, KEYS_ACT_NOTE, "note");
-		hint(d, st, KEYS_ACT_HANDBACK, "hand back");
-		hint(d, st, KEYS_ACT_TRANSFER, "transfer");
-		hint(d, st, KEYS_ACT_CLOSE, "close");
+		view_hint(d, st, VERB_REPLY, "reply");
+		view_hint(d, st, VERB_NOTE, "note");
+		view_hint(d, st, VERB_HANDBACK, "hand back");
+		view_hint(d, st, VERB_TRANSFER, "transfer");
+		view_hint(d, st, VERB_CLOSE, "close");
 	} else if (c->state == MODEL_BOT || c->state == MODEL_WAITING) {
-		hint(d, st, KEYS_ACT_TAKEOVER, "take over");
-		hint(d, st, KEYS_ACT_NOTE, "note");
+		view_hint(d, st, VERB_TAKEOVER, "take over");
+		view_hint(d, st, VERB_NOTE, "note");
 	} else {
-		hint(d, st, KEYS_ACT_NOTE, "note");
+		view_hint(d, st, VERB_NOTE, "note");
 	}
-	hint(d, st, KEYS_ACT_BACK, "back");
-	hint(d, st, KEYS_ACT_HELP, "help");
+	view_hint(d, st, VERB_BACK, "back");
+	view_hint(d, st, VERB_HELP, "help");
 }
 
 /* The connection part of the status line, into BUF (safe text). */
@@ -261,7 +266,7 @@ static void help_text(struct view_doc *d, const char *text, int indent, int widt
 
 void view_help(struct view_doc *d, const struct view_state *st, int width)
 {
-	struct keys_help_row rows[KEYS_ACT_COUNT];
+	struct keys_help_row rows[VERB_COUNT];
 	size_t n = keys_help(st->keys, rows), i;
 	static const char *const legend[] = {
 		"BOT    the bot talks to the customer",
@@ -305,11 +310,14 @@ void view_picker(struct view_doc *d, const struct model *m, const struct model_c
 		 const struct view_state *st, int width)
 {
 	size_t i;
-	char id[32];
+	char id[64];
+
+	struct verb_words w = { .id = c ? c->id : 0 };
 
 	view_line(d, VIEW_ROLE_TITLE, 0);
-	snprintf(id, sizeof id, " transfer #%lld to which queue?", c ? (long long)c->id : 0LL);
-	view_puts(d, VIEW_ROLE_TITLE, id);
+	view_puts(d, VIEW_ROLE_TITLE, " ");
+	view_puts(d, VIEW_ROLE_TITLE, verb_format(verb_info(VERB_TRANSFER)->question, &w, id,
+						  sizeof id));
 	view_line(d, VIEW_ROLE_NORMAL, 0);
 	for (i = 0; i < m->nqueues; i++) {
 		const struct model_queue *q = &m->queues[i];
@@ -332,9 +340,10 @@ void view_picker(struct view_doc *d, const struct model *m, const struct model_c
 	}
 }
 
-void view_layout(int rows, int cols, bool pane_open, bool prompt, struct view_layout *l)
+void view_layout_screen(int rows, int cols, bool prompt, view_split_fn *split, const void *arg,
+			struct view_layout *l)
 {
-	int bottom, avail, listh, listw;
+	int bottom;
 
 	memset(l, 0, sizeof *l);
 	if (rows < VIEW_MIN_ROWS || cols < VIEW_MIN_COLS) {
@@ -348,28 +357,36 @@ void view_layout(int rows, int cols, bool pane_open, bool prompt, struct view_la
 		l->prompt = (struct view_rect){ rows - 2, 0, 1, cols };
 		bottom--;
 	}
-	avail = bottom - 1;
-	l->overlay = (struct view_rect){ 1, 0, avail, cols };
-	if (cols >= VIEW_WIDE_COLS) {
+	l->overlay = (struct view_rect){ 1, 0, bottom - 1, cols };
+	split(l, l->overlay, arg);
+}
+
+static void split_agent(struct view_layout *l, struct view_rect mid, const void *arg)
+{
+	bool pane_open = *(const bool *)arg;
+	int listh, listw;
+
+	if (mid.w >= VIEW_WIDE_COLS) {
 		l->wide = true;
-		listw = cols / 2;
-		l->list = (struct view_rect){ 1, 0, avail, listw };
-		l->sep = (struct view_rect){ 1, listw, avail, 2 };
+		listw = mid.w / 2;
+		l->list = (struct view_rect){ mid.y, 0, mid.h, listw };
+		l->sep = (struct view_rect){ mid.y, listw, mid.h, 2 };
 		/* The separator is a line and a blank column: the pane reads better. */
-		l->pane = (struct view_rect){ 1, listw + 2, avail, cols - listw - 2 };
+		l->pane = (struct view_rect){ mid.y, listw + 2, mid.h, mid.w - listw - 2 };
 	} else if (pane_open) {
 		/* The open conversation gets most rows; the list keeps a few so
 		 * new escalations stay in sight. */
-		listh = avail / 5;
-		if (listh < 4)
-			listh = 4;
-		if (listh > 10)
-			listh = 10;
-		l->list = (struct view_rect){ 1, 0, listh, cols };
-		l->pane = (struct view_rect){ 1 + listh, 0, avail - listh, cols };
+		listh = view_clamp(mid.h / 5, 4, 10);
+		l->list = (struct view_rect){ mid.y, 0, listh, mid.w };
+		l->pane = (struct view_rect){ mid.y + listh, 0, mid.h - listh, mid.w };
 	} else {
-		l->list = (struct view_rect){ 1, 0, avail, cols };
+		l->list = mid;
 	}
+}
+
+void view_layout(int rows, int cols, bool pane_open, bool prompt, struct view_layout *l)
+{
+	view_layout_screen(rows, cols, prompt, split_agent, &pane_open, l);
 }
 
 const char *view_too_small_text(void)

@@ -215,9 +215,9 @@ void view_put_to(struct view_doc *d, enum view_role role, int col)
 	}
 }
 
-const char *view_span_text(const struct view_doc *d, const struct view_span *s)
+int view_clamp(int v, int lo, int hi)
 {
-	return d->buf + s->off;
+	return v < lo ? lo : v > hi ? hi : v;
 }
 
 char *view_line_text(const struct view_doc *d, size_t i, char *buf, size_t size)

@@ -1,47 +1,65 @@
 /* view_policy: refusing locally what the model already knows is impossible,
- * in words an agent can act on. */
+ * in words an agent can act on; who may do what is the verb's row. */
 #include <stdio.h>
 #include <string.h>
 
 #include "balie/view.h"
 
-static const char *key_hint(const struct view_state *st, enum keys_action a, char *buf,
-			    size_t size)
+static const char *key_hint(const struct view_state *st, enum verb a, char *buf, size_t size)
 {
 	unsigned key = st->keys ? keys_first(st->keys, a) : KEYS_NO_KEY;
 
 	if (key == KEYS_NO_KEY)
-		return keys_action_name(a);
+		return verb_info(a)->name;
 	return keys_name(key, buf, size);
 }
 
-/* What ACTION is called in a sentence. */
-static const char *verb(enum keys_action a)
+/* The refusal for a verb only the owner (or a supervisor) may use. */
+static const char *not_owner(const struct model *m, const struct view_state *st,
+			     const struct model_conv *c, enum verb a, char *buf, size_t size)
 {
-	switch (a) {
-	case KEYS_ACT_REPLY:
-	case KEYS_ACT_REPLY_EDITOR:
-		return "reply";
-	case KEYS_ACT_AGREEMENT:
-		return "confirm an agreement";
-	case KEYS_ACT_HANDBACK:
-		return "hand it back";
-	case KEYS_ACT_TRANSFER:
-		return "transfer it";
-	case KEYS_ACT_CLOSE:
-		return "close it";
-	default:
-		return "do that";
-	}
+	const char *what = verb_info(a)->refuse;
+	long long id = (long long)c->id;
+	char key[32];
+
+	if (c->state == MODEL_HUMAN)
+		snprintf(buf, size, "#%lld is with %s, not you: you cannot %s", id,
+			 model_agent_name(m, c->agent), what ? what : "do that");
+	else
+		snprintf(buf, size, "#%lld is %s: take it over first (%s)", id,
+			 c->state == MODEL_WAITING ? "waiting for a person" : "with the bot",
+			 key_hint(st, VERB_TAKEOVER, key, sizeof key));
+	return buf;
+}
+
+/* The refusal of a verb that acts on no conversation (take next, status). */
+static const char *not_conv(const struct model *m, const struct view_state *st, enum verb a,
+			    char *buf, size_t size)
+{
+	unsigned policy = verb_info(a)->policy;
+
+	if (!m->me)
+		snprintf(buf, size, "you are not registered as an agent: ask an administrator "
+			 "(balie.add_agent)");
+	else if (st->conn != VIEW_ONLINE && !(policy & VERB_IF_OFFLINE))
+		snprintf(buf, size, "not connected — try again when back online");
+	else if ((policy & VERB_IF_SUPERVISOR) && !m->me_supervisor)
+		snprintf(buf, size, "only a supervisor can %s", verb_info(a)->refuse ?
+			 verb_info(a)->refuse : "do that");
+	else
+		return NULL;
+	return buf;
 }
 
 const char *view_refusal(const struct model *m, const struct view_state *st,
-			 const struct model_conv *c, enum keys_action a, char *buf, size_t size)
+			 const struct model_conv *c, enum verb a, char *buf, size_t size)
 {
-	char key[32];
+	unsigned policy = verb_info(a)->policy;
 	long long id;
-	bool mine, owner_only, supervisor_ok;
+	bool mine;
 
+	if (!(policy & VERB_IF_CONV))
+		return not_conv(m, st, a, buf, size);
 	if (!c) {
 		snprintf(buf, size, "no conversation selected");
 		return buf;
@@ -59,48 +77,20 @@ const char *view_refusal(const struct model *m, const struct view_state *st,
 	mine = model_can_reply(m, c);
 	/* Replies wait in the outbox while offline; everything else needs the
 	 * server now. */
-	if (st->conn != VIEW_ONLINE && a != KEYS_ACT_REPLY && a != KEYS_ACT_REPLY_EDITOR) {
+	if (st->conn != VIEW_ONLINE && !(policy & VERB_IF_OFFLINE)) {
 		snprintf(buf, size, "not connected — try again when back online");
 		return buf;
 	}
-	switch (a) {
-	case KEYS_ACT_TAKEOVER:
-		if (mine) {
+	if (policy & VERB_IF_UNTAKEN) {
+		if (mine)
 			snprintf(buf, size, "#%lld is already yours", id);
-			return buf;
-		}
-		if (c->state == MODEL_HUMAN) {
+		else if (c->state == MODEL_HUMAN)
 			snprintf(buf, size, "#%lld is with %s", id, model_agent_name(m, c->agent));
-			return buf;
-		}
-		return NULL;
-	case KEYS_ACT_NOTE:
-		return NULL;
-	case KEYS_ACT_REPLY:
-	case KEYS_ACT_REPLY_EDITOR:
-	case KEYS_ACT_AGREEMENT:
-	case KEYS_ACT_HANDBACK:
-		owner_only = true;
-		supervisor_ok = false;
-		break;
-	case KEYS_ACT_TRANSFER:
-	case KEYS_ACT_CLOSE:
-		owner_only = true;
-		supervisor_ok = m->me_supervisor;
-		break;
-	default:
-		return NULL;
+		else
+			return NULL;
+		return buf;
 	}
-	if (!owner_only || mine || supervisor_ok)
+	if (!(policy & VERB_IF_OWNER) || mine || ((policy & VERB_IF_SUPER) && m->me_supervisor))
 		return NULL;
-	if (c->state == MODEL_HUMAN)
-		snprintf(buf, size, "#%lld is with %s, not you: you cannot %s", id,
-			 model_agent_name(m, c->agent), verb(a));
-	else if (c->state == MODEL_WAITING)
-		snprintf(buf, size, "#%lld is waiting for a person: take it over first (%s)", id,
-			 key_hint(st, KEYS_ACT_TAKEOVER, key, sizeof key));
-	else
-		snprintf(buf, size, "#%lld is with the bot: take it over first (%s)", id,
-			 key_hint(st, KEYS_ACT_TAKEOVER, key, sizeof key));
-	return buf;
+	return not_owner(m, st, c, a, buf, size);
 }

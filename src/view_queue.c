@@ -10,11 +10,6 @@ struct columns {
 	int marker, flag, clock, queue, customer, who, last;
 };
 
-static int clamp(int v, int lo, int hi)
-{
-	return v < lo ? lo : v > hi ? hi : v;
-}
-
 static void columns_for(int width, struct columns *c)
 {
 	int rest;
@@ -23,9 +18,9 @@ static void columns_for(int width, struct columns *c)
 	c->flag = 6;			/* "HUMAN " */
 	c->clock = 9;			/* " h:mm:ss! " */
 	rest = width - c->marker - c->flag - c->clock;
-	c->queue = clamp(rest * 13 / 100, 7, 12);
-	c->customer = clamp(rest * 25 / 100, 10, 24);
-	c->who = clamp(rest * 26 / 100, 10, 20);
+	c->queue = view_clamp(rest * 13 / 100, 7, 12);
+	c->customer = view_clamp(rest * 25 / 100, 10, 24);
+	c->who = view_clamp(rest * 26 / 100, 10, 20);
 	c->last = rest - c->queue - c->customer - c->who - 3;
 	if (c->last < 6) {
 		/* Narrow: the last message goes first, then the reason. */

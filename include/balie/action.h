@@ -1,31 +1,22 @@
-/* action: the SQL API calls a person can make from the console, as plain
- * data, so the UI can ask for them without knowing SQL or libpq. */
+/* action: one SQL API call a person makes from the console, as plain data,
+ * so the UI can ask for it without knowing SQL or libpq. Which call it is,
+ * and which of the fields it reads, is its verb's row (verb.h). */
 #ifndef BALIE_ACTION_H
 #define BALIE_ACTION_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-enum action_kind {
-	ACTION_TAKEOVER,	/* conv */
-	ACTION_REPLY,		/* conv, text; uuid made by sync if empty */
-	ACTION_NOTE,		/* conv, text */
-	ACTION_AGREEMENT,	/* conv, text */
-	ACTION_HANDBACK,	/* conv, text (a note, may be NULL) */
-	ACTION_TRANSFER,	/* conv, arg (queue), text (a note, may be NULL) */
-	ACTION_CLOSE,		/* conv, text (resolution, may be NULL) */
-	ACTION_ASSIGN,		/* conv, arg (agent login) */
-	ACTION_PAUSE_BOT,	/* arg (queue), flag (paused) */
-	ACTION_HEARTBEAT,	/* flag (away: idle longer than away_after) */
-};
+#include "balie/verb.h"
 
 struct action {
-	enum action_kind kind;
-	int64_t conv;
-	const char *text;
-	const char *arg;
-	char uuid[37];		/* client_msg_id of a reply */
-	bool flag;
+	enum verb kind;
+	int64_t conv;		/* c */
+	const char *text;	/* t */
+	const char *arg;	/* a */
+	char uuid[37];		/* u: client_msg_id of a reply; made by sync if empty */
+	bool flag;		/* f */
+	int64_t number;		/* n */
 };
 
 /* How an action ended. */
@@ -43,7 +34,5 @@ struct action_result {
 	const char *message;	/* readable line for the status bar */
 	const char *sqlstate;	/* "" unless refused by the server */
 };
-
-const char *action_name(enum action_kind k);
 
 #endif

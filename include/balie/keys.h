@@ -1,4 +1,5 @@
-/* keys: the key map of the console — actions, default bindings, key names.
+/* keys: the key map of the console — default bindings (from the verb
+ * table, verb.h), key names, lookups.
  *
  * A key is an unsigned code: a Unicode character as wget_wch() returns it
  * with OK, or a curses KEY_* code with KEYS_KEYCODE set (wget_wch() returned
@@ -12,6 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "balie/verb.h"
+
 /* Set on curses KEY_* codes, so they never collide with characters. */
 #define KEYS_KEYCODE 0x40000000u
 
@@ -24,42 +27,9 @@
 /* The most bindings a map holds. */
 #define KEYS_MAX_BINDINGS 128
 
-/* X(ENUM, name, description): the actions, in help-screen order. */
-#define KEYS_ACTIONS(X) \
-	X(DOWN,		"down",		"move down") \
-	X(UP,		"up",		"move up") \
-	X(PAGE_DOWN,	"page-down",	"move one page down") \
-	X(PAGE_UP,	"page-up",	"move one page up") \
-	X(HOME,		"home",		"go to the first line") \
-	X(END,		"end",		"go to the last line") \
-	X(OPEN,		"open",		"open the selected conversation") \
-	X(BACK,		"back",		"close the pane, go back") \
-	X(TAKEOVER,	"takeover",	"take the conversation over from the bot") \
-	X(REPLY,	"reply",	"reply on the compose line (Enter sends, Esc cancels)") \
-	X(REPLY_EDITOR,	"reply-editor",	"write a reply in $EDITOR") \
-	X(NOTE,		"note",		"add an internal note (never shown to the customer)") \
-	X(AGREEMENT,	"agreement",	"confirm an agreement to the customer in writing") \
-	X(HANDBACK,	"handback",	"hand the conversation back to the bot") \
-	X(TRANSFER,	"transfer",	"transfer the conversation to another queue") \
-	X(CLOSE,	"close",	"close the conversation (asks first)") \
-	X(SEARCH,	"search",	"search conversations") \
-	X(SUPERVISOR,	"supervisor",	"supervisor screen") \
-	X(PAUSE_BOT,	"pause-bot",	"pause or resume the bot of a queue (supervisor screen)") \
-	X(HELP,		"help",		"show the keys") \
-	X(REDRAW,	"redraw",	"redraw the screen") \
-	X(QUIT,		"quit",		"quit balie")
-
-#define KEYS_ENUM_(e, name, help) KEYS_ACT_##e,
-enum keys_action {
-	KEYS_ACT_NONE,
-	KEYS_ACTIONS(KEYS_ENUM_)
-	KEYS_ACT_COUNT
-};
-#undef KEYS_ENUM_
-
 struct keys_binding {
 	unsigned key;
-	enum keys_action action;
+	enum verb action;
 };
 
 /* Bindings in the order they were made (defaults first): that order is the
@@ -71,7 +41,7 @@ struct keys_map {
 
 /* One row of the help screen. */
 struct keys_help_row {
-	enum keys_action action;
+	enum verb action;
 	const char *name;		/* "takeover" */
 	char keys[48];			/* "t" or "j, Down"; "" when unbound */
 	const char *description;	/* "take the conversation over from the bot" */
@@ -81,23 +51,23 @@ struct keys_help_row {
  * KEY_CODE_YES; normalised as described above. */
 unsigned keys_code(int is_keycode, unsigned value);
 
-/* Fills M with the defaults of the product contract: j/Down, k/Up,
- * PgDn/C-f, PgUp/C-b, Home/g, End/G, Enter, Esc, t, r, E, n, a, h, x, c,
- * /, S, p, ?/F1, C-l, q. */
+/* Fills M with the default keys of every verb's row, in table order (the
+ * product contract: j/Down, k/Up, PgDn/C-f, PgUp/C-b, Home/g, End/G, Enter,
+ * Esc, t, r, E, n, a, h, x, c, /, S, p, ?/F1, C-l, q). */
 void keys_defaults(struct keys_map *m);
 
-/* The action bound to KEY (a keys_code()), or KEYS_ACT_NONE. */
-enum keys_action keys_lookup(const struct keys_map *m, unsigned key);
+/* The action bound to KEY (a keys_code()), or VERB_NONE. */
+enum verb keys_lookup(const struct keys_map *m, unsigned key);
 
 /* Binds KEY to ACTION, replacing what KEY did before; -1 if the map is full
  * or KEY/ACTION is not valid. */
-int keys_bind(struct keys_map *m, unsigned key, enum keys_action action);
+int keys_bind(struct keys_map *m, unsigned key, enum verb action);
 
 /* Removes KEY's binding; returns whether it had one. */
 bool keys_unbind(struct keys_map *m, unsigned key);
 
 /* The first key bound to ACTION (for a status-line hint), or KEYS_NO_KEY. */
-unsigned keys_first(const struct keys_map *m, enum keys_action action);
+unsigned keys_first(const struct keys_map *m, enum verb action);
 
 /* Parses a key name into *KEY; returns 0, or -1 for an unknown name. Names:
  * a single character ("j", "/", "é"); Enter, Esc, Tab, S-Tab, Space,
@@ -110,22 +80,13 @@ int keys_parse(const char *name, unsigned *key);
  * BUF and returns BUF; keys_parse() reads every name back. */
 char *keys_name(unsigned key, char *buf, size_t size);
 
-/* The config name of ACTION ("takeover"), or "none". */
-const char *keys_action_name(enum keys_action action);
-
-/* The action named NAME ("_" may stand for "-"), or KEYS_ACT_NONE. */
-enum keys_action keys_action_parse(const char *name);
-
-/* The one-line help text of ACTION. */
-const char *keys_action_help(enum keys_action action);
-
 /* Writes the keys bound to ACTION, comma-separated ("j, Down"), into BUF
  * (truncated at a whole name when BUF is short) and returns BUF. */
-char *keys_describe(const struct keys_map *m, enum keys_action action,
+char *keys_describe(const struct keys_map *m, enum verb action,
 		    char *buf, size_t size);
 
-/* Fills ROWS (KEYS_ACT_COUNT - 1 entries) with the help screen, one row
- * per action in help order; returns the number of rows. */
+/* Fills ROWS (room for VERB_COUNT) with the help screen, one row per verb
+ * that has a key, in table order; returns the number of rows. */
 size_t keys_help(const struct keys_map *m, struct keys_help_row *rows);
 
 #endif

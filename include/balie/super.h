@@ -27,12 +27,20 @@ struct sync;
 /* Minutes of waiting history per queue, oldest first, the last being now. */
 #define SUPER_SPARK_POINTS 60
 
+/* X(ENUM, name in the store): ONLINE heartbeats and keys pressed lately,
+ * AWAY heartbeats but idle longer than away_after, OFFLINE no heartbeat
+ * for 30 s (the store's rule). */
+#define SUPER_PRESENCES(X) \
+	X(ONLINE,	"online") \
+	X(AWAY,		"away") \
+	X(OFFLINE,	"offline") \
+	X(PRESENCE_UNKNOWN, "unknown")
+
+#define SUPER_PRESENCE_ENUM_(e, name) SUPER_##e,
 enum super_presence {
-	SUPER_ONLINE,		/* heartbeats, keys pressed lately */
-	SUPER_AWAY,		/* heartbeats, idle longer than away_after */
-	SUPER_OFFLINE,		/* no heartbeat for 30 s (the store's rule) */
-	SUPER_PRESENCE_UNKNOWN,
+	SUPER_PRESENCES(SUPER_PRESENCE_ENUM_)
 };
+#undef SUPER_PRESENCE_ENUM_
 
 /* X(ENUM, name in the store, label on the screen), in the store's order. */
 #define SUPER_REASONS(X) \
@@ -166,7 +174,8 @@ struct super_options {
 	unsigned debounce_ms, min_interval_ms, periodic_ms;	/* 0 = defaults */
 };
 
-/* Creates a refresher on SYNC's connection; hidden and idle until shown. */
+/* Creates a refresher on SYNC's connection, subscribed to its
+ * notifications; hidden and idle until shown. */
 struct super *super_new(uv_loop_t *loop, struct sync *sync, const struct super_options *opt,
 			const struct super_events *ev);
 /* Stops and frees (after the query in flight is answered and the timer
@@ -174,8 +183,7 @@ struct super *super_new(uv_loop_t *loop, struct sync *sync, const struct super_o
 void super_stop(struct super *s);
 
 void super_show(struct super *s, bool visible);
-bool super_visible(const struct super *s);
-/* Feed every notification here (sync's notify event): changes of
+/* A notification (super_new subscribes to sync's): changes of
  * conversations, queues and presence start a paced refresh. */
 void super_notify(struct super *s, const char *channel, const char *payload);
 /* Feed sync's connection state here (true once online and re-synced). */

@@ -105,6 +105,14 @@ size_t sync_outbox_count(const struct sync *s);
 /* Also LISTENs on CHANNEL (after every reconnect too); its notifications
  * reach events.notify. */
 void sync_listen(struct sync *s, const char *channel);
+/* Also calls FN with every notification on a LISTENed channel, after
+ * events.notify: a module with figures of its own (super) hears the store
+ * directly, with nobody in between. Returns 0, or -1 when
+ * SYNC_MAX_SUBSCRIBERS are taken. */
+#define SYNC_MAX_SUBSCRIBERS 4
+typedef void sync_notify_fn(const char *channel, const char *payload, void *user);
+int sync_subscribe(struct sync *s, sync_notify_fn *fn, void *user);
+void sync_unsubscribe(struct sync *s, sync_notify_fn *fn, void *user);
 /* The connection, for modules that run their own read queries through the
  * store on it (they get STORE_NOT_SENT while offline, like sync does). */
 struct db *sync_db(struct sync *s);

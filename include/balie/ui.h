@@ -1,7 +1,8 @@
 /* ui: the only module that calls curses.
  *
  * Draws what the views produce into one curses window per screen region
- * (header, list, pane, prompt, status, overlay), redrawing only regions
+ * (header, the screen's body regions, prompt, status, overlay) for one of
+ * its screens (the agent's, the supervisor's), redrawing only regions
  * whose content changed and sending everything with one doupdate(), so an
  * update costs bytes in proportion to what changed. Reads keys without
  * blocking (the caller watches the terminal with its event loop). Colours
@@ -14,7 +15,9 @@
 #include <stdio.h>
 
 #include "balie/model.h"
+#include "balie/super.h"
 #include "balie/view.h"
+#include "balie/view_super.h"
 
 enum ui_bell {
 	UI_BELL_BEEP,
@@ -66,15 +69,36 @@ void ui_resize_to(struct ui *ui, int rows, int cols);
 /* The next render redraws the whole terminal (C-l, after $EDITOR). */
 void ui_invalidate(struct ui *ui);
 
-/* Draws the screen for M and ST. Refreshes ST's rows and works out its
- * scroll positions for the regions' sizes. */
-void ui_render(struct ui *ui, const struct model *m, struct view_state *st, int64_t now);
+/* The screens the ui can draw; each is a table of operations (ui_priv.h). */
+#define UI_SCREENS(X) \
+	X(AGENT, "agent") \
+	X(SUPER, "supervisor")
+
+#define UI_SCREEN_ENUM_(e, name) UI_SCREEN_##e,
+enum ui_screen {
+	UI_SCREENS(UI_SCREEN_ENUM_)
+	UI_SCREEN_COUNT
+};
+#undef UI_SCREEN_ENUM_
+
+/* What a screen is drawn from. The supervisor screen also reads SD and SUP. */
+struct ui_frame {
+	const struct model *m;
+	struct view_state *st;		/* messages, prompt, overlays; scroll positions */
+	int64_t now;
+	const struct super_data *sd;	/* the supervisor figures */
+	struct view_super *sup;		/* their rows and selection */
+};
+
+/* Draws SCREEN for F and works out the scroll positions for the regions'
+ * sizes. Switching screens redraws the whole terminal. */
+void ui_render(struct ui *ui, enum ui_screen screen, struct ui_frame *f);
 
 /* The pane's body as last drawn, for scrolling (NULL if no pane). */
 const struct view_doc *ui_pane_body(const struct ui *ui);
-/* Rows of the list region as last laid out (for page moves). */
-int ui_list_rows(const struct ui *ui);
-/* Rows of the overlay (help screen). */
+/* Rows of the region that pages (list, or the supervisor's agents) and of
+ * the overlay, as last laid out. */
+int ui_page_rows(const struct ui *ui);
 int ui_overlay_rows(const struct ui *ui);
 
 /* Reads one key without waiting. Returns false when none is pending;

@@ -113,7 +113,6 @@ void view_doc_shrink(struct view_doc *d);
 
 /* The plain text of line I (for tests and hashing); returns BUF. */
 char *view_line_text(const struct view_doc *d, size_t i, char *buf, size_t size);
-const char *view_span_text(const struct view_doc *d, const struct view_span *s);
 /* A hash of lines [FIRST, FIRST+N) with their roles, to skip redrawing. */
 uint64_t view_doc_hash(const struct view_doc *d, size_t first, size_t n, uint64_t seed);
 
@@ -175,6 +174,7 @@ struct view_state {
 	char prompt[160];		/* "reply to #12" (safe text) */
 	struct compose *compose;	/* the line being edited */
 	size_t pick;			/* the highlighted queue */
+	int64_t pick_conv;		/* the conversation the picker moves */
 	size_t help_top;
 
 	/* The status line. */
@@ -276,20 +276,27 @@ bool view_pane_wants_newer(const struct view_state *st, const struct model_conv 
 
 /* Refusals --------------------------------------------------------------- */
 
-/* Why the agent may not do action A to C, as a line for the status bar
+/* Why the agent may not do verb A to C (NULL for a verb that acts on no
+ * conversation), as its row says, as a line for the status bar
  * (written into BUF, unsanitised: it quotes names), or NULL when nothing
  * the model knows speaks against it (the server still decides). */
 const char *view_refusal(const struct model *m, const struct view_state *st,
-			 const struct model_conv *c, enum keys_action a, char *buf, size_t size);
+			 const struct model_conv *c, enum verb a, char *buf, size_t size);
 
 /* Lines around the rest ----------------------------------------------------- */
 
+/* Appends "Name (login)" of who is logged in to the header line; returns
+ * false (nothing appended) before that is known. */
+bool view_header_me(struct view_doc *d, const struct model *m, unsigned flags);
 /* The top line: who is logged in and the counts. */
 void view_header(struct view_doc *d, const struct model *m, const struct view_state *st,
 		 int width);
 /* The bottom line: the message or the key hints, and the connection. */
 void view_status(struct view_doc *d, const struct model *m, const struct view_state *st,
 		 int64_t now, int width);
+/* Appends " KEY what" for the first key of verb A to the current line;
+ * nothing when A has no key. */
+void view_hint(struct view_doc *d, const struct view_state *st, enum verb a, const char *what);
 /* The label of the prompt line (compose, search, confirm), "" if none. */
 void view_prompt(struct view_doc *d, const struct view_state *st, int width);
 /* The help screen, from the key map. */
@@ -308,16 +315,38 @@ struct view_rect {
 	int y, x, h, w;		/* h or w 0: not shown */
 };
 
+/* Rows of the body regions a screen may split its middle into. */
+#define VIEW_BODY_MAX 3
+
+/* Where each region of a screen goes. Every screen has the same frame
+ * (header, status line, prompt line, overlay); its middle is its own. */
 struct view_layout {
 	bool too_small;
-	bool wide;		/* list and pane side by side */
-	struct view_rect header, list, pane, sep, prompt, status, overlay;
+	bool wide;		/* agent screen: list and pane side by side */
+	struct view_rect header, prompt, status, overlay;
+	union {
+		struct view_rect body[VIEW_BODY_MAX];
+		struct { struct view_rect list, pane, sep; };		/* agent screen */
+		struct { struct view_rect queues, agents; };		/* supervisor screen */
+	};
 };
 
-/* Splits a ROWS x COLS screen: header, list, pane (when one is open), a
- * separator, the prompt line (when active), the status line; OVERLAY is the
- * box for the help screen or the queue picker. */
+/* A screen's way of splitting its middle MID (under the header, above the
+ * prompt and status lines) into body regions; ARG is the screen's. */
+typedef void view_split_fn(struct view_layout *l, struct view_rect mid, const void *arg);
+
+/* Splits a ROWS x COLS screen: header, the middle (SPLIT's), the prompt line
+ * (when active), the status line; OVERLAY covers the middle (help, picker).
+ * Below VIEW_MIN_ROWS x VIEW_MIN_COLS only too_small is set. */
+void view_layout_screen(int rows, int cols, bool prompt, view_split_fn *split, const void *arg,
+			struct view_layout *l);
+
+/* The agent screen: the list, and the pane (when one is open) under it, or
+ * beside it with a separator on wide terminals. */
 void view_layout(int rows, int cols, bool pane_open, bool prompt, struct view_layout *l);
+
+/* V clamped to [LO, HI]. */
+int view_clamp(int v, int lo, int hi);
 
 /* The line shown instead of the screen when it is too small. */
 const char *view_too_small_text(void);

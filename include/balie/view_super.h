@@ -44,7 +44,6 @@ struct view_super {
 	char sel_key[128];		/* queue id or agent login */
 	int64_t sel_conv;
 	size_t queue_top, agent_top;	/* first row shown in each region */
-	int64_t pick_conv;		/* the conversation the queue picker moves */
 };
 
 void view_super_init(struct view_super *v);
@@ -96,15 +95,9 @@ void view_super_status(struct view_doc *d, const struct model *m, const struct s
  * TOP and moves as little as possible. */
 size_t view_super_scroll(const struct view_doc *rows, int tag, size_t top, int height);
 
-struct view_super_layout {
-	bool too_small;
-	struct view_rect header, queues, agents, prompt, status, overlay;
-};
-
-/* Splits a ROWS x COLS screen: header, the queue region (its title and two
- * lines per queue, at most half of what is left), the agent region, the
- * prompt line (when active) and the status line. */
-void view_super_layout(int rows, int cols, size_t nqueues, bool prompt,
-		       struct view_super_layout *l);
+/* Splits a ROWS x COLS screen (view_layout_screen): header, the queue
+ * region (its title and two lines per queue, at most half of what is left),
+ * the agent region, the prompt line (when active) and the status line. */
+void view_super_layout(int rows, int cols, size_t nqueues, bool prompt, struct view_layout *l);
 
 #endif

@@ -217,7 +217,7 @@ static void on_reply(const struct action_result *r, const struct action *a, void
 static void send_reply(struct fx *f, int n, const char *fmt_prefix)
 {
 	char body[64];
-	struct action a = { .kind = ACTION_REPLY };
+	struct action a = { .kind = VERB_REPLY };
 
 	snprintf(body, sizeof body, "%s %d", fmt_prefix, n);
 	a.conv = strtoll(f->conv, NULL, 10);

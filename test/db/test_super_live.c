@@ -60,15 +60,6 @@ static void on_conn(struct sync *s, enum sync_conn st, const char *reason, unsig
 		super_online(f->super, st == SYNC_ONLINE);
 }
 
-static void on_notify(struct sync *s, const char *channel, const char *payload, void *user)
-{
-	struct fx *f = user;
-
-	(void)s;
-	if (f->super)
-		super_notify(f->super, channel, payload);
-}
-
 static void on_updated(struct super *s, void *user)
 {
 	struct fx *f = user;
@@ -94,7 +85,6 @@ static void start_console(struct fx *f, const char *role, unsigned periodic_ms)
 	struct super_options so = { 0 };
 
 	ev.conn = on_conn;
-	ev.notify = on_notify;
 	ev.user = f;
 	model_init(&f->model);
 	f->sync = sync_new(&f->loop, ci, &f->model, NULL, &ev);

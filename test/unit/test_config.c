@@ -30,7 +30,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.away_after, 300);
 	assert_int_equal(c.reconnect_max_ms, 1500);
 	assert_int_equal(c.nerrors, 0);
-	assert_int_equal(keys_lookup(&c.keys, 't'), KEYS_ACT_TAKEOVER);
+	assert_int_equal(keys_lookup(&c.keys, 't'), VERB_TAKEOVER);
 	assert_true(c.colors[CONFIG_ROLE_SELECTED].attrs & CONFIG_ATTR_REVERSE);
 	assert_true(c.colors[CONFIG_ROLE_STATUS].attrs & CONFIG_ATTR_REVERSE);
 	assert_int_equal(c.colors[CONFIG_ROLE_NORMAL].fg, CONFIG_COLOR_DEFAULT);
@@ -64,12 +64,12 @@ static void test_valid_file(void **state)
 	config_defaults(&c);
 	assert_int_equal(parse(&c, text), 0);
 	assert_int_equal(c.nerrors, 0);
-	assert_int_equal(keys_lookup(&c.keys, KEYS_CTRL('t')), KEYS_ACT_TAKEOVER);
-	assert_int_equal(keys_lookup(&c.keys, 'T'), KEYS_ACT_TAKEOVER);
-	assert_int_equal(keys_lookup(&c.keys, 't'), KEYS_ACT_TAKEOVER);
-	assert_int_equal(keys_lookup(&c.keys, '#'), KEYS_ACT_HELP);
-	assert_int_equal(keys_lookup(&c.keys, 'q'), KEYS_ACT_NONE);
-	assert_int_equal(keys_lookup(&c.keys, 'Q'), KEYS_ACT_QUIT);
+	assert_int_equal(keys_lookup(&c.keys, KEYS_CTRL('t')), VERB_TAKEOVER);
+	assert_int_equal(keys_lookup(&c.keys, 'T'), VERB_TAKEOVER);
+	assert_int_equal(keys_lookup(&c.keys, 't'), VERB_TAKEOVER);
+	assert_int_equal(keys_lookup(&c.keys, '#'), VERB_HELP);
+	assert_int_equal(keys_lookup(&c.keys, 'q'), VERB_NONE);
+	assert_int_equal(keys_lookup(&c.keys, 'Q'), VERB_QUIT);
 	assert_int_equal(c.colors[CONFIG_ROLE_WAIT].fg, 1);
 	assert_int_equal(c.colors[CONFIG_ROLE_WAIT].bg, CONFIG_COLOR_DEFAULT);
 	assert_int_equal(c.colors[CONFIG_ROLE_WAIT].attrs,
@@ -253,7 +253,7 @@ static void test_file_under_home(void **state)
 	assert_int_equal(c.nerrors, 1);
 	assert_string_equal(c.errors[0], "~/.config/balie/config:7: unknown action \"tkaeover\"");
 	assert_int_equal(c.bell, CONFIG_BELL_OFF);
-	assert_int_equal(keys_lookup(&c.keys, KEYS_CTRL('t')), KEYS_ACT_TAKEOVER);
+	assert_int_equal(keys_lookup(&c.keys, KEYS_CTRL('t')), VERB_TAKEOVER);
 	config_free(&c);
 	remove_dir(home);
 }

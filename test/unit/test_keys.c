@@ -11,12 +11,12 @@
 
 #include "balie/keys.h"
 
-static enum keys_action char_action(const struct keys_map *m, unsigned c)
+static enum verb char_action(const struct keys_map *m, unsigned c)
 {
 	return keys_lookup(m, keys_code(0, c));
 }
 
-static enum keys_action keycode_action(const struct keys_map *m, int k)
+static enum verb keycode_action(const struct keys_map *m, int k)
 {
 	return keys_lookup(m, keys_code(1, (unsigned)k));
 }
@@ -27,43 +27,43 @@ static void test_defaults_match_spec(void **state)
 
 	keys_defaults(&m);
 	/* "j/k or arrows move, Enter opens" */
-	assert_int_equal(char_action(&m, 'j'), KEYS_ACT_DOWN);
-	assert_int_equal(char_action(&m, 'k'), KEYS_ACT_UP);
-	assert_int_equal(keycode_action(&m, KEY_DOWN), KEYS_ACT_DOWN);
-	assert_int_equal(keycode_action(&m, KEY_UP), KEYS_ACT_UP);
-	assert_int_equal(char_action(&m, '\n'), KEYS_ACT_OPEN);
-	assert_int_equal(char_action(&m, '\r'), KEYS_ACT_OPEN);
-	assert_int_equal(keycode_action(&m, KEY_ENTER), KEYS_ACT_OPEN);
-	assert_int_equal(char_action(&m, 27), KEYS_ACT_BACK);
+	assert_int_equal(char_action(&m, 'j'), VERB_DOWN);
+	assert_int_equal(char_action(&m, 'k'), VERB_UP);
+	assert_int_equal(keycode_action(&m, KEY_DOWN), VERB_DOWN);
+	assert_int_equal(keycode_action(&m, KEY_UP), VERB_UP);
+	assert_int_equal(char_action(&m, '\n'), VERB_OPEN);
+	assert_int_equal(char_action(&m, '\r'), VERB_OPEN);
+	assert_int_equal(keycode_action(&m, KEY_ENTER), VERB_OPEN);
+	assert_int_equal(char_action(&m, 27), VERB_BACK);
 	/* "t takes over, r replies, E replies in $EDITOR, n note, a agreement,
 	 * h hand back, x transfer, c close, / search, S supervisor, ? help,
 	 * q quit" */
-	assert_int_equal(char_action(&m, 't'), KEYS_ACT_TAKEOVER);
-	assert_int_equal(char_action(&m, 'r'), KEYS_ACT_REPLY);
-	assert_int_equal(char_action(&m, 'E'), KEYS_ACT_REPLY_EDITOR);
-	assert_int_equal(char_action(&m, 'n'), KEYS_ACT_NOTE);
-	assert_int_equal(char_action(&m, 'a'), KEYS_ACT_AGREEMENT);
-	assert_int_equal(char_action(&m, 'h'), KEYS_ACT_HANDBACK);
-	assert_int_equal(char_action(&m, 'x'), KEYS_ACT_TRANSFER);
-	assert_int_equal(char_action(&m, 'c'), KEYS_ACT_CLOSE);
-	assert_int_equal(char_action(&m, '/'), KEYS_ACT_SEARCH);
-	assert_int_equal(char_action(&m, 'S'), KEYS_ACT_SUPERVISOR);
-	assert_int_equal(char_action(&m, '?'), KEYS_ACT_HELP);
-	assert_int_equal(char_action(&m, 'q'), KEYS_ACT_QUIT);
+	assert_int_equal(char_action(&m, 't'), VERB_TAKEOVER);
+	assert_int_equal(char_action(&m, 'r'), VERB_REPLY);
+	assert_int_equal(char_action(&m, 'E'), VERB_REPLY_EDITOR);
+	assert_int_equal(char_action(&m, 'n'), VERB_NOTE);
+	assert_int_equal(char_action(&m, 'a'), VERB_AGREEMENT);
+	assert_int_equal(char_action(&m, 'h'), VERB_HANDBACK);
+	assert_int_equal(char_action(&m, 'x'), VERB_TRANSFER);
+	assert_int_equal(char_action(&m, 'c'), VERB_CLOSE);
+	assert_int_equal(char_action(&m, '/'), VERB_SEARCH);
+	assert_int_equal(char_action(&m, 'S'), VERB_SUPERVISOR);
+	assert_int_equal(char_action(&m, '?'), VERB_HELP);
+	assert_int_equal(char_action(&m, 'q'), VERB_QUIT);
 	/* The rest of the map. */
-	assert_int_equal(char_action(&m, 'p'), KEYS_ACT_PAUSE_BOT);
-	assert_int_equal(char_action(&m, KEYS_CTRL('l')), KEYS_ACT_REDRAW);
-	assert_int_equal(keycode_action(&m, KEY_NPAGE), KEYS_ACT_PAGE_DOWN);
-	assert_int_equal(keycode_action(&m, KEY_PPAGE), KEYS_ACT_PAGE_UP);
-	assert_int_equal(keycode_action(&m, KEY_HOME), KEYS_ACT_HOME);
-	assert_int_equal(keycode_action(&m, KEY_END), KEYS_ACT_END);
-	assert_int_equal(keycode_action(&m, KEY_F(1)), KEYS_ACT_HELP);
+	assert_int_equal(char_action(&m, 'p'), VERB_PAUSE_BOT);
+	assert_int_equal(char_action(&m, KEYS_CTRL('l')), VERB_REDRAW);
+	assert_int_equal(keycode_action(&m, KEY_NPAGE), VERB_PAGE_DOWN);
+	assert_int_equal(keycode_action(&m, KEY_PPAGE), VERB_PAGE_UP);
+	assert_int_equal(keycode_action(&m, KEY_HOME), VERB_HOME);
+	assert_int_equal(keycode_action(&m, KEY_END), VERB_END);
+	assert_int_equal(keycode_action(&m, KEY_F(1)), VERB_HELP);
 	/* Case matters; unbound keys do nothing. */
-	assert_int_equal(char_action(&m, 'T'), KEYS_ACT_NONE);
-	assert_int_equal(char_action(&m, 'e'), KEYS_ACT_NONE);
-	assert_int_equal(keycode_action(&m, KEY_F(2)), KEYS_ACT_NONE);
+	assert_int_equal(char_action(&m, 'T'), VERB_NONE);
+	assert_int_equal(char_action(&m, 'e'), VERB_NONE);
+	assert_int_equal(keycode_action(&m, KEY_F(2)), VERB_NONE);
 	/* A KEY_* code never collides with a character of the same value. */
-	assert_int_equal(char_action(&m, KEY_DOWN), KEYS_ACT_NONE);
+	assert_int_equal(char_action(&m, KEY_DOWN), VERB_NONE);
 }
 
 static void test_every_action_has_a_default_key(void **state)
@@ -72,8 +72,11 @@ static void test_every_action_has_a_default_key(void **state)
 	int a;
 
 	keys_defaults(&m);
-	for (a = KEYS_ACT_NONE + 1; a < KEYS_ACT_COUNT; a++)
-		assert_int_not_equal(keys_first(&m, (enum keys_action)a), KEYS_NO_KEY);
+	for (a = VERB_NONE + 1; a < VERB_COUNT; a++)
+		if (verb_has_key((enum verb)a))
+			assert_int_not_equal(keys_first(&m, (enum verb)a), KEYS_NO_KEY);
+		else
+			assert_int_equal(keys_first(&m, (enum verb)a), KEYS_NO_KEY);
 }
 
 static void test_normalisation(void **state)
@@ -171,21 +174,27 @@ static void test_action_names(void **state)
 {
 	int a;
 
-	for (a = KEYS_ACT_NONE + 1; a < KEYS_ACT_COUNT; a++) {
-		const char *name = keys_action_name((enum keys_action)a);
+	for (a = VERB_NONE + 1; a < VERB_COUNT; a++) {
+		const char *name = verb_info((enum verb)a)->name;
 
-		assert_int_equal(keys_action_parse(name), a);
-		assert_true(strlen(keys_action_help((enum keys_action)a)) > 0);
+		if (!verb_has_key((enum verb)a)) {
+			/* The console's own calls cannot be bound. */
+			assert_int_equal(verb_parse(name), VERB_NONE);
+			continue;
+		}
+		assert_int_equal(verb_parse(name), a);
+		assert_true(strlen(verb_info((enum verb)a)->help) > 0);
 	}
-	assert_int_equal(keys_action_parse("takeover"), KEYS_ACT_TAKEOVER);
-	assert_int_equal(keys_action_parse("reply-editor"), KEYS_ACT_REPLY_EDITOR);
-	assert_int_equal(keys_action_parse("reply_editor"), KEYS_ACT_REPLY_EDITOR);
-	assert_int_equal(keys_action_parse("pause-bot"), KEYS_ACT_PAUSE_BOT);
-	assert_int_equal(keys_action_parse("tkaeover"), KEYS_ACT_NONE);
-	assert_int_equal(keys_action_parse("none"), KEYS_ACT_NONE);
-	assert_int_equal(keys_action_parse(""), KEYS_ACT_NONE);
-	assert_string_equal(keys_action_name(KEYS_ACT_NONE), "none");
-	assert_string_equal(keys_action_name(KEYS_ACT_HANDBACK), "handback");
+	assert_int_equal(verb_parse("heartbeat"), VERB_NONE);
+	assert_int_equal(verb_parse("takeover"), VERB_TAKEOVER);
+	assert_int_equal(verb_parse("reply-editor"), VERB_REPLY_EDITOR);
+	assert_int_equal(verb_parse("reply_editor"), VERB_REPLY_EDITOR);
+	assert_int_equal(verb_parse("pause-bot"), VERB_PAUSE_BOT);
+	assert_int_equal(verb_parse("tkaeover"), VERB_NONE);
+	assert_int_equal(verb_parse("none"), VERB_NONE);
+	assert_int_equal(verb_parse(""), VERB_NONE);
+	assert_string_equal(verb_info(VERB_NONE)->name, "none");
+	assert_string_equal(verb_info(VERB_HANDBACK)->name, "handback");
 }
 
 static void test_rebinding(void **state)
@@ -196,64 +205,64 @@ static void test_rebinding(void **state)
 	int i;
 
 	keys_defaults(&m);
-	assert_int_equal(keys_bind(&m, 'T', KEYS_ACT_TAKEOVER), 0);
-	assert_int_equal(char_action(&m, 'T'), KEYS_ACT_TAKEOVER);
-	assert_int_equal(char_action(&m, 't'), KEYS_ACT_TAKEOVER);
+	assert_int_equal(keys_bind(&m, 'T', VERB_TAKEOVER), 0);
+	assert_int_equal(char_action(&m, 'T'), VERB_TAKEOVER);
+	assert_int_equal(char_action(&m, 't'), VERB_TAKEOVER);
 	/* Rebinding a key replaces what it did. */
-	assert_int_equal(keys_bind(&m, 't', KEYS_ACT_NOTE), 0);
-	assert_int_equal(char_action(&m, 't'), KEYS_ACT_NOTE);
-	assert_string_equal(keys_describe(&m, KEYS_ACT_TAKEOVER, buf, sizeof(buf)), "T");
-	assert_string_equal(keys_describe(&m, KEYS_ACT_NOTE, buf, sizeof(buf)), "t, n");
+	assert_int_equal(keys_bind(&m, 't', VERB_NOTE), 0);
+	assert_int_equal(char_action(&m, 't'), VERB_NOTE);
+	assert_string_equal(keys_describe(&m, VERB_TAKEOVER, buf, sizeof(buf)), "T");
+	assert_string_equal(keys_describe(&m, VERB_NOTE, buf, sizeof(buf)), "t, n");
 
 	assert_true(keys_unbind(&m, 'q'));
-	assert_int_equal(char_action(&m, 'q'), KEYS_ACT_NONE);
+	assert_int_equal(char_action(&m, 'q'), VERB_NONE);
 	assert_false(keys_unbind(&m, 'q'));
-	assert_string_equal(keys_describe(&m, KEYS_ACT_QUIT, buf, sizeof(buf)), "");
-	assert_int_equal(keys_first(&m, KEYS_ACT_QUIT), KEYS_NO_KEY);
+	assert_string_equal(keys_describe(&m, VERB_QUIT, buf, sizeof(buf)), "");
+	assert_int_equal(keys_first(&m, VERB_QUIT), KEYS_NO_KEY);
 
-	assert_string_equal(keys_describe(&m, KEYS_ACT_DOWN, buf, sizeof(buf)), "j, Down");
+	assert_string_equal(keys_describe(&m, VERB_DOWN, buf, sizeof(buf)), "j, Down");
 	assert_int_equal(keys_parse("C-n", &key), 0);
-	assert_int_equal(keys_bind(&m, key, KEYS_ACT_DOWN), 0);
-	assert_string_equal(keys_describe(&m, KEYS_ACT_DOWN, buf, sizeof(buf)), "j, Down, C-n");
+	assert_int_equal(keys_bind(&m, key, VERB_DOWN), 0);
+	assert_string_equal(keys_describe(&m, VERB_DOWN, buf, sizeof(buf)), "j, Down, C-n");
 	/* A short buffer ends at a whole name. */
-	assert_string_equal(keys_describe(&m, KEYS_ACT_DOWN, buf, 9), "j, Down");
-	assert_int_equal(keys_first(&m, KEYS_ACT_DOWN), 'j');
+	assert_string_equal(keys_describe(&m, VERB_DOWN, buf, 9), "j, Down");
+	assert_int_equal(keys_first(&m, VERB_DOWN), 'j');
 
-	assert_int_equal(keys_bind(&m, KEYS_NO_KEY, KEYS_ACT_QUIT), -1);
-	assert_int_equal(keys_bind(&m, 'z', KEYS_ACT_NONE), -1);
-	assert_int_equal(keys_bind(&m, 'z', KEYS_ACT_COUNT), -1);
+	assert_int_equal(keys_bind(&m, KEYS_NO_KEY, VERB_QUIT), -1);
+	assert_int_equal(keys_bind(&m, 'z', VERB_NONE), -1);
+	assert_int_equal(keys_bind(&m, 'z', VERB_COUNT), -1);
 
 	/* The map is bounded and says so. */
 	for (i = 0; m.n < KEYS_MAX_BINDINGS; i++)
-		assert_int_equal(keys_bind(&m, 0x4E00 + (unsigned)i, KEYS_ACT_HELP), 0);
-	assert_int_equal(keys_bind(&m, 0x3042, KEYS_ACT_HELP), -1);
-	assert_int_equal(keys_bind(&m, 'j', KEYS_ACT_UP), 0);	/* replacing still works */
+		assert_int_equal(keys_bind(&m, 0x4E00 + (unsigned)i, VERB_HELP), 0);
+	assert_int_equal(keys_bind(&m, 0x3042, VERB_HELP), -1);
+	assert_int_equal(keys_bind(&m, 'j', VERB_UP), 0);	/* replacing still works */
 }
 
 static void test_help_table(void **state)
 {
-	struct keys_help_row rows[KEYS_ACT_COUNT];
+	struct keys_help_row rows[VERB_COUNT];
 	struct keys_map m;
 	size_t n, i;
 
 	keys_defaults(&m);
 	n = keys_help(&m, rows);
-	assert_int_equal(n, KEYS_ACT_COUNT - 1);
+	assert_int_equal(n, VERB_COUNT - 3);	/* all but none, assign, heartbeat */
 	for (i = 0; i < n; i++) {
 		assert_true(rows[i].keys[0] != '\0');
 		assert_true(rows[i].description[0] != '\0');
-		assert_string_equal(rows[i].name, keys_action_name(rows[i].action));
+		assert_string_equal(rows[i].name, verb_info(rows[i].action)->name);
 	}
-	assert_int_equal(rows[0].action, KEYS_ACT_DOWN);
+	assert_int_equal(rows[0].action, VERB_DOWN);
 	assert_string_equal(rows[0].keys, "j, Down");
 	for (i = 0; i < n; i++)
-		if (rows[i].action == KEYS_ACT_TAKEOVER)
+		if (rows[i].action == VERB_TAKEOVER)
 			assert_string_equal(rows[i].keys, "t");
-		else if (rows[i].action == KEYS_ACT_OPEN)
+		else if (rows[i].action == VERB_OPEN)
 			assert_string_equal(rows[i].keys, "Enter");
-		else if (rows[i].action == KEYS_ACT_HELP)
+		else if (rows[i].action == VERB_HELP)
 			assert_string_equal(rows[i].keys, "?, F1");
-		else if (rows[i].action == KEYS_ACT_REDRAW)
+		else if (rows[i].action == VERB_REDRAW)
 			assert_string_equal(rows[i].keys, "C-l");
 }
 

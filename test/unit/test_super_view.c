@@ -18,9 +18,10 @@
 
 #include "balie/text.h"
 #include "balie/ui.h"
-#include "balie/ui_super.h"
+#include "balie/ui.h"
 #include "balie/view.h"
 #include "balie/view_super.h"
+#include "test_screen.h"
 #include "test_view_fixture.h"
 
 struct fixture {
@@ -338,7 +339,7 @@ static void test_scroll_keeps_the_row_and_its_detail_in_sight(void **state)
 
 static void test_layout(void **state)
 {
-	struct view_super_layout l;
+	struct view_layout l;
 
 	(void)state;
 	view_super_layout(24, 80, 3, false, &l);
@@ -362,20 +363,6 @@ static void test_layout(void **state)
 
 /* ----------------------------------------------------------------- curses */
 
-static char *screen_row(int y)
-{
-	static char buf[1024];
-	size_t n;
-
-	buf[0] = '\0';
-	if (mvwinnstr(curscr, y, 0, buf, (int)sizeof buf - 1) == ERR)
-		return buf;
-	n = strlen(buf);
-	while (n > 0 && buf[n - 1] == ' ')
-		buf[--n] = '\0';
-	return buf;
-}
-
 static void test_drawn_at_80x24_and_too_small(void **state)
 {
 	struct fixture *f = *state;
@@ -384,7 +371,7 @@ static void test_drawn_at_80x24_and_too_small(void **state)
 	int fds[2];
 	FILE *out = tmpfile(), *in;
 	struct ui *ui;
-	struct ui_super *u;
+	struct ui_frame uf = { &f->m, &f->st, FIX_NOW, &f->d, &f->v };
 
 	assert_non_null(out);
 	assert_int_equal(pipe(fds), 0);
@@ -392,8 +379,7 @@ static void test_drawn_at_80x24_and_too_small(void **state)
 	ui = ui_open(out, in, "xterm-256color", &opt, err, sizeof err);
 	assert_non_null(ui);
 	ui_resize_to(ui, 24, 80);
-	u = ui_super_new(ui);
-	ui_super_render(u, &f->m, &f->st, &f->d, &f->v, FIX_NOW);
+	ui_render(ui, UI_SCREEN_SUPER, &uf);
 	assert_non_null(strstr(screen_row(0), "balie · SUPERVISOR · Ann Jansen (ann)"));
 	assert_non_null(strstr(screen_row(1), "queue       BOT  WAIT  HUMAN"));
 	assert_non_null(strstr(screen_row(2), "> health        0     1      0    0:30"));
@@ -413,24 +399,25 @@ static void test_drawn_at_80x24_and_too_small(void **state)
 	}
 	/* Selecting far down scrolls the agent region, the queues stay. */
 	view_super_select(&f->v, &f->d, 8);
-	ui_super_render(u, &f->m, &f->st, &f->d, &f->v, FIX_NOW);
+	ui_render(ui, UI_SCREEN_SUPER, &uf);
 	assert_non_null(strstr(screen_row(2), "  health"));
 	assert_non_null(strstr(screen_row(14), "> Dirk Smit"));
 	/* A question takes the prompt line above the status. */
 	f->st.mode = VIEW_MODE_CONFIRM;
 	snprintf(f->st.prompt, sizeof f->st.prompt, "pause the bot of billing? y/n ");
-	ui_super_render(u, &f->m, &f->st, &f->d, &f->v, FIX_NOW);
+	ui_render(ui, UI_SCREEN_SUPER, &uf);
 	assert_string_equal(screen_row(22), "pause the bot of billing? y/n");
 	f->st.mode = VIEW_MODE_LIST;
 	/* Too small never crashes and says why. */
 	ui_resize_to(ui, 8, 30);
-	ui_super_render(u, &f->m, &f->st, &f->d, &f->v, FIX_NOW);
+	ui_render(ui, UI_SCREEN_SUPER, &uf);
 	assert_non_null(strstr(screen_row(0), "terminal too small"));
 	ui_resize_to(ui, 24, 80);
-	ui_super_render(u, &f->m, &f->st, &f->d, &f->v, FIX_NOW);
+	ui_render(ui, UI_SCREEN_SUPER, &uf);
 	assert_non_null(strstr(screen_row(0), "SUPERVISOR"));
-	ui_super_hide(u);
-	ui_super_free(u);
+	/* Back to the agent screen: nothing of the supervisor screen is left. */
+	ui_render(ui, UI_SCREEN_AGENT, &uf);
+	assert_null(strstr(screen_row(0), "SUPERVISOR"));
 	ui_close(ui);
 	fclose(out);
 	fclose(in);

@@ -19,6 +19,7 @@
 #include "balie/text.h"
 #include "balie/ui.h"
 #include "balie/view.h"
+#include "test_screen.h"
 #include "test_view_fixture.h"
 
 struct fixture {
@@ -71,21 +72,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Row Y of what the terminal shows, as UTF-8 with trailing blanks cut. */
-static char *row(int y)
-{
-	static char buf[1024];
-	size_t n;
-
-	buf[0] = '\0';
-	if (mvwinnstr(curscr, y, 0, buf, (int)sizeof buf - 1) == ERR)
-		return buf;
-	n = strlen(buf);
-	while (n > 0 && buf[n - 1] == ' ')
-		buf[--n] = '\0';
-	return buf;
-}
-
 /* Prints the screen when BALIE_TEST_DUMP is set, to see why a test fails. */
 static void dump(void)
 {
@@ -94,7 +80,7 @@ static void dump(void)
 	if (!getenv("BALIE_TEST_DUMP"))
 		return;
 	for (y = 0; y < LINES; y++)
-		fprintf(stderr, "%2d|%s\n", y, row(y));
+		fprintf(stderr, "%2d|%s\n", y, screen_row(y));
 }
 
 static attr_t attr_at(int y, int x)
@@ -109,36 +95,40 @@ static attr_t attr_at(int y, int x)
 	return a;
 }
 
+/* Draws the agent screen of F. */
+static void render(struct fixture *f)
+{
+	struct ui_frame uf = { &f->m, &f->st, FIX_NOW, NULL, NULL };
+
+	ui_render(f->ui, UI_SCREEN_AGENT, &uf);
+}
+
 /* Bytes the ui has written to its terminal so far. */
 static long written(struct fixture *f)
 {
-	struct stat sb;
-
-	fflush(f->out);
-	assert_int_equal(fstat(fileno(f->out), &sb), 0);
-	return (long)sb.st_size;
+	return screen_written(f->out);
 }
 
 static void test_draws_queue_at_80x24(void **state)
 {
 	struct fixture *f = *state;
 
-	ui_render(f->ui, &f->m, &f->st, FIX_NOW);
+	render(f);
 	dump();
-	assert_non_null(strstr(row(0), "balie · Ann Jansen (ann)"));
-	assert_non_null(strstr(row(0), "2 waiting · 2 with a person · 1 with the bot"));
-	assert_non_null(strstr(row(1), "state"));
-	assert_non_null(strstr(row(1), "customer"));
-	assert_true(strncmp(row(2), "> WAIT", 6) == 0);
-	assert_non_null(strstr(row(2), "Jan Pietersen"));
-	assert_non_null(strstr(row(3), "Mia de Boer"));
-	assert_non_null(strstr(row(3), "3:05!"));
-	assert_non_null(strstr(row(4), "HUMAN"));
-	assert_non_null(strstr(row(4), "Bob de Vries"));
-	assert_non_null(strstr(row(5), " me"));
-	assert_non_null(strstr(row(6), "BOT"));
-	assert_string_equal(row(7), "");
-	assert_non_null(strstr(row(23), "online"));
+	assert_non_null(strstr(screen_row(0), "balie · Ann Jansen (ann)"));
+	assert_non_null(strstr(screen_row(0), "2 waiting · 2 with a person · 1 with the bot"));
+	assert_non_null(strstr(screen_row(1), "state"));
+	assert_non_null(strstr(screen_row(1), "customer"));
+	assert_true(strncmp(screen_row(2), "> WAIT", 6) == 0);
+	assert_non_null(strstr(screen_row(2), "Jan Pietersen"));
+	assert_non_null(strstr(screen_row(3), "Mia de Boer"));
+	assert_non_null(strstr(screen_row(3), "3:05!"));
+	assert_non_null(strstr(screen_row(4), "HUMAN"));
+	assert_non_null(strstr(screen_row(4), "Bob de Vries"));
+	assert_non_null(strstr(screen_row(5), " me"));
+	assert_non_null(strstr(screen_row(6), "BOT"));
+	assert_string_equal(screen_row(7), "");
+	assert_non_null(strstr(screen_row(23), "online"));
 	/* The selection is reverse video, not colour alone; others are not. */
 	assert_true(attr_at(2, 10) & A_REVERSE);
 	assert_false(attr_at(3, 10) & A_REVERSE);
@@ -156,21 +146,21 @@ static void test_draws_open_conversation(void **state)
 	fix_msg(&f->m, c, 1, AUTHOR_CUSTOMER, "Where is my card?");
 	fix_msg(&f->m, c, 2, AUTHOR_NOTE, "checked the address");
 	f->st.open = 3;
-	ui_render(f->ui, &f->m, &f->st, FIX_NOW);
+	render(f);
 	for (y = 0; y < 24; y++) {
-		if (strstr(row(y), "talking to: HUMAN (Bob de Vries)"))
+		if (strstr(screen_row(y), "talking to: HUMAN (Bob de Vries)"))
 			talking = y;
-		if (strstr(row(y), "checked the address"))
+		if (strstr(screen_row(y), "checked the address"))
 			last = y;
 	}
 	assert_true(talking > 1);
 	assert_true(last > talking);
-	assert_string_equal(row(last), "        checked the address");
-	assert_non_null(strstr(row(last - 1), "note (internal)"));
-	assert_non_null(strstr(row(last - 2), "customer Where is my card?"));
+	assert_string_equal(screen_row(last), "        checked the address");
+	assert_non_null(strstr(screen_row(last - 1), "note (internal)"));
+	assert_non_null(strstr(screen_row(last - 2), "customer Where is my card?"));
 	/* The list keeps a few rows above the pane. */
-	assert_true(strncmp(row(2), "> WAIT", 6) == 0 || strstr(row(2), "WAIT"));
-	assert_non_null(strstr(row(23), "Esc back"));
+	assert_true(strncmp(screen_row(2), "> WAIT", 6) == 0 || strstr(screen_row(2), "WAIT"));
+	assert_non_null(strstr(screen_row(23), "Esc back"));
 }
 
 static void test_only_changes_are_sent(void **state)
@@ -180,22 +170,22 @@ static void test_only_changes_are_sent(void **state)
 	struct model_conv *c;
 
 	before = written(f);
-	ui_render(f->ui, &f->m, &f->st, FIX_NOW);
+	render(f);
 	first = written(f) - before;
 	before = written(f);
-	ui_render(f->ui, &f->m, &f->st, FIX_NOW);
+	render(f);
 	unchanged = written(f) - before;
 	/* One clock ticks: a few cells of one row. */
 	c = model_find(&f->m, 5);
 	c->created_at -= 1;
 	before = written(f);
-	ui_render(f->ui, &f->m, &f->st, FIX_NOW);
+	render(f);
 	one_row = written(f) - before;
 	assert_true(first > 500);
 	assert_true(unchanged < 10);
 	assert_true(one_row > 0);
 	assert_true(one_row < 40);
-	assert_non_null(strstr(row(6), "1:02:06"));
+	assert_non_null(strstr(screen_row(6), "1:02:06"));
 }
 
 static void test_hostile_text_on_screen(void **state)
@@ -206,14 +196,14 @@ static void test_hostile_text_on_screen(void **state)
 
 	free(c->customer_name);
 	c->customer_name = xstrdup("\033]0;pwned\007\033[2J\033[31mred\302\233");
-	ui_render(f->ui, &f->m, &f->st, FIX_NOW);
+	render(f);
 	for (y = 0; y < 24; y++)
-		if (strstr(row(y), "␛]0;pwned␇␛["))
+		if (strstr(screen_row(y), "␛]0;pwned␇␛["))
 			found = y;
 	assert_int_equal(found, 2);
 	/* Nothing was cleared or moved: the other rows are still there. */
-	assert_non_null(strstr(row(3), "Mia de Boer"));
-	assert_non_null(strstr(row(0), "Ann Jansen"));
+	assert_non_null(strstr(screen_row(3), "Mia de Boer"));
+	assert_non_null(strstr(screen_row(0), "Ann Jansen"));
 }
 
 static void test_compose_line_and_cursor(void **state)
@@ -228,11 +218,11 @@ static void test_compose_line_and_cursor(void **state)
 	f->st.mode = VIEW_MODE_COMPOSE;
 	f->st.compose = &line;
 	snprintf(f->st.prompt, sizeof f->st.prompt, "reply to #4 (Sanne Vermeulen)");
-	ui_render(f->ui, &f->m, &f->st, FIX_NOW);
+	render(f);
 	/* Read first: reading cells moves curscr's cursor. */
 	getyx(curscr, y, x);
 	dump();
-	assert_string_equal(row(22), "reply to #4 (Sanne Vermeulen)>  Hello Sanne");
+	assert_string_equal(screen_row(22), "reply to #4 (Sanne Vermeulen)>  Hello Sanne");
 	assert_int_equal(y, 22);
 	assert_int_equal(x, (int)strlen("reply to #4 (Sanne Vermeulen)>  Hello Sanne"));
 	f->st.compose = NULL;
@@ -248,24 +238,24 @@ static void test_too_small_never_crashes(void **state)
 	f->st.open = 1;
 	for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
 		ui_resize_to(f->ui, sizes[i][0], sizes[i][1]);
-		ui_render(f->ui, &f->m, &f->st, FIX_NOW);
+		render(f);
 		assert_int_equal(LINES, sizes[i][0]);
 		assert_int_equal(COLS, sizes[i][1]);
 	}
 	ui_resize_to(f->ui, 5, 20);
-	ui_render(f->ui, &f->m, &f->st, FIX_NOW);
-	assert_string_equal(row(0), "terminal too small …");
-	assert_string_equal(row(1), "");
+	render(f);
+	assert_string_equal(screen_row(0), "terminal too small …");
+	assert_string_equal(screen_row(1), "");
 	ui_resize_to(f->ui, 10, 80);
-	ui_render(f->ui, &f->m, &f->st, FIX_NOW);
-	assert_non_null(strstr(row(0), "Ann Jansen"));
+	render(f);
+	assert_non_null(strstr(screen_row(0), "Ann Jansen"));
 	/* Back to a usable size: the whole screen is right again. */
 	ui_resize_to(f->ui, 24, 80);
-	ui_render(f->ui, &f->m, &f->st, FIX_NOW);
-	assert_non_null(strstr(row(0), "Ann Jansen"));
-	assert_non_null(strstr(row(23), "Esc back"));
+	render(f);
+	assert_non_null(strstr(screen_row(0), "Ann Jansen"));
+	assert_non_null(strstr(screen_row(23), "Esc back"));
 	for (i = 0; i < 24; i++)
-		assert_null(strstr(row((int)i), "too small"));
+		assert_null(strstr(screen_row((int)i), "too small"));
 }
 
 static void test_wide_side_by_side(void **state)
@@ -274,14 +264,14 @@ static void test_wide_side_by_side(void **state)
 
 	f->st.open = 1;
 	ui_resize_to(f->ui, 30, 160);
-	ui_render(f->ui, &f->m, &f->st, FIX_NOW);
+	render(f);
 	dump();
 	/* List left, pane right, on the same rows. */
-	assert_true(strncmp(row(2), "  WAIT", 6) == 0 || strncmp(row(2), "> WAIT", 6) == 0);
-	assert_non_null(strstr(row(1), "#1 Mia de Boer"));
-	assert_non_null(strstr(row(2), "talking to: BOT"));
-	assert_non_null(strstr(row(4), "Bob de Vries"));
-	assert_non_null(strstr(row(5), "earlier:"));
+	assert_true(strncmp(screen_row(2), "  WAIT", 6) == 0 || strncmp(screen_row(2), "> WAIT", 6) == 0);
+	assert_non_null(strstr(screen_row(1), "#1 Mia de Boer"));
+	assert_non_null(strstr(screen_row(2), "talking to: BOT"));
+	assert_non_null(strstr(screen_row(4), "Bob de Vries"));
+	assert_non_null(strstr(screen_row(5), "earlier:"));
 }
 
 static void test_help_overlay(void **state)
@@ -290,15 +280,15 @@ static void test_help_overlay(void **state)
 	int y, found = -1;
 
 	f->st.mode = VIEW_MODE_HELP;
-	ui_render(f->ui, &f->m, &f->st, FIX_NOW);
+	render(f);
 	for (y = 0; y < 24; y++)
-		if (strstr(row(y), "takeover") && strstr(row(y), "take the conversation over"))
+		if (strstr(screen_row(y), "takeover") && strstr(screen_row(y), "take the conversation over"))
 			found = y;
 	assert_true(found > 0);
 	/* Closing it brings the list back. */
 	f->st.mode = VIEW_MODE_LIST;
-	ui_render(f->ui, &f->m, &f->st, FIX_NOW);
-	assert_true(strncmp(row(2), "> WAIT", 6) == 0);
+	render(f);
+	assert_true(strncmp(screen_row(2), "> WAIT", 6) == 0);
 }
 
 static void test_monochrome(void **state)
@@ -309,7 +299,7 @@ static void test_monochrome(void **state)
 	setenv("NO_COLOR", "1", 1);
 	f = open_screen("xterm-256color");
 	assert_false(ui_has_color(f->ui));
-	ui_render(f->ui, &f->m, &f->st, FIX_NOW);
+	render(f);
 	assert_true(attr_at(2, 10) & A_REVERSE);
 	/* WAIT is bold without colour. */
 	assert_true(attr_at(3, 2) & A_BOLD);
@@ -317,8 +307,8 @@ static void test_monochrome(void **state)
 	unsetenv("NO_COLOR");
 	f = open_screen("vt100");
 	assert_false(ui_has_color(f->ui));
-	ui_render(f->ui, &f->m, &f->st, FIX_NOW);
-	assert_true(strncmp(row(2), "> WAIT", 6) == 0);
+	render(f);
+	assert_true(strncmp(screen_row(2), "> WAIT", 6) == 0);
 	teardown((void **)&f);
 	f = open_screen("xterm-256color");
 	assert_true(ui_has_color(f->ui));

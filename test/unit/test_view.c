@@ -15,36 +15,6 @@
 #include "balie/view.h"
 #include "test_view_fixture.h"
 
-struct fixture {
-	struct model m;
-	struct keys_map keys;
-	struct view_state st;
-	struct view_doc d;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = xcalloc(1, sizeof *f);
-
-	fix_model(&f->m);
-	keys_defaults(&f->keys);
-	view_state_init(&f->st, &f->keys, 0);
-	f->st.conn = VIEW_ONLINE;
-	view_doc_init(&f->d);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	view_doc_free(&f->d);
-	view_state_free(&f->st);
-	model_free(&f->m);
-	free(f);
-	return 0;
-}
 
 static char *line(const struct view_doc *d, size_t i)
 {
@@ -66,7 +36,7 @@ static long find_line(const struct view_doc *d, const char *needle)
 
 static void test_queue_order_flags_clock_owner(void **state)
 {
-	struct fixture *f = *state;
+	struct view_fixture *f = *state;
 
 	view_rows_refresh(&f->st, &f->m, FIX_NOW);
 	view_queue_rows(&f->d, &f->m, &f->st, FIX_NOW, 80, 0, 10);
@@ -95,7 +65,7 @@ static void test_queue_order_flags_clock_owner(void **state)
 
 static void test_rows_fit_the_width(void **state)
 {
-	struct fixture *f = *state;
+	struct view_fixture *f = *state;
 	int widths[] = { 40, 80, 120, 200 };
 	size_t i, k;
 
@@ -111,7 +81,7 @@ static void test_rows_fit_the_width(void **state)
 
 static void test_selection_follows_the_conversation(void **state)
 {
-	struct fixture *f = *state;
+	struct view_fixture *f = *state;
 	struct model_conv *c;
 
 	view_rows_refresh(&f->st, &f->m, FIX_NOW);
@@ -141,7 +111,7 @@ static void test_selection_follows_the_conversation(void **state)
 
 static void test_search_filters(void **state)
 {
-	struct fixture *f = *state;
+	struct view_fixture *f = *state;
 
 	f->st.search = xstrdup("REFUND");	/* intent, any case */
 	view_rows_refresh(&f->st, &f->m, FIX_NOW);
@@ -166,7 +136,7 @@ static void test_search_filters(void **state)
 
 static void test_header_counts(void **state)
 {
-	struct fixture *f = *state;
+	struct view_fixture *f = *state;
 
 	view_rows_refresh(&f->st, &f->m, FIX_NOW);
 	view_header(&f->d, &f->m, &f->st, 100);
@@ -177,7 +147,7 @@ static void test_header_counts(void **state)
 
 static void test_pane_talking_to(void **state)
 {
-	struct fixture *f = *state;
+	struct view_fixture *f = *state;
 
 	view_pane_info(&f->d, &f->m, model_find(&f->m, 3), &f->st, FIX_NOW, 80);
 	assert_true(find_line(&f->d, "talking to: HUMAN (Bob de Vries)") >= 0);
@@ -195,7 +165,7 @@ static void test_pane_talking_to(void **state)
 
 static void test_pane_history(void **state)
 {
-	struct fixture *f = *state;
+	struct view_fixture *f = *state;
 	struct model_history h[2] = {
 		{ 11, MODEL_CLOSED, "billing", "card_blocked", "not_understood", "Card was blocked", FIX_NOW - 86400 * 3 },
 		{ 12, MODEL_CLOSED, "billing", "address_change", NULL, NULL, FIX_NOW - 86400 * 9 },
@@ -219,7 +189,7 @@ static void test_pane_history(void **state)
 
 static void test_pane_transcript(void **state)
 {
-	struct fixture *f = *state;
+	struct view_fixture *f = *state;
 	struct model_conv *c = model_find(&f->m, 1);
 	struct model_msg msg;
 	long i, src, note;
@@ -269,7 +239,7 @@ static void test_pane_transcript(void **state)
 
 static void test_hostile_text_is_sanitised(void **state)
 {
-	struct fixture *f = *state;
+	struct view_fixture *f = *state;
 	struct model_conv *c = model_find(&f->m, 1);
 	static const char hostile[] = "\033]0;pwned\007\033[2J\033[31mred\302\233\xff\xe2\x80\xae";
 	size_t i;
@@ -307,7 +277,7 @@ static void test_hostile_text_is_sanitised(void **state)
 
 static void test_ascii_terminal(void **state)
 {
-	struct fixture *f = *state;
+	struct view_fixture *f = *state;
 	struct model_conv *c = model_find(&f->m, 3);
 	size_t i;
 
@@ -330,7 +300,7 @@ static void test_ascii_terminal(void **state)
 
 static void test_status_line(void **state)
 {
-	struct fixture *f = *state;
+	struct view_fixture *f = *state;
 
 	view_status(&f->d, &f->m, &f->st, FIX_NOW, 80);
 	assert_non_null(strstr(line(&f->d, 0), "Enter open"));
@@ -375,49 +345,9 @@ static void test_status_line(void **state)
 	assert_null(strstr(line(&f->d, 0), "taken over #12"));
 }
 
-static void test_refusals(void **state)
-{
-	struct fixture *f = *state;
-	char buf[256];
-
-	/* Bob's conversation: no reply, no takeover, said by name. */
-	assert_string_equal(view_refusal(&f->m, &f->st, model_find(&f->m, 3), KEYS_ACT_REPLY,
-					 buf, sizeof buf),
-			    "#3 is with Bob de Vries, not you: you cannot reply");
-	assert_string_equal(view_refusal(&f->m, &f->st, model_find(&f->m, 3), KEYS_ACT_TAKEOVER,
-					 buf, sizeof buf), "#3 is with Bob de Vries");
-	/* Waiting: take it over first, with the configured key. */
-	assert_string_equal(view_refusal(&f->m, &f->st, model_find(&f->m, 1), KEYS_ACT_REPLY,
-					 buf, sizeof buf),
-			    "#1 is waiting for a person: take it over first (t)");
-	keys_unbind(&f->keys, 't');
-	keys_bind(&f->keys, KEYS_CTRL('t'), KEYS_ACT_TAKEOVER);
-	assert_string_equal(view_refusal(&f->m, &f->st, model_find(&f->m, 5), KEYS_ACT_CLOSE,
-					 buf, sizeof buf),
-			    "#5 is with the bot: take it over first (C-t)");
-	/* Mine: allowed; the takeover of mine is refused. */
-	assert_null(view_refusal(&f->m, &f->st, model_find(&f->m, 4), KEYS_ACT_REPLY, buf, sizeof buf));
-	assert_null(view_refusal(&f->m, &f->st, model_find(&f->m, 1), KEYS_ACT_TAKEOVER, buf, sizeof buf));
-	assert_null(view_refusal(&f->m, &f->st, model_find(&f->m, 3), KEYS_ACT_NOTE, buf, sizeof buf));
-	assert_string_equal(view_refusal(&f->m, &f->st, model_find(&f->m, 4), KEYS_ACT_TAKEOVER,
-					 buf, sizeof buf), "#4 is already yours");
-	/* Offline: a reply is kept for later, everything else is refused. */
-	f->st.conn = VIEW_OFFLINE;
-	assert_null(view_refusal(&f->m, &f->st, model_find(&f->m, 4), KEYS_ACT_REPLY, buf, sizeof buf));
-	assert_string_equal(view_refusal(&f->m, &f->st, model_find(&f->m, 1), KEYS_ACT_TAKEOVER,
-					 buf, sizeof buf), "not connected — try again when back online");
-	/* A supervisor may close someone else's conversation. */
-	f->st.conn = VIEW_ONLINE;
-	f->m.me_supervisor = true;
-	assert_null(view_refusal(&f->m, &f->st, model_find(&f->m, 3), KEYS_ACT_CLOSE, buf, sizeof buf));
-	assert_non_null(view_refusal(&f->m, &f->st, model_find(&f->m, 3), KEYS_ACT_REPLY, buf, sizeof buf));
-	assert_string_equal(view_refusal(&f->m, &f->st, NULL, KEYS_ACT_REPLY, buf, sizeof buf),
-			    "no conversation selected");
-}
-
 static void test_pane_scroll_keeps_its_place(void **state)
 {
-	struct fixture *f = *state;
+	struct view_fixture *f = *state;
 	struct model_conv *c = model_find(&f->m, 1);
 	int seq, top_tag;
 
@@ -458,48 +388,11 @@ static void test_pane_scroll_keeps_its_place(void **state)
 	assert_int_equal(f->st.pane_top + 10, f->d.nlines);
 }
 
-static void test_layout(void **state)
-{
-	struct view_layout l;
-
-	(void)state;
-	view_layout(24, 80, false, false, &l);
-	assert_false(l.too_small);
-	assert_false(l.wide);
-	assert_int_equal(l.header.h, 1);
-	assert_int_equal(l.status.y, 23);
-	assert_int_equal(l.list.y, 1);
-	assert_int_equal(l.list.h, 22);
-	assert_int_equal(l.pane.h, 0);
-	/* An open conversation gets most rows; the prompt takes one. */
-	view_layout(24, 80, true, true, &l);
-	assert_int_equal(l.prompt.y, 22);
-	assert_true(l.pane.h > 2 * l.list.h);
-	assert_int_equal(l.list.h + l.pane.h, 21);
-	assert_int_equal(l.pane.y, l.list.y + l.list.h);
-	/* Wide: side by side. */
-	view_layout(40, 160, false, false, &l);
-	assert_true(l.wide);
-	assert_int_equal(l.list.h, l.pane.h);
-	assert_int_equal(l.list.w + l.sep.w + l.pane.w, 160);
-	/* Too small below 40x10, at every size down to 1x1. */
-	view_layout(9, 80, false, false, &l);
-	assert_true(l.too_small);
-	view_layout(24, 39, false, false, &l);
-	assert_true(l.too_small);
-	view_layout(1, 1, true, true, &l);
-	assert_true(l.too_small);
-	view_layout(10, 40, true, true, &l);
-	assert_false(l.too_small);
-	assert_true(l.pane.h >= 1 && l.list.h >= 1);
-	assert_string_equal(view_too_small_text(), "terminal too small (need 40x10)");
-}
-
 static void test_help_from_key_table(void **state)
 {
-	struct fixture *f = *state;
+	struct view_fixture *f = *state;
 
-	keys_bind(&f->keys, KEYS_CTRL('t'), KEYS_ACT_TAKEOVER);
+	keys_bind(&f->keys, KEYS_CTRL('t'), VERB_TAKEOVER);
 	view_help(&f->d, &f->st, 80);
 	assert_true(find_line(&f->d, "t, C-t") >= 0);
 	assert_true(find_line(&f->d, "take the conversation over from the bot") >= 0);
@@ -509,21 +402,19 @@ static void test_help_from_key_table(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_queue_order_flags_clock_owner, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rows_fit_the_width, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_selection_follows_the_conversation, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_search_filters, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_header_counts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pane_talking_to, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pane_history, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pane_transcript, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hostile_text_is_sanitised, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ascii_terminal, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_status_line, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pane_scroll_keeps_its_place, setup, teardown),
-		cmocka_unit_test(test_layout),
-		cmocka_unit_test_setup_teardown(test_help_from_key_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_order_flags_clock_owner, view_fixture_setup, view_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_rows_fit_the_width, view_fixture_setup, view_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_selection_follows_the_conversation, view_fixture_setup, view_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_search_filters, view_fixture_setup, view_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_header_counts, view_fixture_setup, view_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_pane_talking_to, view_fixture_setup, view_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_pane_history, view_fixture_setup, view_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_pane_transcript, view_fixture_setup, view_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_text_is_sanitised, view_fixture_setup, view_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_ascii_terminal, view_fixture_setup, view_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_status_line, view_fixture_setup, view_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_pane_scroll_keeps_its_place, view_fixture_setup, view_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_help_from_key_table, view_fixture_setup, view_fixture_teardown),
 	};
 
 	/* Fixed clock and zone: times in the transcript are local. */

@@ -86,4 +86,40 @@ static inline void fix_msg(struct model *m, struct model_conv *c, int seq,
 	model_add_messages(m, c, &msg, 1);
 }
 
+#include "balie/keys.h"
+#include "balie/view.h"
+
+/* The model above with the default keys, an online view state and a doc:
+ * what the view tests start from (cmocka setup and teardown). */
+struct view_fixture {
+	struct model m;
+	struct keys_map keys;
+	struct view_state st;
+	struct view_doc d;
+};
+
+static inline int view_fixture_setup(void **state)
+{
+	struct view_fixture *f = xcalloc(1, sizeof *f);
+
+	fix_model(&f->m);
+	keys_defaults(&f->keys);
+	view_state_init(&f->st, &f->keys, 0);
+	f->st.conn = VIEW_ONLINE;
+	view_doc_init(&f->d);
+	*state = f;
+	return 0;
+}
+
+static inline int view_fixture_teardown(void **state)
+{
+	struct view_fixture *f = *state;
+
+	view_doc_free(&f->d);
+	view_state_free(&f->st);
+	model_free(&f->m);
+	free(f);
+	return 0;
+}
+
 #endif
