@@ -192,15 +192,26 @@ AS $$
 DECLARE
 	m record;
 	allowed boolean;
+	registered boolean;
 BEGIN
 	PERFORM balie._guard();
 	SELECT * INTO m FROM balie._me();
 	allowed := CASE kind WHEN 'agent' THEN m.agent WHEN 'supervisor' THEN m.supervisor
 			     WHEN 'bot' THEN m.bot ELSE false END;
-	IF NOT allowed THEN
-		PERFORM balie._fail('42501', pg_catalog.format('%s may not %s: only a balie %s can',
-			session_user, action, kind));
+	IF allowed THEN
+		RETURN;
 	END IF;
+	-- A member of the group role that is not registered here: say what is missing.
+	registered := CASE WHEN kind = 'bot' THEN m.bot ELSE m.agent END;
+	IF kind IN ('agent', 'supervisor', 'bot') AND NOT registered
+	   AND pg_catalog.pg_has_role(session_user, 'balie_' || kind, 'MEMBER') THEN
+		PERFORM balie._fail('BL003', pg_catalog.format(
+			'%s is not registered as %s in this database (ask an admin to run %s)',
+			session_user, CASE kind WHEN 'bot' THEN 'a bot' ELSE 'an agent' END,
+			CASE kind WHEN 'bot' THEN 'balie.add_bot' ELSE 'balie.add_agent' END));
+	END IF;
+	PERFORM balie._fail('42501', pg_catalog.format('%s may not %s: only a balie %s can',
+		session_user, action, kind));
 END
 $$;
 
@@ -501,7 +512,12 @@ BEGIN
 END
 $$;
 
-DROP FUNCTION IF EXISTS balie._sample_waiting(text);
+-- Nothing calls the sampler of 004 any more; it stays (emptied) so that
+-- applying 004 again and then this file leaves the catalog as it was.
+CREATE OR REPLACE FUNCTION balie._sample_waiting(q text) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, balie, pg_temp
+AS $$ BEGIN NULL; END $$;
 
 -- The sixty points of the sparkline, oldest first: each minute's highest
 -- waiting count (its count at the start, or after any change in it),
@@ -679,9 +695,9 @@ $$;
 
 -- A page of a conversation's transcript and the sources its messages cite,
 -- in the shape store.c parses: part 0 rows are messages, part 1 rows the
--- sources of the message with the same seq. after_seq > 0: the messages
--- after it, oldest first; else those before before_seq (0: the newest),
--- newest first. At most LIM messages, and no more than 1 MiB of bodies
+-- sources of the message with the same seq. after_seq > 0 (or before_seq
+-- NULL): the messages after after_seq, oldest first; else those before
+-- before_seq (0: the newest), newest first. At most LIM messages, and no more than 1 MiB of bodies
 -- (but always one). Notes are hidden from bots; a conversation the caller
 -- may not see, or one that does not exist, gives no rows.
 CREATE OR REPLACE FUNCTION balie.read_messages(conv bigint, after_seq int, before_seq int, lim int)
@@ -696,6 +712,7 @@ DECLARE
 	m record;
 	c record;
 	p_after int := COALESCE(after_seq, 0);
+	asc_order boolean := COALESCE(after_seq, 0) > 0 OR before_seq IS NULL;
 	p_before int := COALESCE(before_seq, 0);
 	p_lim int := GREATEST(COALESCE(lim, 0), 0);
 BEGIN
@@ -709,14 +726,14 @@ BEGIN
 	WITH p AS (
 		SELECT x.id, x.seq, x.author_kind, x.author, x.body, x.sources, x.created_at,
 		       sum(pg_catalog.octet_length(x.body)) OVER (ORDER BY
-			 CASE WHEN p_after > 0 THEN x.seq ELSE -x.seq END)
+			 CASE WHEN asc_order THEN x.seq ELSE -x.seq END)
 			 - pg_catalog.octet_length(x.body) AS before
 		FROM balie.messages x
 		WHERE x.conversation = conv
 		  AND (m.agent OR x.author_kind <> 'note')
-		  AND CASE WHEN p_after > 0 THEN x.seq > p_after
+		  AND CASE WHEN asc_order THEN x.seq > p_after
 			   ELSE (p_before = 0 OR x.seq < p_before) END
-		ORDER BY CASE WHEN p_after > 0 THEN x.seq ELSE -x.seq END
+		ORDER BY CASE WHEN asc_order THEN x.seq ELSE -x.seq END
 		LIMIT p_lim
 	), pg AS (SELECT * FROM p WHERE p.before < 1048576)
 	SELECT 0, pg.seq, 0::bigint, pg.id, pg.author_kind, pg.author, pg.body,
