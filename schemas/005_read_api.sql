@@ -229,6 +229,7 @@ AS $$
 DECLARE
 	c balie.conversations;
 	m record;
+	visible boolean;
 BEGIN
 	PERFORM balie._guard();
 	SELECT * INTO m FROM balie._me();
@@ -236,7 +237,9 @@ BEGIN
 		PERFORM balie._fail('BL030', 'no conversation given');
 	END IF;
 	SELECT * INTO c FROM balie.conversations WHERE id = conv;
-	IF NOT (FOUND AND balie._visible(c.queue, c.agent, m.supervisor, m.agent, m.login, m.queues)) THEN
+	-- Judged whether found or not (a missing row is all NULLs): the same work.
+	visible := balie._visible(c.queue, c.agent, m.supervisor, m.agent, m.login, m.queues);
+	IF NOT (c.id IS NOT NULL AND visible) THEN
 		PERFORM balie._fail('BL001', pg_catalog.format('conversation %s not found', conv));
 	END IF;
 	IF for_update THEN
