@@ -473,8 +473,9 @@ static char *schema_dir(void)
 	return dir;
 }
 
-/* Runs psql on every schema file in order; returns what it printed. */
-static char *apply_schema(const char *db)
+/* Runs psql on every schema file in order, up to version UPTO (0: all);
+ * returns what it printed. */
+static char *apply_schema_upto(const char *db, int upto)
 {
 	char *dir = schema_dir(), *pattern = NULL;
 	glob_t g;
@@ -490,6 +491,8 @@ static char *apply_schema(const char *db)
 		size_t n;
 		int rc;
 
+		if (upto && atoi(strrchr(g.gl_pathv[i], '/') + 1) > upto)
+			continue;
 		/* Only our own paths and the harness's environment go into the command. */
 		assert_true(asprintf(&cmd, "'%s/psql' -X -q -v ON_ERROR_STOP=1 -h '%s' -p '%s' -U postgres"
 				     " -d '%s' -f '%s' 2>&1", getenv("BALIE_TEST_PGBIN"),
@@ -513,6 +516,11 @@ static char *apply_schema(const char *db)
 	free(pattern);
 	free(dir);
 	return out;
+}
+
+static char *apply_schema(const char *db)
+{
+	return apply_schema_upto(db, 0);
 }
 
 static void applying_the_schema_again_changes_nothing(void **state)
@@ -550,6 +558,93 @@ static void applying_the_schema_again_changes_nothing(void **state)
 	free(data_after);
 }
 
+/* Every row a balie database at version 4 holds, as the superuser sees it. */
+static const char v4_rows_sql[] =
+	"select concat_ws('|',"
+	" (select md5(string_agg(q::text, ',' order by q.id)) from balie.queues q),"
+	" (select md5(string_agg(a::text, ',' order by a.login)) from balie.agents a),"
+	" (select md5(string_agg(x::text, ',' order by x.login, x.queue)) from balie.agent_queues x),"
+	" (select md5(string_agg(c::text, ',' order by c.id)) from balie.conversations c),"
+	" (select md5(string_agg(m::text, ',' order by m.id)) from balie.messages m),"
+	" (select md5(string_agg(a::text, ',' order by a.id)) from balie.agreements a),"
+	" (select md5(string_agg(s::text, ',' order by s.id)) from balie.state_changes s),"
+	" (select md5(string_agg(e::text, ',' order by e.id)) from balie.escalations e),"
+	" (select md5(string_agg(w::text, ',' order by w.queue, w.minute)) from balie.waiting_samples w))";
+
+/* A database at schema version 4, with data written through its API, is
+ * brought to the current version by applying the files again: every row
+ * stays, and the people and the bot who worked there keep working. */
+static void upgrade_from_version_4_keeps_every_row(void **state)
+{
+	struct fx *f = *state;
+	PGconn *admin = pgt_connect("postgres", "postgres"), *root, *bot, *ann, *sue;
+	char db[64], sql[128], conv[24], done[24], *before, *after, *printed, *v;
+	PGresult *r;
+
+	snprintf(db, sizeof db, "upg_%ld", (long)getpid());
+	snprintf(sql, sizeof sql, "create database %s template template0", db);
+	r = PQexec(admin, sql);
+	assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+	PQclear(r);
+	printed = apply_schema_upto(db, 4);
+	free(printed);
+	root = pgt_connect(db, "postgres");
+	assert_value(root, "1,2,3,4", "select string_agg(version::text, ',' order by version)"
+		     " from balie.schema_version");
+	OK(root, "select balie.add_queue('billing', 'Billing', 120)");
+	OK(root, "select balie.add_queue('parcels', 'Parcels', 300)");
+	OK(root, "select balie.add_agent('ann', 'Ann Jansen', array['billing'])");
+	OK(root, "select balie.add_agent('sue', 'Sue Visser', array['billing', 'parcels'], true)");
+	bot = pgt_connect(db, "botty");	/* a member of balie_bot, as version 4 wanted */
+	ann = pgt_connect(db, "ann");
+	snprintf(conv, sizeof conv, "%ld", pgt_long(bot, "select balie.open_conversation('billing', 'c1', 'Carla')"));
+	OK(bot, "select balie.post_message($1, 'customer', 'Where is my refund?')", conv);
+	OK(bot, "select balie.post_message($1, 'bot', 'See', '[{\"title\": \"Refunds\", \"url\": \"u\"}]')", conv);
+	OK(bot, "select balie.escalate($1, 'customer_request', 'refund', 0.4, 'wants money')", conv);
+	OK(ann, "select balie.takeover($1)", conv);
+	OK(ann, "select balie.reply($1, 'Looking into it')", conv);
+	OK(ann, "select balie.note($1, 'VIP')", conv);
+	OK(ann, "select balie.confirm_agreement($1, 'Refund by Friday')", conv);
+	snprintf(done, sizeof done, "%ld", pgt_long(bot, "select balie.open_conversation('parcels', 'c1', 'Carla')"));
+	OK(bot, "select balie.close($1)", done);
+	before = pgt_scalar(root, v4_rows_sql);
+
+	printed = apply_schema(db);
+	assert_string_equal(printed, "");
+	free(printed);
+	after = pgt_scalar(root, v4_rows_sql);
+	assert_string_equal(before, after);
+	assert_value(root, "1,2,3,4,5", "select string_agg(version::text, ',' order by version)"
+		     " from balie.schema_version");
+	/* The bot that worked here is registered here, for the queues there are. */
+	assert_value(root, "botty:billing,botty:parcels", "select string_agg(login || ':' || queue, ','"
+		     " order by queue) from balie.bot_queues");
+	/* And everybody reads and writes through the API as before. */
+	assert_value(ann, "1|6", "select concat_ws('|', count(*), max(message_count))"
+		     " from balie.read_conversations()");
+	assert_value(ann, "note", "select author_kind from balie.read_messages($1, 0, 0, 1) where part = 0", conv);
+	assert_value(ann, "-", "select coalesce(string_agg(queue, ','), '-') from balie.read_history($1)", conv);
+	assert_value(bot, "human", "select state from balie.read_states(array[$1::bigint])", conv);
+	OK(bot, "select balie.post_message($1, 'customer', 'Thanks')", conv);
+	OK(ann, "select balie.reply($1, 'You are welcome')", conv);
+	sue = pgt_connect(db, "sue");
+	assert_value(sue, "parcels", "select string_agg(queue, ',') from balie.read_history($1)", conv);
+	v = pgt_scalar(sue, "select concat_ws('|', with_person, waiting_last_hour[60])"
+		       " from balie.supervisor_queues() where queue = 'billing'");
+	assert_string_equal(v, "1|0");
+	free(v);
+	free(before);
+	free(after);
+	PQfinish(sue);
+	PQfinish(bot);
+	PQfinish(ann);
+	PQfinish(root);
+	snprintf(sql, sizeof sql, "drop database %s", db);
+	PQclear(PQexec(admin, sql));
+	PQfinish(admin);
+	(void)f;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -565,6 +660,7 @@ int main(void)
 		T(the_bot_never_sees_notes),
 		T(mallory_sees_and_does_nothing),
 		T(applying_the_schema_again_changes_nothing),
+		T(upgrade_from_version_4_keeps_every_row),
 #undef T
 	};
 
