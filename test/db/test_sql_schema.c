@@ -622,7 +622,7 @@ static void upgrade_from_version_4_keeps_every_row(void **state)
 	/* And everybody reads and writes through the API as before. */
 	assert_value(ann, "1|6", "select concat_ws('|', count(*), max(message_count))"
 		     " from balie.read_conversations()");
-	assert_value(ann, "note", "select author_kind from balie.read_messages($1, 0, 0, 1) where part = 0", conv);
+	assert_value(ann, "agent", "select author_kind from balie.read_messages($1, 0, 0, 1) where part = 0", conv);
 	assert_value(ann, "-", "select coalesce(string_agg(queue, ','), '-') from balie.read_history($1)", conv);
 	assert_value(bot, "human", "select state from balie.read_states(array[$1::bigint])", conv);
 	OK(bot, "select balie.post_message($1, 'customer', 'Thanks')", conv);
