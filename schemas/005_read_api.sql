@@ -41,6 +41,62 @@ BEGIN
 END $$;
 CREATE INDEX IF NOT EXISTS bot_queues_queue_idx ON balie.bot_queues (queue);
 
+-- --------------------------------------------------- the last message
+
+-- Each conversation carries the start of its last message, and of its last
+-- one that is not a note (what a bot may read), so the first read of the
+-- queue list needs no per-conversation lookup in messages.
+DO $$
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute
+			WHERE attrelid = 'balie.conversations'::regclass
+			  AND attname = 'last_author_kind' AND NOT attisdropped) THEN
+		ALTER TABLE balie.conversations
+			ADD COLUMN last_author_kind text,
+			ADD COLUMN last_body text,
+			ADD COLUMN public_author_kind text,
+			ADD COLUMN public_body text;
+		-- Filled in for the conversations there are, without triggers: this
+		-- is no change of theirs (no new version, no notification).
+		SET LOCAL session_replication_role = replica;
+		UPDATE balie.conversations c
+		SET last_author_kind = l.author_kind, last_body = pg_catalog.left(l.body, 200),
+		    public_author_kind = p.author_kind, public_body = pg_catalog.left(p.body, 200)
+		FROM balie.conversations c2
+		LEFT JOIN LATERAL (SELECT m.author_kind, m.body FROM balie.messages m
+				   WHERE m.conversation = c2.id ORDER BY m.seq DESC LIMIT 1) l ON true
+		LEFT JOIN LATERAL (SELECT m.author_kind, m.body FROM balie.messages m
+				   WHERE m.conversation = c2.id AND m.author_kind <> 'note'
+				   ORDER BY m.seq DESC LIMIT 1) p ON true
+		WHERE c2.id = c.id AND c2.message_count > 0;
+		SET LOCAL session_replication_role = origin;
+	END IF;
+END $$;
+
+-- A message takes its seq from the conversation row it locks (as in 001)
+-- and leaves the start of its text there for the queue list.
+CREATE OR REPLACE FUNCTION balie._messages_seq() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, balie, pg_temp
+AS $$
+BEGIN
+	UPDATE balie.conversations
+	SET message_count = message_count + 1,
+	    last_author_kind = NEW.author_kind, last_body = pg_catalog.left(NEW.body, 200),
+	    public_author_kind = CASE WHEN NEW.author_kind = 'note' THEN public_author_kind
+				      ELSE NEW.author_kind END,
+	    public_body = CASE WHEN NEW.author_kind = 'note' THEN public_body
+			       ELSE pg_catalog.left(NEW.body, 200) END
+	WHERE id = NEW.conversation
+	RETURNING message_count INTO NEW.seq;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION USING ERRCODE = 'BL001',
+			MESSAGE = pg_catalog.format('conversation %s not found', NEW.conversation);
+	END IF;
+	RETURN NEW;
+END
+$$;
+
 -- ------------------------------------------------- waiting count history
 
 -- One row each time a conversation starts or stops waiting in a queue
@@ -674,7 +730,9 @@ BEGIN
 	       EXTRACT(epoch FROM c.escalated_at)::bigint,
 	       EXTRACT(epoch FROM c.taken_at)::bigint,
 	       EXTRACT(epoch FROM c.closed_at)::bigint,
-	       c.message_count, lm.author_kind, pg_catalog.left(lm.body, 200),
+	       c.message_count,
+	       CASE WHEN m.agent THEN c.last_author_kind ELSE c.public_author_kind END,
+	       CASE WHEN m.agent THEN c.last_body ELSE c.public_body END,
 	       pg_catalog.json_build_object('conv', c.id, 'version', c.version,
 		'state', c.state, 'agent', c.agent, 'queue', c.queue,
 		'customer', c.customer_name, 'reason', c.escalation_reason,
@@ -687,9 +745,6 @@ BEGIN
 	       )::text,
 	       EXTRACT(epoch FROM t)::bigint
 	FROM balie.conversations c
-	LEFT JOIN LATERAL (SELECT x.author_kind, x.body FROM balie.messages x
-			   WHERE x.conversation = c.id AND (m.agent OR x.author_kind <> 'note')
-			   ORDER BY x.seq DESC LIMIT 1) lm ON true
 	WHERE CASE WHEN ids IS NULL THEN c.state <> 'closed' ELSE c.id = ANY (ids) END
 	  -- balie._visible, written out: a function with SET is never inlined.
 	  AND (m.supervisor OR (m.agent AND c.agent = m.login) OR c.queue = ANY (m.queues));

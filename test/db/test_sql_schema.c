@@ -564,7 +564,10 @@ static const char v4_rows_sql[] =
 	" (select md5(string_agg(q::text, ',' order by q.id)) from balie.queues q),"
 	" (select md5(string_agg(a::text, ',' order by a.login)) from balie.agents a),"
 	" (select md5(string_agg(x::text, ',' order by x.login, x.queue)) from balie.agent_queues x),"
-	" (select md5(string_agg(c::text, ',' order by c.id)) from balie.conversations c),"
+	" (select md5(string_agg(row(c.id, c.queue, c.state, c.agent, c.customer_ref, c.customer_name,"
+	"  c.channel, c.intent, c.confidence, c.escalation_reason, c.bot_summary, c.resolution,"
+	"  c.created_at, c.escalated_at, c.taken_at, c.closed_at, c.updated_at, c.version,"
+	"  c.message_count)::text, ',' order by c.id)) from balie.conversations c),"
 	" (select md5(string_agg(m::text, ',' order by m.id)) from balie.messages m),"
 	" (select md5(string_agg(a::text, ',' order by a.id)) from balie.agreements a),"
 	" (select md5(string_agg(s::text, ',' order by s.id)) from balie.state_changes s),"
@@ -623,6 +626,15 @@ static void upgrade_from_version_4_keeps_every_row(void **state)
 	assert_value(ann, "1|6", "select concat_ws('|', count(*), max(message_count))"
 		     " from balie.read_conversations()");
 	assert_value(ann, "agent", "select author_kind from balie.read_messages($1, 0, 0, 1) where part = 0", conv);
+	/* The start of the last message was filled in for the queue list; the
+	 * bot's is the last one that is not a note. */
+	assert_value(ann, "agent|Written confirmation: Refund by Friday",
+		     "select concat_ws('|', last_author_kind, last_body) from balie.read_conversations()");
+	assert_value(bot, "agent", "select last_author_kind from balie.read_conversations(array[$1::bigint])",
+		     conv);
+	OK(ann, "select balie.note($1, 'second note')", conv);
+	assert_value(bot, "agent", "select last_author_kind from balie.read_conversations(array[$1::bigint])",
+		     conv);
 	assert_value(ann, "-", "select coalesce(string_agg(queue, ','), '-') from balie.read_history($1)", conv);
 	assert_value(bot, "human", "select state from balie.read_states(array[$1::bigint])", conv);
 	OK(bot, "select balie.post_message($1, 'customer', 'Thanks')", conv);
