@@ -198,7 +198,7 @@ static void breaches_and_longest_wait_follow_the_queue_sla(void **state)
 	assert_value(f->sue, "0|2|1|1", COUNTS_SQL, "health");
 	/* The longest wait is the oldest waiting one's, at the time of the query. */
 	assert_value(f->sue, "t|t", "select concat_ws('|', longest_wait between 3600 and 3610,"
-		     " floor(extract(epoch from oldest_waiting_since))"
+		     " extract(epoch from oldest_waiting_since)::bigint"
 		     " = (select escalated_at from balie.read_conversations(array[$1::bigint])))"
 		     " from balie.supervisor_queues() where queue = 'billing'", b_way_out.s);
 	assert_value(f->sue, "t", "select longest_wait between 70 and 80"
