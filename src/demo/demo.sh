@@ -241,7 +241,7 @@ SELECT balie.add_agent('demo_supervisor', 'Sara Bakker',
 -- Customers of an earlier run have gone home: their chats end, their
 -- history stays (it shows as the customer's earlier conversations).
 SET SESSION AUTHORIZATION demo_supervisor;
-SELECT balie.close(id, 'The demo was restarted') FROM balie.conversations WHERE state <> 'closed';
+SELECT balie.close(id, 'The demo was restarted') FROM balie.read_conversations();
 RESET SESSION AUTHORIZATION;
 SQL
 	# shellcheck disable=SC2086 # DEMO_SIM_ARGS holds several options
