@@ -25,7 +25,7 @@ static const char sql_by_id[] = "SELECT * FROM balie.read_conversations($1::bigi
 
 /* Messages and their cited sources in one result: part 0 rows are messages,
  * part 1 rows are sources of the message with the same seq. An answer stops
- * after MSGS_MAX_BYTES of bodies (but always holds one message), so a page of
+ * after 1 MiB of bodies (but always holds one message), so a page of
  * megabyte messages neither stalls the loop nor piles up in memory; the rest
  * comes with the next page. */
 static const char sql_msgs_after[] =
