@@ -9,32 +9,9 @@
 #include "balie/util.h"
 #include "store_priv.h"
 
-/* One row shape for every conversation fetch; the JSON column is what
- * `balie watch` prints, built by PostgreSQL so any text is valid JSON. */
-#define CONV_SELECT \
-	"SELECT c.id, c.version, c.queue, c.state, c.agent, c.customer_ref," \
-	" c.customer_name, c.channel, c.intent, c.confidence," \
-	" c.escalation_reason, c.bot_summary," \
-	" extract(epoch FROM c.created_at)::bigint," \
-	" extract(epoch FROM c.escalated_at)::bigint," \
-	" extract(epoch FROM c.taken_at)::bigint," \
-	" extract(epoch FROM c.closed_at)::bigint," \
-	" c.message_count, lm.author_kind, left(lm.body, 200)," \
-	" json_build_object('conv', c.id, 'version', c.version," \
-	"  'state', c.state, 'agent', c.agent, 'queue', c.queue," \
-	"  'customer', c.customer_name, 'reason', c.escalation_reason," \
-	"  'messages', c.message_count," \
-	"  'waited', CASE WHEN c.escalated_at IS NULL THEN 0" \
-	"   WHEN c.state = 'waiting' THEN" \
-	"    greatest(0, floor(extract(epoch FROM now() - c.escalated_at)))::bigint" \
-	"   ELSE greatest(0, floor(extract(epoch FROM" \
-	"    coalesce(c.taken_at, c.closed_at, now()) - c.escalated_at)))::bigint END" \
-	" )::text," \
-	" extract(epoch FROM now())::bigint" \
-	" FROM balie.conversations c" \
-	" LEFT JOIN LATERAL (SELECT m.author_kind, m.body FROM balie.messages m" \
-	"  WHERE m.conversation = c.id ORDER BY m.seq DESC LIMIT 1) lm ON true"
-
+/* One row shape for every conversation fetch (balie.read_conversations, which
+ * applies the visibility rule); the JSON column is what `balie watch` prints,
+ * built by PostgreSQL so any text is valid JSON. */
 enum {
 	CC_ID, CC_VERSION, CC_QUEUE, CC_STATE, CC_AGENT, CC_CUSTOMER_REF,
 	CC_CUSTOMER_NAME, CC_CHANNEL, CC_INTENT, CC_CONFIDENCE, CC_REASON,
@@ -42,47 +19,27 @@ enum {
 	CC_MESSAGE_COUNT, CC_LAST_KIND, CC_LAST_BODY, CC_JSON, CC_NOW, CC_COUNT
 };
 
-static const char sql_open[] = CONV_SELECT " WHERE c.state <> 'closed'";
-static const char sql_by_id[] = CONV_SELECT " WHERE c.id = ANY($1::bigint[])";
+static const char sql_open[] = "SELECT * FROM balie.read_conversations()";
+static const char sql_by_id[] = "SELECT * FROM balie.read_conversations($1::bigint[])";
 
 /* Messages and their cited sources in one result: part 0 rows are messages,
  * part 1 rows are sources of the message with the same seq. An answer stops
- * after MSGS_MAX_BYTES of bodies (but always holds one message), so a page of
+ * after 1 MiB of bodies (but always holds one message), so a page of
  * megabyte messages neither stalls the loop nor piles up in memory; the rest
  * comes with the next page. */
-#define MSGS_MAX_BYTES "1048576"
-#define MSG_SELECT(where, order) \
-	"WITH p AS (SELECT id, seq, author_kind, author, body, sources, created_at," \
-	"  sum(octet_length(body)) OVER (ORDER BY seq " order ") - octet_length(body) AS before" \
-	" FROM balie.messages WHERE conversation = $1 AND " where \
-	" ORDER BY seq " order " LIMIT $3)," \
-	" m AS (SELECT * FROM p WHERE before < " MSGS_MAX_BYTES ")" \
-	" SELECT 0, m.seq, 0::bigint, m.id, m.author_kind, m.author, m.body," \
-	"  extract(epoch FROM m.created_at)::bigint, NULL::text, NULL::text FROM m" \
-	" UNION ALL" \
-	" SELECT 1, m.seq, s.ord, NULL, NULL, NULL, NULL, NULL," \
-	"  s.e->>'title', s.e->>'url'" \
-	" FROM m, jsonb_array_elements(CASE WHEN jsonb_typeof(m.sources) = 'array'" \
-	"  THEN m.sources ELSE '[]'::jsonb END) WITH ORDINALITY AS s(e, ord)" \
-	" ORDER BY 2, 1, 3"
+static const char sql_msgs_after[] =
+	"SELECT * FROM balie.read_messages($1::bigint, $2::int, NULL, $3::int)";
+static const char sql_msgs_before[] =
+	"SELECT * FROM balie.read_messages($1::bigint, 0, $2::int, $3::int)";
 
-static const char sql_msgs_after[] = MSG_SELECT("seq > $2", "ASC");
-static const char sql_msgs_before[] = MSG_SELECT("($2 = 0 OR seq < $2)", "DESC");
-
+/* $1 (the customer reference) is the function's to look up now; kept so
+ * a conversation without one still has no history. */
 static const char sql_history[] =
-	"SELECT id, state, queue, intent, escalation_reason, bot_summary,"
-	" extract(epoch FROM created_at)::bigint"
-	" FROM balie.conversations WHERE customer_ref = $1 AND id <> $2"
-	" ORDER BY created_at DESC LIMIT 20";
+	"SELECT * FROM balie.read_history($2::bigint) WHERE $1::text IS NOT NULL";
 
-static const char sql_me[] =
-	"SELECT login, display_name, is_supervisor FROM balie.agents"
-	" WHERE login = session_user";
-static const char sql_queues[] =
-	"SELECT id, name, sla_seconds, priority, bot_paused FROM balie.queues ORDER BY id";
-static const char sql_agents[] =
-	"SELECT login, display_name, is_supervisor,"
-	" extract(epoch FROM last_seen)::bigint FROM balie.agents ORDER BY login";
+static const char sql_me[] = "SELECT * FROM balie.read_me()";
+static const char sql_queues[] = "SELECT * FROM balie.read_queues()";
+static const char sql_agents[] = "SELECT * FROM balie.read_agents()";
 
 static struct model_conv *parse_conv(const PGresult *res, int i)
 {

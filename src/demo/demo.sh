@@ -230,6 +230,8 @@ SELECT balie.add_queue('banking', 'Banking & payments', 120, 8);
 SELECT balie.add_queue('municipality', 'Municipality services', 180, 7);
 SELECT balie.add_queue('energy', 'Energy & meter readings', 300, 4);
 SELECT balie.add_queue('parcels', 'Parcel delivery', 600, 2);
+-- A bot acts only where it is registered (schema 005).
+SELECT balie.add_bot('demo_bot', ARRAY['health', 'banking', 'municipality', 'energy', 'parcels']);
 SELECT balie.add_agent('demo_agent', 'Anna de Vries',
 	ARRAY['health', 'banking', 'municipality', 'energy', 'parcels']);
 SELECT balie.add_agent('demo_agent2', 'Bram Jansen', ARRAY['banking', 'energy', 'parcels']);
@@ -238,7 +240,7 @@ SELECT balie.add_agent('demo_supervisor', 'Sara Bakker',
 -- Customers of an earlier run have gone home: their chats end, their
 -- history stays (it shows as the customer's earlier conversations).
 SET SESSION AUTHORIZATION demo_supervisor;
-SELECT balie.close(id, 'The demo was restarted') FROM balie.conversations WHERE state <> 'closed';
+SELECT balie.close(id, 'The demo was restarted') FROM balie.read_conversations();
 RESET SESSION AUTHORIZATION;
 SQL
 	# shellcheck disable=SC2086 # DEMO_SIM_ARGS holds several options

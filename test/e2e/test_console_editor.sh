@@ -38,7 +38,7 @@ SQL
 keys E
 wait_for_screen 'empty reply: nothing sent' 10
 [ "$(echo "SELECT count(*) FROM balie.messages WHERE conversation = $conv AND author_kind = 'agent'" |
-	sql ann)" = 1 ] || fail "an empty edit sent something"
+	sql postgres)" = 1 ] || fail "an empty edit sent something"
 # The screen is whole again after the editor: header and status are back.
 wait_for_screen '^ balie · Ann Jansen \(ann\)'
 wait_for_screen ' online *$'

@@ -46,7 +46,7 @@ echo "SELECT balie.post_message($conv, 'customer', 'Thanks, that was quick')" | 
 wait_for_screen 'customer Thanks, that was quick' 15
 wait_for_screen ' online *$' 15
 [ "$(echo "SELECT count(*) FROM balie.messages WHERE conversation = $conv AND author_kind = 'agent'" |
-	sql ann)" = 1 ] || fail "the reply was stored more than once"
+	sql postgres)" = 1 ] || fail "the reply was stored more than once"
 keys Escape
 keys q
 wait_for_screen '^EXIT=0$'

@@ -97,7 +97,7 @@ SELECT balie.post_message(:id, 'customer', 'BIGSTART-' || :'tag' || ' ' || strin
 	ELSE 'plain words that wrap where they can, number ' || i END, ' ')
 	|| ' BIGEND-' || :'tag')
 FROM generate_series(1, 10900) i \g /dev/null
-SELECT octet_length(body) FROM balie.messages WHERE conversation = :id ORDER BY seq DESC LIMIT 1;
+SELECT octet_length(body) FROM balie.read_messages(:id, 0, 0, 1) WHERE part = 0;
 SQL
 ) || fail "cannot post the big message"
 [ "$bytes" -ge 1000000 ] && [ "$bytes" -le 1048576 ] ||

@@ -94,5 +94,5 @@ SQL
 keys q
 wait_for_screen '^EXIT=0$'
 [ "$(echo "SELECT count(*) FROM balie.messages WHERE conversation = $mine AND author_kind = 'agent'" |
-	sql ann)" = 1 ] || fail "the reply was stored more than once"
+	sql postgres)" = 1 ] || fail "the reply was stored more than once"
 pass

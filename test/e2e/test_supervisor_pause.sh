@@ -17,7 +17,7 @@ keys p
 wait_for_screen 'pause the bot of billing\? new conversations will wait for a person\. y/n'
 keys n
 wait_for_screen 'the bot keeps talking'
-[ "$(echo "SELECT bot_paused FROM balie.queues WHERE id = 'billing'" | sql sue)" = f ] ||
+[ "$(echo "SELECT bot_paused FROM balie.queues WHERE id = 'billing'" | sql postgres)" = f ] ||
 	fail "paused without a yes"
 
 keys p
@@ -30,7 +30,7 @@ wait_for_screen 'Billing & banking · BOT PAUSED · today 0 escalated'
 
 conv=$(echo "SELECT balie.open_conversation('billing', 'ref-new', 'Noor Visser')" | sql botty)
 [ "$(echo "SELECT state || ' ' || escalation_reason FROM balie.conversations WHERE id = $conv" |
-	sql sue)" = "waiting bot_paused" ] || fail "the new conversation did not wait"
+	sql postgres)" = "waiting bot_paused" ] || fail "the new conversation did not wait"
 wait_for_screen '^> billing +0 +1 +0 '
 wait_for_screen 'BOT PAUSED · today 1 escalated \(bot paused 1\)'
 
@@ -42,7 +42,7 @@ SELECT bot_paused FROM balie.queues WHERE id = 'billing'
 SQL
 wait_for_no_screen 'BOT PAUSED'
 conv=$(echo "SELECT balie.open_conversation('billing', 'ref-next', 'Sem Bakker')" | sql botty)
-[ "$(echo "SELECT state FROM balie.conversations WHERE id = $conv" | sql sue)" = bot ] ||
+[ "$(echo "SELECT state FROM balie.conversations WHERE id = $conv" | sql postgres)" = bot ] ||
 	fail "the bot did not resume"
 keys q
 wait_for_screen '^EXIT=0$'

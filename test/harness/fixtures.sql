@@ -29,6 +29,9 @@ SELECT balie.add_queue('billing', 'Billing & banking', 120, 5);
 SELECT balie.add_queue('health', 'Health insurance', 60, 10);
 SELECT balie.add_queue('parcels', 'Parcel delivery', 300, 1);
 
+-- A bot of this database (membership of balie_bot alone gives nothing).
+SELECT balie.add_bot('botty', ARRAY['billing', 'health', 'parcels']);
+
 SELECT balie.add_agent('ann', 'Ann Jansen', ARRAY['billing', 'health']);
 SELECT balie.add_agent('bob', 'Bob de Vries', ARRAY['billing']);
 SELECT balie.add_agent('cid', 'Cid Bakker', ARRAY['parcels']);
