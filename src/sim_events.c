@@ -256,14 +256,18 @@ static void sim_on_role(const struct store_status *res, const char *login, bool 
 		return;
 	if (res->outcome != STORE_OK) {
 		fprintf(stderr, "balie sim: %s\n", res->message);
+		if (strcmp(res->sqlstate, "42501") == 0)
+			fprintf(stderr, "balie sim: the role must be a member of balie_bot "
+				"and registered with balie.add_bot(login, queues)\n");
 		sim_stop(s, EXIT_FAILURE_RUNTIME);
 		return;
 	}
 	free(s->login);
 	s->login = xstrdup(login);
 	if (!is_bot) {
-		fprintf(stderr, "balie sim: role %s is not a member of balie_bot "
-			"(GRANT balie_bot TO %s;)\n", s->login, s->login);
+		fprintf(stderr, "balie sim: role %s is not a bot of this database "
+			"(GRANT balie_bot TO %s; SELECT balie.add_bot('%s', ARRAY[…]);)\n",
+			s->login, s->login, s->login);
 		sim_stop(s, EXIT_FAILURE_RUNTIME);
 		return;
 	}

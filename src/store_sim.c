@@ -85,7 +85,7 @@ void store_sim_state(struct db *db, int64_t conv, store_sim_value_cb *cb, void *
 	const char *params[1] = { id };
 
 	snprintf(id, sizeof id, "%" PRId64, conv);
-	call_value(db, "SELECT state FROM balie.conversations WHERE id = $1", 1, params, cb, arg);
+	call_value(db, "SELECT state FROM balie.read_states(ARRAY[$1::bigint])", 1, params, cb, arg);
 }
 
 static void on_last(const struct db_result *r, void *arg)
@@ -111,8 +111,8 @@ void store_sim_last_message(struct db *db, int64_t conv, store_sim_last_cb *cb, 
 	const char *params[1] = { id };
 
 	snprintf(id, sizeof id, "%" PRId64, conv);
-	db_query(db, "SELECT seq, author_kind FROM balie.messages "
-		 "WHERE conversation = $1 ORDER BY seq DESC LIMIT 1",
+	db_query(db, "SELECT seq, author_kind FROM balie.read_messages($1::bigint, 0, 0, 1)"
+		 " WHERE part = 0",
 		 1, params, on_last, store_pending_new((void (*)(void))cb, arg, conv));
 }
 
@@ -135,8 +135,7 @@ static void on_role(const struct db_result *r, void *arg)
 
 void store_sim_role(struct db *db, store_sim_role_cb *cb, void *arg)
 {
-	db_query(db, "SELECT session_user, "
-		 "pg_catalog.pg_has_role(session_user, 'balie_bot', 'MEMBER')",
+	db_query(db, "SELECT login, is_bot FROM balie.whoami()",
 		 0, NULL, on_role, store_pending_new((void (*)(void))cb, arg, 0));
 }
 
@@ -161,7 +160,7 @@ static void on_queues(const struct db_result *r, void *arg)
 
 void store_sim_queues(struct db *db, store_sim_queues_cb *cb, void *arg)
 {
-	db_query(db, "SELECT id, name, bot_paused FROM balie.queues ORDER BY id",
+	db_query(db, "SELECT id, name, bot_paused FROM balie.read_queues() ORDER BY id",
 		 0, NULL, on_queues, store_pending_new((void (*)(void))cb, arg, 0));
 }
 
@@ -190,7 +189,7 @@ void store_sim_states(struct db *db, const int64_t *ids, size_t n,
 	char *lit = store_id_array(ids, n);
 	const char *params[1] = { lit };
 
-	db_query(db, "SELECT id, state FROM balie.conversations WHERE id = ANY ($1::bigint[])",
+	db_query(db, "SELECT id, state FROM balie.read_states($1::bigint[])",
 		 1, params, on_states, store_pending_new((void (*)(void))cb, arg, 0));
 	free(lit);
 }
