@@ -139,7 +139,11 @@ enum {
 	  "SELECT balie.assign($1, $2)", "ca", NULL, NULL, NULL, NULL, \
 	  "taking #{id} over from {owner}…", "#{id} is yours now (Enter opens it)") \
 	X(HEARTBEAT, "heartbeat", "", 0, VERB_ASK_NONE, 0, \
-	  "SELECT balie.heartbeat($1::boolean)", "f", NULL, NULL, NULL, NULL, NULL, NULL)
+	  "SELECT balie.heartbeat($1::boolean)", "f", NULL, NULL, NULL, NULL, NULL, NULL) \
+	/* The shift: several conversations at once. */ \
+	/* What the customer reads: languages, macros, wrap-up. */ \
+	/* Supervisors: raised hands, whispers, capacity, routing. */ \
+	/* (end of the verb table) */
 
 #define VERB_ENUM_(e, ...) VERB_##e,
 enum verb {
