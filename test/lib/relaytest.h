@@ -25,7 +25,9 @@ void rt_relay_start(struct rt_relay *r, const char *db, const char *sock);
 int rt_relay_stop(struct rt_relay *r, bool kill9);
 /* The value of KEY in the relay's status line (malloc'd), or NULL. */
 char *rt_relay_status(const struct rt_relay *r, const char *key);
-/* Waits until the relay reports streaming t. */
+/* A connected Unix socket to PATH, or -1. */
+int rt_connect_sock(const char *path);
+/* Waits until the relay streams and can redeem tickets. */
 void rt_relay_wait_streaming(const struct rt_relay *r, double seconds);
 
 struct rt_conv {
