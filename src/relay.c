@@ -55,13 +55,20 @@ void relay_status_line(struct relay *r, char *buf, size_t len)
 	const struct relay_client *c;
 	int attached = 0;
 
+	uint64_t now = uv_now(r->loop);
+	double per_s = r->changes_per_s;
+
 	for (c = r->clients; c; c = c->next)
 		attached += c->attached;
+	/* Since the last stats line, once a second has passed. */
+	if (now >= r->last_stats_ms + 1000)
+		per_s = (double)(r->st.changes - r->changes_at_last_stats) * 1000.0 /
+			(double)(now - r->last_stats_ms);
 
 	snprintf(buf, len, "status\tclients\t%d\tchanges\t%lu\tchanges_per_s\t%.1f"
 		 "\tlag_bytes\t%llu\tlsn\t%X/%X\tstreaming\t%s\tframes\t%lu\tgaps\t%lu"
 		 "\tcpu_s\t%.3f\tcpu_us_per_change\t%.1f\tconvs_cached\t%zu\ttickets\t%s",
-		 attached, r->st.changes, r->changes_per_s, (unsigned long long)lag,
+		 attached, r->st.changes, per_s, (unsigned long long)lag,
 		 (unsigned)(r->st.processed_lsn >> 32), (unsigned)r->st.processed_lsn,
 		 r->streaming ? "t" : "f", r->st.frames, r->st.gaps, cpu,
 		 r->st.changes ? cpu * 1e6 / (double)r->st.changes : 0.0, r->nconvs,
