@@ -1282,17 +1282,17 @@ static void only_the_api_is_callable(void **state)
 	static const char *const people[] = {
 		"_can_see", "_is_agent", "_is_bot", "_is_supervisor", "_my_queues", "close",
 		"confirm_agreement", "handback", "heartbeat", "note", "read_agents", "read_conversations",
-		"read_history", "read_me", "read_messages", "read_queues", "read_states", "reply",
-		"takeover", "transfer", "whoami",
+		"read_feed", "read_history", "read_me", "read_messages", "read_queues", "read_states",
+		"relay_ticket", "reply", "takeover", "transfer", "whoami",
 	};
 	static const char *const want[] = {
 		"_can_see,_is_agent,_is_bot,_is_supervisor,_my_queues,assign,close,confirm_agreement,"
-		"handback,heartbeat,note,pause_bot,read_agents,read_conversations,read_history,read_me,"
-		"read_messages,read_queues,read_states,reply,supervisor_agents,supervisor_queues,takeover,"
-		"transfer,whoami",
+		"handback,heartbeat,note,pause_bot,read_agents,read_conversations,read_feed,read_history,"
+		"read_me,read_messages,read_queues,read_states,relay_ticket,reply,supervisor_agents,"
+		"supervisor_queues,takeover,transfer,whoami",
 		"_can_see,_is_agent,_is_bot,_is_supervisor,_my_queues,close,escalate,open_conversation,"
-		"post_message,read_conversations,read_history,read_me,read_messages,read_queues,"
-		"read_states,whoami",
+		"post_message,read_conversations,read_feed,read_history,read_me,read_messages,read_queues,"
+		"read_states,relay_ticket,whoami",
 		"",
 	};
 	PGresult *r;
