@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "balie/db.h"
+#include "balie/feed.h"
 #include "balie/store.h"
 #include "balie/sync.h"
 #include "balie/util.h"
@@ -60,6 +61,8 @@ struct sync {
 	size_t nhistory;
 
 	struct sync_stats stats;
+	struct feed *feed;	/* relay mode (feed.h), else NULL */
+	bool gap_pending;	/* a gap came during a re-read: read again */
 	unsigned outstanding;	/* our queries not yet answered */
 	bool stopping;
 	bool reaping;
@@ -69,6 +72,9 @@ struct sync {
 static void fetch_dirty(struct sync *s);
 static void flush_outbox(struct sync *s);
 static void fetch_newer_messages(struct sync *s, struct transcript *t);
+static struct feed *relay_new(struct sync *s);
+static bool relay_db_state(struct sync *s, enum db_state st);
+static void relay_resynced(struct sync *s);
 
 static void set_state(struct sync *s, enum sync_conn st, const char *reason, unsigned ms)
 {
@@ -630,6 +636,7 @@ static void on_open_fetched(const struct store_status *st, struct model_conv **c
 			fetch_newer_messages(s, &s->tr[i]);
 	}
 	fetch_dirty(s);
+	relay_resynced(s);
 }
 
 static void resync(struct sync *s)
@@ -653,7 +660,7 @@ static void on_db_state(struct db *db, enum db_state st, const char *reason,
 	struct sync *s = user;
 
 	(void)db;
-	if (s->stopping)
+	if (s->stopping || relay_db_state(s, st))
 		return;
 	switch (st) {
 	case DB_IDLE:
@@ -849,7 +856,10 @@ struct sync *sync_new(uv_loop_t *loop, const char *conninfo, struct model *m,
 	s->state = SYNC_CONNECTING;
 	uv_timer_init(loop, &s->reaper);
 	s->db = db_new(loop, conninfo, &dopt, &dev);
-	db_listen(s->db, "balie");
+	if (s->opt.relay)
+		s->feed = relay_new(s);	/* no LISTEN balie: changes come from the relay */
+	else
+		db_listen(s->db, "balie");
 	return s;
 }
 
@@ -868,6 +878,8 @@ void sync_stop(struct sync *s)
 	if (s->stopping)
 		return;
 	s->stopping = true;
+	if (s->feed)
+		feed_stop(s->feed);
 	db_stop(s->db);
 	maybe_reap(s);
 }
@@ -884,6 +896,8 @@ enum sync_conn sync_state(const struct sync *s)
 
 unsigned sync_retry_in_ms(const struct sync *s)
 {
+	if (s->feed && db_get_state(s->db) == DB_CONNECTED)
+		return feed_retry_in_ms(s->feed);
 	return db_retry_in_ms(s->db);
 }
 
@@ -900,4 +914,163 @@ struct db *sync_db(struct sync *s)
 const struct sync_stats *sync_stats(const struct sync *s)
 {
 	return &s->stats;
+}
+
+/* Relay mode (feed.h) ----------------------------------------------------------
+ * Changes come as rows from the relay instead of NOTIFY + re-read. ONLINE
+ * means the database is connected, the relay attached, and the re-read
+ * after attaching done; the re-read starts only once attached, so nothing
+ * committed in between is missed (the newer-version rule sorts out rows that
+ * arrive twice). */
+
+static void relay_attached(struct feed *f, const char *login, const char *kind, void *user)
+{
+	struct sync *s = user;
+
+	(void)f;
+	(void)login;
+	(void)kind;
+	if (db_get_state(s->db) == DB_CONNECTED)
+		resync(s);
+}
+
+static void relay_detached(struct feed *f, const char *reason, unsigned retry_ms, void *user)
+{
+	struct sync *s = user;
+
+	(void)f;
+	if (db_get_state(s->db) != DB_CONNECTED)
+		return;		/* the database's own outage is shown */
+	s->resyncing = false;
+	set_state(s, SYNC_RETRY_WAIT, reason, retry_ms);
+}
+
+static void relay_conv(struct feed *f, struct model_conv *row, void *user)
+{
+	struct sync *s = user;
+	struct model_conv *held;
+	int64_t id = row->id;
+	enum model_apply how = model_apply_conv(s->m, row, &held);
+
+	(void)f;
+	if (how == MODEL_STALE)
+		return;
+	if (s->ev.changed)
+		s->ev.changed(s, held, how, s->ev.user);
+	/* Messages of open transcripts are checked at the end of the batch:
+	 * their rows usually came in the same read. */
+	if (held->state == MODEL_CLOSED && !find_transcript(s, id) && !s->opt.keep_closed)
+		model_remove(s->m, id);
+}
+
+static void relay_msg(struct feed *f, int64_t conv, struct model_msg *m, bool complete,
+		      void *user)
+{
+	struct sync *s = user;
+	struct model_conv *c = model_find(s->m, conv);
+
+	(void)f;
+	if (c && complete && find_transcript(s, conv) && !c->newer_unloaded &&
+	    (c->nmsgs > 0 || c->message_count == 0) && m->seq == model_last_seq(c) + 1) {
+		if (model_add_messages(s->m, c, m, 1) > 0 && s->ev.transcript)
+			s->ev.transcript(s, c, s->ev.user);
+		return;
+	}
+	model_msg_clear(m);	/* not shown, or out of order: fetched if needed */
+}
+
+static void relay_hint(struct feed *f, int64_t conv, int64_t version, void *user)
+{
+	struct sync *s = user;
+	struct model_conv *c = model_find(s->m, conv);
+
+	(void)f;
+	s->stats.notifications++;
+	if (!c || version == 0 || c->version < version) {
+		mark_dirty(s, conv);
+		fetch_dirty(s);
+	}
+}
+
+static void relay_gap(struct feed *f, void *user)
+{
+	struct sync *s = user;
+
+	(void)f;
+	s->gap_pending = true;
+}
+
+/* After every read: a gap means a full re-read (once the one in flight is
+ * done), and open transcripts behind their conversation are fetched. */
+static void relay_batch_end(struct feed *f, void *user)
+{
+	struct sync *s = user;
+	size_t i;
+
+	(void)f;
+	if (s->gap_pending && !s->resyncing && s->state == SYNC_ONLINE) {
+		s->gap_pending = false;
+		resync(s);
+		return;
+	}
+	for (i = 0; i < s->ntr; i++) {
+		struct model_conv *c = model_find(s->m, s->tr[i].conv);
+
+		if (c && c->message_count > model_last_seq(c))
+			fetch_newer_messages(s, &s->tr[i]);
+	}
+}
+
+static void relay_resynced(struct sync *s)
+{
+	if (s->feed)
+		relay_batch_end(s->feed, s);
+}
+
+static struct feed *relay_new(struct sync *s)
+{
+	struct feed_events ev = { 0 };
+
+	ev.attached = relay_attached;
+	ev.detached = relay_detached;
+	ev.conv = relay_conv;
+	ev.msg = relay_msg;
+	ev.hint = relay_hint;
+	ev.gap = relay_gap;
+	ev.batch_end = relay_batch_end;
+	ev.user = s;
+	return feed_new(s->loop, s->opt.relay, s->db, s->opt.retry_min_ms,
+			s->opt.retry_max_ms ? s->opt.retry_max_ms * 4 : 0, &ev);
+}
+
+/* The database's state, as relay mode sees it; true when handled here. */
+static bool relay_db_state(struct sync *s, enum db_state st)
+{
+	if (!s->feed)
+		return false;
+	if (st != DB_CONNECTED) {
+		feed_db_down(s->feed);
+		return false;
+	}
+	if (s->stats.resyncs)
+		s->stats.reconnects++;
+	s->gap_pending = false;
+	feed_db_up(s->feed);
+	if (feed_attached(s->feed)) {
+		resync(s);
+	} else {
+		s->resyncing = false;
+		set_state(s, SYNC_CONNECTING, "waiting for the relay", 0);
+	}
+	return true;
+}
+
+const char *sync_relay_path(const struct sync *s)
+{
+	return s->feed ? feed_path(s->feed) : NULL;
+}
+
+struct feed *sync_feed(struct sync *s)
+{
+	return s->feed;
 }
