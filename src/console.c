@@ -563,6 +563,8 @@ int console_main(int argc, char **argv)
 	compose_init(&con.search_line, 256);
 	view_state_init(&con.vs, &con.cfg.keys, text_locale_is_utf8() ? 0 : TEXT_ASCII);
 	so.retry_max_ms = con.cfg.reconnect_max_ms;
+	so.relay = con.opt.relay;
+	con.vs.feed = con.opt.relay ? "relay" : NULL;
 	ev.conn = on_conn;
 	ev.changed = on_changed;
 	ev.removed = on_removed;

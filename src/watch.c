@@ -7,6 +7,7 @@
 #include <uv.h>
 
 #include "balie/cli.h"
+#include "balie/feed.h"
 #include "balie/model.h"
 #include "balie/sync.h"
 
@@ -35,6 +36,8 @@ static void usage(FILE *to)
 	      "  -d, --dbname=CONNINFO  conninfo string or URI (default: PG* environment,\n"
 	      "                         service file, .pgpass, as psql)\n"
 	      "  -q, --quiet            no connection messages on standard error\n"
+	      "      --relay=PATH       take changes from 'balie relay' at this socket\n"
+	      "                         (default: $BALIE_RELAY; unset: LISTEN/NOTIFY)\n"
 	      "      --stats            print counters to standard error at exit\n"
 	      "      --help             display this help and exit\n"
 	      "      --version          output version information and exit\n"
@@ -74,7 +77,6 @@ static void on_conn(struct sync *s, enum sync_conn st, const char *reason,
 {
 	struct watch *w = user;
 
-	(void)s;
 	if (st == SYNC_FAILED) {
 		fprintf(stderr, "balie watch: %s\n", reason);
 		stop(w, EXIT_FAILURE_RUNTIME);
@@ -82,8 +84,10 @@ static void on_conn(struct sync *s, enum sync_conn st, const char *reason,
 	}
 	if (w->quiet)
 		return;
-	if (st == SYNC_ONLINE)
-		fprintf(stderr, "balie watch: connected\n");
+	if (st == SYNC_ONLINE && sync_relay_path(s))
+		fprintf(stderr, "balie watch: connected (feed: relay %s)\n", sync_relay_path(s));
+	else if (st == SYNC_ONLINE)
+		fprintf(stderr, "balie watch: connected (feed: notify)\n");
 	else if (st == SYNC_RETRY_WAIT)
 		fprintf(stderr, "balie watch: offline (%s); retrying in %u ms\n", reason, retry_ms);
 }
@@ -130,6 +134,7 @@ int watch_main(int argc, char **argv)
 		{ "dbname", required_argument, NULL, 'd' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "stats", no_argument, NULL, 's' },
+		{ "relay", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -137,6 +142,7 @@ int watch_main(int argc, char **argv)
 	static const int signals[3] = { SIGINT, SIGTERM, SIGHUP };
 	struct watch w = { 0 };
 	struct sync_events ev = { 0 };
+	struct sync_options so = { 0 };
 	const char *conninfo = NULL;
 	int c, i;
 
@@ -150,6 +156,9 @@ int watch_main(int argc, char **argv)
 			break;
 		case 's':
 			w.print_stats = true;
+			break;
+		case 'r':
+			so.relay = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -174,7 +183,9 @@ int watch_main(int argc, char **argv)
 	ev.removed = on_removed;
 	ev.error = on_error;
 	ev.user = &w;
-	w.sync = sync_new(w.loop, conninfo, &w.model, NULL, &ev);
+	if (!so.relay && getenv("BALIE_RELAY") && *getenv("BALIE_RELAY"))
+		so.relay = getenv("BALIE_RELAY");
+	w.sync = sync_new(w.loop, conninfo, &w.model, &so, &ev);
 	for (i = 0; i < 3; i++) {
 		uv_signal_init(w.loop, &w.sig[i]);
 		w.sig[i].data = &w;
