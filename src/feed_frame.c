@@ -4,54 +4,8 @@
 #include <string.h>
 
 #include "balie/feed.h"
+#include "balie/relay_proto.h"
 #include "balie/util.h"
-
-/* COPY text format, in place: \\ \t \n \r and octal/other escapes as COPY
- * reads them; the output is never longer than the input. */
-static char *unescape(char *s)
-{
-	char *r = s, *w = s;
-
-	if (strcmp(s, "\\N") == 0)
-		return NULL;
-	while (*r) {
-		if (*r != '\\' || !r[1]) {
-			*w++ = *r++;
-			continue;
-		}
-		r++;
-		switch (*r) {
-		case 't': *w++ = '\t'; break;
-		case 'n': *w++ = '\n'; break;
-		case 'r': *w++ = '\r'; break;
-		case 'b': *w++ = '\b'; break;
-		case 'f': *w++ = '\f'; break;
-		case 'v': *w++ = '\v'; break;
-		default: *w++ = *r; break;
-		}
-		r++;
-	}
-	*w = '\0';
-	return s;
-}
-
-size_t feed_split(char *line, char **fields, size_t max)
-{
-	size_t n = 0;
-	char *p = line;
-
-	while (n < max) {
-		char *tab = strchr(p, '\t');
-
-		if (tab)
-			*tab = '\0';
-		fields[n++] = unescape(p);
-		if (!tab)
-			break;
-		p = tab + 1;
-	}
-	return n;
-}
 
 static char *dup_or_null(const char *s)
 {
@@ -160,13 +114,15 @@ static char *conv_json(const struct model_conv *c, const char *state, int64_t no
 	return b.p;
 }
 
-/* The conv frame's fields: read_conversations' columns minus json and now. */
+/* The conv frame's fields after the tag (relay_proto.h's RC_* minus one). */
 enum {
 	FC_ID, FC_VERSION, FC_QUEUE, FC_STATE, FC_AGENT, FC_CUSTOMER_REF,
 	FC_CUSTOMER_NAME, FC_CHANNEL, FC_INTENT, FC_CONFIDENCE, FC_REASON,
 	FC_SUMMARY, FC_CREATED, FC_ESCALATED, FC_TAKEN, FC_CLOSED,
 	FC_MESSAGE_COUNT, FC_LAST_KIND, FC_LAST_BODY, FC_COUNT
 };
+_Static_assert(FC_COUNT == RELAY_CONV_FIELDS - 1 && FC_LAST_BODY == RC_LAST_BODY - 1,
+	       "conv frame fields as relay_proto.h says");
 
 struct model_conv *feed_parse_conv(char **f, size_t n, int64_t server_now)
 {
@@ -204,6 +160,8 @@ struct model_conv *feed_parse_conv(char **f, size_t n, int64_t server_now)
 }
 
 enum { FM_CONV, FM_SEQ, FM_ID, FM_KIND, FM_AUTHOR, FM_BODY, FM_CREATED, FM_SOURCES, FM_COUNT };
+_Static_assert(FM_COUNT == RELAY_MSG_FIELDS - 1 && FM_SOURCES == RM_SOURCES - 1,
+	       "msg frame fields as relay_proto.h says");
 
 int feed_parse_msg(char **f, size_t n, int64_t *conv, struct model_msg *m, bool *complete)
 {
@@ -227,5 +185,28 @@ int feed_parse_msg(char **f, size_t n, int64_t *conv, struct model_msg *m, bool 
 		model_msg_clear(m);
 		return -1;
 	}
+	return 0;
+}
+
+int feed_parse_queue(char **f, size_t n, struct model_queue *q)
+{
+	if (n < 5 || !f[0] || !f[1])
+		return -1;
+	q->id = xstrdup(f[0]);
+	q->name = xstrdup(f[1]);
+	q->sla_seconds = (int)int_or_zero(f[2]);
+	q->priority = (int)int_or_zero(f[3]);
+	q->bot_paused = f[4] && f[4][0] == 't';
+	return 0;
+}
+
+int feed_parse_agent(char **f, size_t n, struct model_agent *a)
+{
+	if (n < 4 || !f[0])
+		return -1;
+	a->login = xstrdup(f[0]);
+	a->display_name = dup_or_null(f[1]);
+	a->is_supervisor = f[2] && f[2][0] == 't';
+	a->last_seen = int_or_zero(f[3]);
 	return 0;
 }

@@ -623,7 +623,8 @@ static void on_open_fetched(const struct store_status *st, struct model_conv **c
 			mark_dirty(s, id);
 	}
 	free(got);
-	set_state(s, SYNC_ONLINE, "", 0);
+	if (!s->feed || feed_attached(s->feed))	/* the relay may have gone meanwhile */
+		set_state(s, SYNC_ONLINE, "", 0);
 	apply_convs(s, convs, n);
 	free(convs);
 	for (i = 0; i < s->ntr; i++) {
@@ -992,6 +993,69 @@ static void relay_hint(struct feed *f, int64_t conv, int64_t version, void *user
 	}
 }
 
+static void relay_gone(struct feed *f, int64_t conv, void *user)
+{
+	struct sync *s = user;
+
+	(void)f;
+	if (model_remove(s->m, conv) && s->ev.removed)
+		s->ev.removed(s, conv, s->ev.user);
+}
+
+static int queue_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct model_queue *)a)->id, ((const struct model_queue *)b)->id);
+}
+
+/* A queue's or an agent's row changed: replaced in place (or added), so the
+ * frequent agent changes (presence) cost no query. */
+static void relay_queue(struct feed *f, struct model_queue *q, void *user)
+{
+	struct sync *s = user;
+	struct model_queue *all = xcalloc(s->m->nqueues + 1, sizeof *all);
+	size_t i, n = 0;
+
+	(void)f;
+	for (i = 0; i < s->m->nqueues; i++)
+		if (strcmp(s->m->queues[i].id, q->id) != 0)
+			all[n++] = (struct model_queue){ xstrdup(s->m->queues[i].id),
+				xstrdup(s->m->queues[i].name), s->m->queues[i].sla_seconds,
+				s->m->queues[i].priority, s->m->queues[i].bot_paused };
+	all[n++] = *q;
+	qsort(all, n, sizeof *all, queue_cmp);	/* the store's order */
+	model_set_queues(s->m, all, n);
+	if (s->ev.meta)
+		s->ev.meta(s, s->ev.user);
+}
+
+static void relay_agent(struct feed *f, struct model_agent *a, void *user)
+{
+	struct sync *s = user;
+	size_t i;
+
+	(void)f;
+	for (i = 0; i < s->m->nagents; i++) {
+		struct model_agent *held = &s->m->agents[i];
+
+		if (strcmp(held->login, a->login) != 0)
+			continue;
+		free(held->login);
+		free(held->display_name);
+		*held = *a;
+		s->m->generation++;
+		if (s->m->me && strcmp(s->m->me, a->login) == 0)
+			s->m->me_supervisor = a->is_supervisor;
+		if (s->ev.meta)
+			s->ev.meta(s, s->ev.user);
+		return;
+	}
+	/* A new agent: the list is read again (rare). */
+	free(a->login);
+	free(a->display_name);
+	s->outstanding++;
+	store_fetch_agents(s->db, on_agents, s);
+}
+
 static void relay_gap(struct feed *f, void *user)
 {
 	struct sync *s = user;
@@ -1037,6 +1101,9 @@ static struct feed *relay_new(struct sync *s)
 	ev.msg = relay_msg;
 	ev.hint = relay_hint;
 	ev.gap = relay_gap;
+	ev.gone = relay_gone;
+	ev.queue = relay_queue;
+	ev.agent = relay_agent;
 	ev.batch_end = relay_batch_end;
 	ev.user = s;
 	return feed_new(s->loop, s->opt.relay, s->db, s->opt.retry_min_ms,

@@ -5,12 +5,13 @@
 #include <time.h>
 
 #include "balie/feed.h"
+#include "balie/relay_proto.h"
 #include "balie/store_relay.h"
 #include "balie/util.h"
 
 #define RETRY_MIN_MS 250
 #define RETRY_MAX_MS 5000
-#define MAX_FIELDS 24
+#define MAX_FIELDS 32
 
 enum feed_state {
 	FEED_IDLE,		/* the database is down: no ticket to be had */
@@ -116,10 +117,13 @@ static int64_t server_now(void)
 static void frame(struct feed *f, char *line)
 {
 	char *fl[MAX_FIELDS];
-	size_t n = feed_split(line, fl, MAX_FIELDS);
-	const char *tag = fl[0] ? fl[0] : "";
+	int got = relay_split(line, fl, MAX_FIELDS);
+	size_t n = got > 0 ? (size_t)got : 0;
+	const char *tag = n > 0 && fl[0] ? fl[0] : "";
 
 	f->stats.frames++;
+	if (got < 0 && f->state == FEED_ATTACHED)
+		goto bad;
 	if (f->state == FEED_HELLO) {
 		if (strcmp(tag, "ok") == 0) {
 			f->state = FEED_ATTACHED;
@@ -166,14 +170,31 @@ static void frame(struct feed *f, char *line)
 		if (f->ev.hint)
 			f->ev.hint(f, strtoll(fl[1], NULL, 10),
 				   n > 2 && fl[2] ? strtoll(fl[2], NULL, 10) : 0, f->ev.user);
-	} else if (strcmp(tag, "gap") == 0 || strcmp(tag, "queue") == 0 ||
-		   strcmp(tag, "agent") == 0) {
-		/* Meta changes are rare: the full re-read covers them. */
+	} else if (strcmp(tag, "gap") == 0) {
 		f->stats.gaps++;
 		if (f->ev.gap)
 			f->ev.gap(f, f->ev.user);
+	} else if (strcmp(tag, "gone") == 0) {
+		if (n < 2 || !fl[1])
+			goto bad;
+		if (f->ev.gone)
+			f->ev.gone(f, strtoll(fl[1], NULL, 10), f->ev.user);
+	} else if (strcmp(tag, "queue") == 0) {
+		struct model_queue q = { 0 };
+
+		if (feed_parse_queue(fl + 1, n - 1, &q) != 0)
+			goto bad;
+		if (f->ev.queue)
+			f->ev.queue(f, &q, f->ev.user);
+	} else if (strcmp(tag, "agent") == 0) {
+		struct model_agent a = { 0 };
+
+		if (feed_parse_agent(fl + 1, n - 1, &a) != 0)
+			goto bad;
+		if (f->ev.agent)
+			f->ev.agent(f, &a, f->ev.user);
 	}
-	/* ping and frames of later versions: nothing to do. */
+	/* ping, presence and frames of later versions: nothing to do. */
 	return;
 bad:
 	/* A frame we cannot read may have carried a change: re-read. */

@@ -36,6 +36,9 @@ struct feed_events {
 		    void *user);	/* contents owned; complete: sources included */
 	void (*hint)(struct feed *f, int64_t conv, int64_t version, void *user);
 	void (*gap)(struct feed *f, void *user);
+	void (*gone)(struct feed *f, int64_t conv, void *user);
+	void (*queue)(struct feed *f, struct model_queue *q, void *user);	/* owned */
+	void (*agent)(struct feed *f, struct model_agent *a, void *user);	/* owned */
 	/* Every frame of one read has been handled (a loop turn's worth). */
 	void (*batch_end)(struct feed *f, void *user);
 	void *user;
@@ -63,10 +66,6 @@ const struct feed_stats *feed_stats(const struct feed *f);
 
 /* Frames (feed_frame.c), split out so they can be tested alone ----------- */
 
-/* Splits LINE (no newline, NUL-terminated, modified in place) at TABs and
- * unescapes each field; NULL fields (\N) become NULL. Returns the number of
- * fields (at most MAX). */
-size_t feed_split(char *line, char **fields, size_t max);
 /* A `conv` frame's fields (after the tag) as a new model_conv with its
  * watch JSON built the way the store's query builds it; NULL if malformed.
  * SERVER_NOW is the server's clock (for "waited"). */
@@ -75,6 +74,9 @@ struct model_conv *feed_parse_conv(char **f, size_t n, int64_t server_now);
  * sources (JSON text). Returns 0, or -1 if malformed. *COMPLETE is false
  * when the message cites sources (they are read through the read API). */
 int feed_parse_msg(char **f, size_t n, int64_t *conv, struct model_msg *m, bool *complete);
+/* `queue` and `agent` frames (fields after the tag); 0 or -1. */
+int feed_parse_queue(char **f, size_t n, struct model_queue *q);
+int feed_parse_agent(char **f, size_t n, struct model_agent *a);
 
 /* sync's side (sync.c): what a feed frame does to the model ---------------- */
 
