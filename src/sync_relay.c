@@ -104,7 +104,7 @@ static void detach(struct feed *f, const char *reason)
 	f->state = f->db_up ? FEED_WAIT : FEED_IDLE;
 	if (f->state == FEED_WAIT)
 		uv_timer_start(&f->timer, on_retry, f->retry_ms, 0);
-	snprintf(line, sizeof line, "waiting for the relay (%s)", reason);
+	snprintf(line, sizeof line, "waiting for the relay: %s", reason);
 	if (f->ev.detached)
 		f->ev.detached(f, line, f->retry_ms, f->ev.user);
 }
@@ -135,7 +135,7 @@ static void frame(struct feed *f, char *line)
 		} else {
 			char why[200];
 
-			snprintf(why, sizeof why, "refused: %s",
+			snprintf(why, sizeof why, "refused (%s)",
 				 strcmp(tag, "no") == 0 && n > 1 && fl[1] ? fl[1] : "unexpected answer");
 			detach(f, why);
 		}
