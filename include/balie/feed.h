@@ -23,7 +23,7 @@ struct feed;
 
 /* The longest frame accepted: a longer line is dropped and read as a gap
  * (the relay sends big bodies as hints, so this only guards the memory). */
-#define FEED_MAX_LINE (8u << 20)
+#define FEED_MAX_LINE (1u << 20)
 
 /* What the relay client tells its owner (sync). */
 struct feed_events {
