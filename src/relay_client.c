@@ -364,6 +364,7 @@ static void client_line(struct relay_client *c, char *line)
 	int n = relay_split(line, f, 3);
 
 	if (n == 1 && f[0] && strcmp(f[0], "ping") == 0 && c->attached) {
+		relay_route_flush(r);	/* rows decoded before the ping go first */
 		relay_client_send(c, "ping\n", 5);
 	} else if (n == 1 && f[0] && strcmp(f[0], "status") == 0 && !c->attached && !c->redeeming) {
 		char s[400];

@@ -75,6 +75,8 @@ static struct relay_conv *conv_get(struct relay *r, int64_t id, bool *created)
 	return e;
 }
 
+static void flush_dirty(struct relay *r);
+
 static void conv_free(struct relay_conv *e)
 {
 	int i;
@@ -337,6 +339,8 @@ static void meta_changed(struct relay *r, const struct pgo_change *ch, bool queu
 	struct relay_buf line;
 	struct relay_client *c;
 
+	/* Rows of earlier transactions go first: clients may use meta as a marker. */
+	flush_dirty(r);
 	relay_buf_init(&line);
 	if (queue)
 		relay_line(&line, qf, RELAY_QUEUE_FIELDS);
@@ -472,12 +476,11 @@ static void flush_conv(struct relay *r, struct relay_conv *e)
 	relay_buf_free(&fr.gone);
 }
 
-void relay_route_flush(struct relay *r)
+/* Sends every dirty conversation now (also inside a transaction). */
+static void flush_dirty(struct relay *r)
 {
 	size_t i;
 
-	if (r->in_xact)
-		return;
 	for (i = 0; i < r->ndirty; i++) {
 		struct relay_conv *e = r->dirty[i];
 
@@ -492,6 +495,13 @@ void relay_route_flush(struct relay *r)
 			conv_remove(r, e);
 	}
 	r->ndirty = 0;
+}
+
+void relay_route_flush(struct relay *r)
+{
+	if (r->in_xact)
+		return;
+	flush_dirty(r);
 	if (r->commit_lsn > r->st.processed_lsn)
 		r->st.processed_lsn = r->commit_lsn;
 }

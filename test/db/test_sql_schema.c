@@ -35,14 +35,14 @@ typedef struct {
 static const char *const tables[] = {
 	"schema_version", "queues", "agents", "agent_queues",
 	"conversations", "messages", "agreements", "state_changes",
-	"waiting_samples", "escalations",
+	"waiting_samples", "escalations", "feed", "relay_tickets",
 };
 #define NTABLES (sizeof tables / sizeof tables[0])
 
 /* A column of each table that an UPDATE can name. */
 static const char *const a_column[NTABLES] = {
 	"version", "name", "display_name", "queue", "state", "body", "body", "note",
-	"waiting", "reason",
+	"waiting", "reason", "mode", "login",
 };
 
 /* The contract: every API function with exactly these arguments. */
@@ -170,17 +170,21 @@ static char *callable_by(PGconn *c, const char *role)
 static void execute_grants_follow_the_roles(void **state)
 {
 	struct fx *f = *state;
-	const char *bot = "close,escalate,open_conversation,post_message,whoami";
-	const char *agent = "close,confirm_agreement,handback,heartbeat,note,reply,takeover,transfer,whoami";
-	const char *supervisor = "assign,close,confirm_agreement,handback,heartbeat,note,pause_bot,reply,"
+	const char *bot = "close,escalate,open_conversation,post_message,read_feed,relay_ticket,whoami";
+	const char *agent = "close,confirm_agreement,handback,heartbeat,note,read_feed,relay_ticket,reply,"
+			    "takeover,transfer,whoami";
+	const char *supervisor = "assign,close,confirm_agreement,handback,heartbeat,note,pause_bot,"
+				 "read_feed,relay_ticket,reply,"
 				 "supervisor_agents,supervisor_queues,takeover,transfer,whoami";
 	const char *const want[][2] = {
 		{ "balie_bot", bot }, { "botty", bot },
 		{ "balie_agent", agent }, { "ann", agent }, { "race01", agent },
 		{ "balie_supervisor", supervisor }, { "sue", supervisor },
 		{ "mallory", "-" },
+		{ "balie_relay", "read_feed,relay_redeem" },
 		{ "balie_owner", "add_agent,add_queue,assign,close,confirm_agreement,escalate,handback,"
-		  "heartbeat,note,open_conversation,pause_bot,post_message,reply,supervisor_agents,"
+		  "heartbeat,note,open_conversation,pause_bot,post_message,read_feed,relay_redeem,"
+		  "relay_ticket,reply,set_feed,supervisor_agents,"
 		  "supervisor_queues,takeover,transfer,whoami" },
 	};
 
@@ -197,7 +201,8 @@ static void roles_are_groups_with_the_right_members(void **state)
 {
 	struct fx *f = *state;
 
-	assert_value(f->r.root, "balie_agent false,balie_bot false,balie_owner false,balie_supervisor false",
+	assert_value(f->r.root, "balie_agent false,balie_bot false,balie_owner false,balie_relay false,"
+		     "balie_supervisor false",
 		     "select string_agg(rolname || ' ' || rolcanlogin, ',' order by rolname) from pg_roles"
 		     " where rolname like 'balie\\_%'");
 	assert_value(f->r.root, "t|t|t|f|f",
@@ -206,7 +211,7 @@ static void roles_are_groups_with_the_right_members(void **state)
 		     " pg_has_role('ann', 'balie_supervisor', 'MEMBER'), pg_has_role('botty', 'balie_agent', 'MEMBER'))");
 	assert_int_equal(pgt_long(f->r.root, "select count(*) from pg_auth_members"
 				  " where member = 'mallory'::regrole"), 0);
-	assert_value(f->r.root, "1,2,3,4", "select string_agg(version::text, ',' order by version)"
+	assert_value(f->r.root, "1,2,3,4,6", "select string_agg(version::text, ',' order by version)"
 		     " from balie.schema_version");
 }
 
@@ -507,7 +512,7 @@ static void applying_the_schema_again_changes_nothing(void **state)
 	data_after = pgt_scalar(f->r.root, data_sql);
 	assert_string_equal(catalog_before, catalog_after);
 	assert_string_equal(data_before, data_after);
-	assert_value(f->r.root, "1,2,3,4", "select string_agg(version::text, ',' order by version)"
+	assert_value(f->r.root, "1,2,3,4,6", "select string_agg(version::text, ',' order by version)"
 		     " from balie.schema_version");
 
 	/* And the store still works afterwards. */
