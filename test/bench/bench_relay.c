@@ -31,7 +31,7 @@
 #include "benchlib.h"
 
 #define NCONVS 64
-#define HIST_MS 10000
+#define HIST_MS 120000
 #define HIST_BUCKETS (HIST_MS * 10)
 
 struct att {
@@ -44,7 +44,7 @@ struct att {
 static struct att *atts;
 static size_t natts;
 static atomic_bool draining_stop;
-static unsigned long long frames, msgs;
+static unsigned long long frames, msgs, gaps;
 static unsigned long hist[HIST_BUCKETS + 1];
 static unsigned long long timed;
 static double lat_max;
@@ -62,6 +62,8 @@ static void on_line(struct att *a, char *line, size_t n, double now)
 			bench_die("attach refused: %.*s", (int)n, line);
 		return;
 	}
+	if (n == 3 && memcmp(line, "gap", 3) == 0)
+		gaps++;	/* this client fell behind: a real one would re-read */
 	if (n < 4 || memcmp(line, "msg\t", 4) != 0)
 		return;
 	msgs++;
@@ -344,6 +346,7 @@ int main(int argc, char **argv)
 		bench_result("relay.lat.p50", "%.1f", hist_pct(50));
 		bench_result("relay.lat.p99", "%.1f", hist_pct(99));
 		bench_result("relay.lat.max", "%.1f", lat_max);
+		bench_result("relay.lat.gaps", "%llu", gaps);
 		bench_result("relay.lat.cpu_ms_per_change", "%.4f", sent ? (cpu - cpu0) / sent : 0);
 		free(wt);
 		free(pw);
