@@ -98,6 +98,7 @@ void relay_client_send(struct relay_client *c, const char *bytes, size_t n)
 		r->st.overflows++;
 		r->st.gaps++;
 		relay_buf_add(&c->out, "gap\n", 4);
+		c->gap_queued = true;
 		fprintf(stderr, "balie relay: %s fell %zu bytes behind: sent gap\n",
 			c->login ? c->login : "?", c->inflight);
 		if (c->inflight > RELAY_CLIENT_MAX_BYTES)
@@ -106,6 +107,7 @@ void relay_client_send(struct relay_client *c, const char *bytes, size_t n)
 	relay_buf_add(&c->out, bytes, n);
 	if (!c->pending) {
 		c->pending = true;
+		c->refs++;		/* the pending list holds it until flushed */
 		c->next_pending = r->pending;
 		r->pending = c;
 	}
@@ -131,6 +133,7 @@ static void client_flush(struct relay_client *c)
 	w = xcalloc(1, sizeof *w);
 	w->client = c;
 	w->data = relay_buf_take(&c->out, &w->len);
+	c->gap_queued = false;
 	buf = uv_buf_init(w->data, (unsigned)w->len);
 	c->inflight += w->len;
 	c->refs++;
@@ -152,6 +155,7 @@ void relay_flush_clients(struct relay *r)
 		c->pending = false;
 		c->next_pending = NULL;
 		client_flush(c);
+		client_unref(c);
 	}
 }
 
@@ -237,6 +241,11 @@ static void set_queues(struct relay_client *c, const char *list)
 
 static void send_gap(struct relay_client *c)
 {
+	/* One gap not yet written covers every later one: the re-read it
+	 * starts happens after all of them. */
+	if (c->gap_queued)
+		return;
+	c->gap_queued = true;
 	relay_client_send(c, "gap\n", 4);
 	c->relay->st.gaps++;
 }
@@ -252,7 +261,7 @@ void relay_rights_queue(struct relay *r, const char *login, const char *queue, b
 	int i;
 
 	for (c = r->clients; c; c = c->next) {
-		if (!is_login(c, login, bots) || c->kind == RELAY_SUPERVISOR)
+		if (!is_login(c, login, bots))
 			continue;
 		for (i = 0; i < c->nqueues && strcmp(c->queues[i], queue) != 0; i++)
 			;
@@ -265,7 +274,8 @@ void relay_rights_queue(struct relay *r, const char *login, const char *queue, b
 		} else {
 			continue;
 		}
-		send_gap(c);
+		if (!c->all_queues)
+			send_gap(c);
 	}
 }
 

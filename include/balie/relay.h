@@ -29,6 +29,7 @@ struct relay_client {
 	struct relay_client *prev, *next;	/* relay->clients */
 	struct relay_client *next_pending;	/* relay->pending (output to flush) */
 	bool pending, attached, redeeming, closing, status_only;
+	bool gap_queued;		/* a gap sits in out, not yet written */
 	int refs;			/* the pipe, plus a redeem in flight */
 	char *login;
 	enum relay_kind kind;
