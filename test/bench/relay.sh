@@ -98,13 +98,15 @@ until grep -q streaming "$log"; do
 	sleep 0.1
 done
 run "$out/bench_relay" bench_relay "$sock" "$relay_pid" "$RELAY_COUNTS" "$WRITERS" "$SECS" "$RATE" "$LAT"
-"$BALIE" relay --socket "$sock" --status >>"$log" 2>&1 || true
+# Clients, changes/s and slot lag as the relay reports them at the end.
+"$BALIE" relay --socket "$sock" --status >"$out/relay_status.txt" 2>&1 || true
 
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 {
 	echo "machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p' | head -n 1), $(free -g | awk '/^Mem:/ { print $2 }') GiB, PostgreSQL $pgver"
 	echo "server: $durable"
 	echo "run: $(date -u '+%Y-%m-%d %H:%M UTC'), $(( $(date +%s) - started )) s; load average $load_start at start, $load_end at end"
+	echo "relay --status at the end: $(head -n 1 "$out/relay_status.txt")"
 	echo "params: writers=$WRITERS seconds=$SECS relay_counts=$RELAY_COUNTS notify_counts=$NOTIFY_COUNTS rate=$RATE lat_seconds=$LAT"
 	echo
 	printf '%-34s %s\n' figure value

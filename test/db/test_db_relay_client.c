@@ -2,7 +2,8 @@
  * socket in this process and the harness's real PostgreSQL: the ticket comes
  * from balie.relay_ticket() over the console's own connection; rows are
  * applied with no query, split and escaped frames are read right, a hint is
- * one by-id fetch, a gap or an oversized line is a full re-read, a lost relay
+ * one by-id fetch, messages of an open transcript, gone, agent and queue
+ * frames apply with no query, a gap or an oversized line is a full re-read, a lost relay
  * shows "waiting for the relay" and is re-attached; sync does not LISTEN on
  * balie; an idle attached console sends no query at all. */
 #define _GNU_SOURCE
@@ -44,7 +45,7 @@ struct fx {
 	struct sync *sync;
 	enum sync_conn conn;
 	char reason[256];
-	unsigned long changed, transcripts, onlines;
+	unsigned long changed, transcripts, onlines, removed, metas;
 };
 
 #define RUN_UNTIL(f, cond, ms) \
@@ -170,6 +171,23 @@ static void on_changed(struct sync *s, struct model_conv *c, enum model_apply ho
 	f->changed++;
 }
 
+static void on_removed(struct sync *s, int64_t id, void *user)
+{
+	struct fx *f = user;
+
+	(void)s;
+	(void)id;
+	f->removed++;
+}
+
+static void on_meta(struct sync *s, void *user)
+{
+	struct fx *f = user;
+
+	(void)s;
+	f->metas++;
+}
+
 static void on_transcript(struct sync *s, struct model_conv *c, void *user)
 {
 	struct fx *f = user;
@@ -233,6 +251,8 @@ static void start(struct fx *f, const char *role)
 	ev.conn = on_conn;
 	ev.changed = on_changed;
 	ev.transcript = on_transcript;
+	ev.removed = on_removed;
+	ev.meta = on_meta;
 	ev.user = f;
 	so.relay = f->path;
 	so.retry_min_ms = 50;
@@ -301,6 +321,62 @@ static void test_rows_without_queries(void **state)
 	RUN_UNTIL(f, sync_stats(f->sync)->fetch_queries > fetches &&
 		  model_find(&f->model, strtoll(id, NULL, 10))->version < 1000, 5000);
 	assert_int_equal(sync_stats(f->sync)->fetch_queries, fetches + 1);
+}
+
+/* Messages of an open transcript arrive as rows; gone drops a conversation;
+ * an agent's and a queue's row are replaced in place: all without a query. */
+static void test_msg_gone_agent_queue(void **state)
+{
+	struct fx *f = *state;
+	char id[24], frame[512];
+	struct model_conv *c;
+	int64_t conv;
+	unsigned long fetches, tr, metas;
+	size_t i;
+	bool found = false;
+
+	pgt_open_conv(f->bot, "billing", id);
+	OK(f->bot, "SELECT balie.post_message($1::bigint, 'customer', 'first')", id);
+	start(f, "ann");
+	conv = strtoll(id, NULL, 10);
+	sync_open_transcript(f->sync, conv);
+	RUN_UNTIL(f, (c = model_find(&f->model, conv)) && c->nmsgs == 1, 5000);
+	assert_int_equal(model_find(&f->model, conv)->nmsgs, 1);
+	fetches = sync_stats(f->sync)->fetch_queries;
+	tr = f->transcripts;
+	c = model_find(&f->model, conv);
+	snprintf(frame, sizeof frame, "msg\t%s\t2\t777\tcustomer\t\\N\tsecond\\tline\t1700000001\t\\N\n"
+		 "conv\t%s\t%lld\tbilling\tbot\t\\N\tcust-1\tCarla Customer\tweb\t\\N\t\\N"
+		 "\t\\N\t\\N\t1700000000\t\\N\t\\N\t\\N\t2\tcustomer\tsecond\n",
+		 id, id, (long long)c->version + 10);
+	send_str(f, frame);
+	RUN_UNTIL(f, f->transcripts > tr && model_find(&f->model, conv)->nmsgs == 2, 5000);
+	c = model_find(&f->model, conv);
+	assert_int_equal(c->nmsgs, 2);
+	assert_string_equal(c->msgs[1].body, "second\tline");
+	/* Let any fetch that would follow show up before counting. */
+	send_str(f, "ping\n");
+	RUN_UNTIL(f, false, 300);
+	assert_int_equal(sync_stats(f->sync)->fetch_queries, fetches);
+
+	metas = f->metas;
+	send_str(f, "agent\tann\tAnn Renamed\tf\t1700000100\tf\n"
+		 "queue\tbilling\tBilling Renamed\t60\t5\tt\n");
+	RUN_UNTIL(f, f->metas >= metas + 2, 5000);
+	for (i = 0; i < f->model.nagents; i++)
+		if (strcmp(f->model.agents[i].login, "ann") == 0) {
+			assert_string_equal(f->model.agents[i].display_name, "Ann Renamed");
+			found = true;
+		}
+	assert_true(found);
+	assert_string_equal(model_queue(&f->model, "billing")->name, "Billing Renamed");
+	assert_true(model_queue(&f->model, "billing")->bot_paused);
+
+	snprintf(frame, sizeof frame, "gone\t%s\n", id);
+	send_str(f, frame);
+	RUN_UNTIL(f, f->removed > 0, 5000);
+	assert_null(model_find(&f->model, conv));
+	assert_int_equal(sync_stats(f->sync)->fetch_queries, fetches);
 }
 
 static void test_no_listen_and_idle_is_free(void **state)
@@ -410,6 +486,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_rows_without_queries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_msg_gone_agent_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_listen_and_idle_is_free, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gap_and_lost_relay, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_and_huge_line, setup, teardown),
