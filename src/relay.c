@@ -60,11 +60,12 @@ void relay_status_line(struct relay *r, char *buf, size_t len)
 
 	snprintf(buf, len, "status\tclients\t%d\tchanges\t%lu\tchanges_per_s\t%.1f"
 		 "\tlag_bytes\t%llu\tlsn\t%X/%X\tstreaming\t%s\tframes\t%lu\tgaps\t%lu"
-		 "\tcpu_s\t%.3f\tcpu_us_per_change\t%.1f\tconvs_cached\t%zu",
+		 "\tcpu_s\t%.3f\tcpu_us_per_change\t%.1f\tconvs_cached\t%zu\ttickets\t%s",
 		 attached, r->st.changes, r->changes_per_s, (unsigned long long)lag,
 		 (unsigned)(r->st.processed_lsn >> 32), (unsigned)r->st.processed_lsn,
 		 r->streaming ? "t" : "f", r->st.frames, r->st.gaps, cpu,
-		 r->st.changes ? cpu * 1e6 / (double)r->st.changes : 0.0, r->nconvs);
+		 r->st.changes ? cpu * 1e6 / (double)r->st.changes : 0.0, r->nconvs,
+		 r->db && db_get_state(r->db) == DB_CONNECTED ? "t" : "f");
 }
 
 void relay_stream_started(struct relay *r)
@@ -145,6 +146,8 @@ static void on_db_state(struct db *db, enum db_state st, const char *reason,
 	if (st == DB_STOPPED && !r->stopping) {
 		fprintf(stderr, "balie relay: %s\n", reason);
 		stop(r, EXIT_FAILURE_RUNTIME);
+	} else if (st == DB_CONNECTED) {
+		relay_redeem_waiting(r);
 	} else if (st == DB_RETRY_WAIT) {
 		fprintf(stderr, "balie relay: ticket connection lost (%s); retrying in %u ms\n",
 			reason, retry_ms);

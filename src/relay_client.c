@@ -36,6 +36,7 @@ static void client_unref(struct relay_client *c)
 		free(c->queues[i]);
 	free(c->queues);
 	free(c->login);
+	free(c->ticket);
 	relay_buf_free(&c->out);
 	free(c);
 }
@@ -61,6 +62,12 @@ static void client_close(struct relay_client *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	r->nclients--;
+	if (c->waiting_db) {
+		c->waiting_db = false;
+		free(c->ticket);
+		c->ticket = NULL;
+		client_unref(c);	/* the redeem that will not be sent */
+	}
 	if (c->attached) {
 		c->attached = false;
 		r->st.detaches++;
@@ -89,7 +96,7 @@ void relay_client_send(struct relay_client *c, const char *bytes, size_t n)
 {
 	struct relay *r = c->relay;
 
-	if (c->closing)
+	if (c->closing || r->stopping)
 		return;
 	if (c->out.len + c->inflight + n > RELAY_CLIENT_MAX_BYTES) {
 		/* Too far behind: drop the backlog, the client re-reads. */
@@ -329,12 +336,40 @@ void relay_gap_all(struct relay *r)
 
 /* -------------------------------------------------------------- attach */
 
+static void on_redeemed(const struct db_result *res, void *arg);
+
+static void redeem(struct relay_client *c)
+{
+	const char *params[1] = { c->ticket };
+
+	db_query(c->relay->db, "SELECT login, kind, array_to_string(queues, ',')"
+		 " FROM balie.relay_redeem($1)", 1, params, on_redeemed, c);
+}
+
+void relay_redeem_waiting(struct relay *r)
+{
+	struct relay_client *c;
+
+	for (c = r->clients; c; c = c->next) {
+		if (c->waiting_db && !c->closing) {
+			c->waiting_db = false;
+			redeem(c);
+		}
+	}
+}
+
 static void on_redeemed(const struct db_result *res, void *arg)
 {
 	struct relay_client *c = arg;
 	struct relay *r = c->relay;
 
+	if (res->outcome == DB_NOT_SENT && !c->closing && !r->stopping) {
+		c->waiting_db = true;	/* the database went away meanwhile */
+		return;
+	}
 	c->redeeming = false;
+	free(c->ticket);
+	c->ticket = NULL;
 	if (c->closing || r->stopping) {
 		client_unref(c);
 		return;
@@ -385,12 +420,13 @@ static void client_line(struct relay_client *c, char *line)
 		c->status_only = true;
 	} else if (n == 2 && f[0] && f[1] && strcmp(f[0], "attach") == 0 && !c->attached &&
 		   !c->redeeming && !c->status_only) {
-		const char *params[1] = { f[1] };
-
+		c->ticket = xstrdup(f[1]);
 		c->redeeming = true;
-		c->refs++;
-		db_query(r->db, "SELECT login, kind, array_to_string(queues, ',')"
-			 " FROM balie.relay_redeem($1)", 1, params, on_redeemed, c);
+		c->refs++;		/* until on_redeemed */
+		if (db_get_state(r->db) == DB_CONNECTED)
+			redeem(c);
+		else
+			c->waiting_db = true;	/* redeemed once the database is back */
 	} else {
 		const char *no[2] = { "no", "expected: attach TICKET" };
 
@@ -482,6 +518,14 @@ void relay_close_all(struct relay *r)
 {
 	while (r->clients)
 		client_close(r->clients);
+	/* Nothing more is written: the pending list lets go of its clients. */
+	while (r->pending) {
+		struct relay_client *c = r->pending;
+
+		r->pending = c->next_pending;
+		c->pending = false;
+		client_unref(c);
+	}
 	uv_close((uv_handle_t *)&r->server, NULL);
 	unlink(r->socket_path);
 }

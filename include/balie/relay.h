@@ -30,6 +30,8 @@ struct relay_client {
 	struct relay_client *next_pending;	/* relay->pending (output to flush) */
 	bool pending, attached, redeeming, closing, status_only;
 	bool gap_queued;		/* a gap sits in out, not yet written */
+	bool waiting_db;		/* ticket held until the database is back */
+	char *ticket;
 	int refs;			/* the pipe, plus a redeem in flight */
 	char *login;
 	enum relay_kind kind;
@@ -93,6 +95,8 @@ void relay_client_send(struct relay_client *c, const char *bytes, size_t n);
 void relay_client_frame(struct relay_client *c, const char *const *fields, int n);
 void relay_flush_clients(struct relay *r);
 void relay_close_all(struct relay *r);
+/* Redeems the tickets that arrived while the database was away. */
+void relay_redeem_waiting(struct relay *r);
 /* Closes the attachments of LOGIN (as bot, or as agent/supervisor). */
 void relay_disconnect_login(struct relay *r, const char *login, bool bots, const char *reason);
 /* Rights of LOGIN changed: its attached clients are updated and sent "gap"

@@ -1322,15 +1322,15 @@ static void only_the_api_is_callable(void **state)
 	/* What each role may execute in schema balie, and nothing more. */
 	static const char *const people[] = {
 		"_can_see", "_is_agent", "_is_bot", "_is_supervisor", "_my_queues", "close",
-		"confirm_agreement", "handback", "heartbeat", "note", "reply", "takeover", "transfer",
-		"whoami",
+		"confirm_agreement", "handback", "heartbeat", "note", "read_feed", "relay_ticket",
+		"reply", "takeover", "transfer", "whoami",
 	};
 	static const char *const want[] = {
 		"_can_see,_is_agent,_is_bot,_is_supervisor,_my_queues,assign,close,confirm_agreement,"
-		"handback,heartbeat,note,pause_bot,reply,supervisor_agents,supervisor_queues,takeover,"
-		"transfer,whoami",
+		"handback,heartbeat,note,pause_bot,read_feed,relay_ticket,reply,supervisor_agents,"
+		"supervisor_queues,takeover,transfer,whoami",
 		"_can_see,_is_agent,_is_bot,_is_supervisor,_my_queues,close,escalate,open_conversation,"
-		"post_message,whoami",
+		"post_message,read_feed,relay_ticket,whoami",
 		"",
 	};
 	PGresult *r;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -86,10 +87,11 @@ void rt_relay_wait_streaming(const struct rt_relay *r, double seconds)
 	double deadline = pgt_now_s() + seconds;
 
 	for (;;) {
-		char *s = rt_relay_status(r, "streaming");
-		bool ok = s && strcmp(s, "t") == 0;
+		char *s = rt_relay_status(r, "streaming"), *t = rt_relay_status(r, "tickets");
+		bool ok = s && strcmp(s, "t") == 0 && t && strcmp(t, "t") == 0;
 
 		free(s);
+		free(t);
 		if (ok)
 			return;
 		if (pgt_now_s() > deadline) {
@@ -117,7 +119,12 @@ void rt_relay_start(struct rt_relay *r, const char *db, const char *sock)
 	assert_true(r->pid >= 0);
 	if (r->pid == 0) {
 		int e = open(r->err, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		int nul = open("/dev/null", O_RDWR);
 
+		/* A failed test must not leave its relay running. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		dup2(nul, 0);
+		dup2(nul, 1);
 		dup2(e, 2);
 		execl(pgt_balie_bin(), "balie", "relay", "-d", ci, "--socket", sock, (char *)NULL);
 		_exit(127);
