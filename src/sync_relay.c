@@ -100,6 +100,9 @@ static void detach(struct feed *f, const char *reason)
 		f->retry_ms *= 2;
 	if (f->retry_ms > f->retry_max)
 		f->retry_ms = f->retry_max;
+	/* Jitter (half to all of it): a restarted relay is not met by every
+	 * console at once, each re-reading everything. */
+	f->retry_ms = f->retry_ms / 2 + (unsigned)(uv_hrtime() % (f->retry_ms / 2 + 1));
 	f->attempt++;
 	f->state = f->db_up ? FEED_WAIT : FEED_IDLE;
 	if (f->state == FEED_WAIT)
