@@ -220,6 +220,23 @@ static const char *old_text(const struct pgo_change *ch, const char *col)
 	return ch->oldt.val[i];
 }
 
+/* Since 005 a conversation row carries the start of its last message: then
+ * the relay knows it without having seen the message. */
+static void last_from_row(struct relay_conv *e, const struct pgo_change *ch)
+{
+	int k = pgo_column(ch->rel, "last_author_kind"), b = pgo_column(ch->rel, "last_body");
+
+	if (k < 0 || b < 0 || k >= ch->newt.natts || b >= ch->newt.natts ||
+	    ch->newt.kind[k] == 'u' || ch->newt.kind[b] == 'u' || !e->f[RC_MESSAGE_COUNT])
+		return;
+	free(e->f[RC_LAST_KIND]);
+	free(e->f[RC_LAST_BODY]);
+	e->f[RC_LAST_KIND] = xstrdup(ch->newt.val[k]);
+	e->f[RC_LAST_BODY] = xstrdup(ch->newt.val[b]);
+	e->last_seq = strtoll(e->f[RC_MESSAGE_COUNT], NULL, 10);
+	e->last_is_note = e->f[RC_LAST_KIND] && strcmp(e->f[RC_LAST_KIND], "note") == 0;
+}
+
 static void conversation_changed(struct relay *r, const struct pgo_change *ch)
 {
 	const char *id = ch->kind == PGO_DELETE ? old_text(ch, "id") : tuple_text(ch, "id");
@@ -256,6 +273,7 @@ static void conversation_changed(struct relay *r, const struct pgo_change *ch)
 		else
 			e->f[i] = xstrdup(ch->newt.val[c]);
 	}
+	last_from_row(e, ch);
 }
 
 /* Appends LINE to every attached client that may see a row of E (bots never

@@ -268,10 +268,8 @@ static PGresult *read_msgs(struct rt_client *c, long long conv)
 
 	snprintf(id, sizeof id, "%lld", conv);
 	if (has_read_api(c->conn))
-		return pgt_ok(c->conn, "SELECT r.seq, r.id, r.author_kind, r.author, r.body, r.created"
-			      " FROM (SELECT x.* FROM balie.read_messages($1::bigint, 0, 0, 100000)"
-			      " AS x(part int, seq int, ord bigint, id bigint, author_kind text,"
-			      " author text, body text, created bigint, title text, url text)) r"
+		return pgt_ok(c->conn, "SELECT r.seq, r.id, r.author_kind, r.author, r.body, r.created_at"
+			      " FROM balie.read_messages($1::bigint, 0, 0, 100000) r"
 			      " WHERE r.part = 0 ORDER BY r.seq", id);
 	return pgt_ok(c->conn, "SELECT seq, id, author_kind, author, body,"
 		      " extract(epoch FROM created_at)::bigint FROM balie.messages"
