@@ -367,6 +367,8 @@ int console_main(int argc, char **argv)
 	view_super_init(&con.vsup);
 	so.retry_max_ms = con.cfg.reconnect_max_ms;
 	console_sync_events(&con, &ev);
+	so.relay = con.opt.relay;
+	con.vs.feed = con.opt.relay ? "relay" : NULL;
 	con.sync = sync_new(con.loop, con.opt.conninfo, &con.model, &so, &ev);
 	if (sync_start(con.sync) != 0)
 		return console_abort(&con, sync_last_error(con.sync));

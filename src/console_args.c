@@ -1,6 +1,7 @@
 /* console_args: the console's command line, GNU style. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "balie/console.h"
@@ -19,6 +20,8 @@ static void usage(FILE *to)
 	      "                         service file, .pgpass, as psql)\n"
 	      "      --supervisor       open the supervisor screen (supervisors only)\n"
 	      "  -q, --quiet            no bell or flash on new escalations\n"
+	      "      --relay=PATH       take changes from 'balie relay' at this socket\n"
+	      "                         (default: $BALIE_RELAY; unset: LISTEN/NOTIFY)\n"
 	      "      --help             display this help and exit\n"
 	      "      --version          output version information and exit\n"
 	      "\n"
@@ -41,6 +44,7 @@ enum console_parse console_parse_args(int argc, char **argv, struct console_opti
 		{ "dbname", required_argument, NULL, 'd' },
 		{ "supervisor", no_argument, NULL, 's' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "relay", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -61,6 +65,9 @@ enum console_parse console_parse_args(int argc, char **argv, struct console_opti
 		case 'q':
 			opt->quiet = true;
 			break;
+		case 'r':
+			opt->relay = optarg;
+			break;
 		case 'h':
 			usage(out);
 			return CONSOLE_EXIT_OK;
@@ -80,6 +87,8 @@ enum console_parse console_parse_args(int argc, char **argv, struct console_opti
 			return CONSOLE_EXIT_USAGE;
 		}
 	}
+	if (!opt->relay && getenv("BALIE_RELAY") && *getenv("BALIE_RELAY"))
+		opt->relay = getenv("BALIE_RELAY");
 	if (optind < argc) {
 		fprintf(err, "balie: unexpected argument '%s'\n", argv[optind]);
 		fputs("Try 'balie --help' for more information.\n", err);

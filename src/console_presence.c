@@ -17,7 +17,8 @@ static void on_heartbeat(uv_timer_t *t)
 {
 	struct console *con = t->data;
 
-	if (!con->model.me || con->vs.conn != VIEW_ONLINE)
+	/* Relay mode: attached means online, so an idle console sends nothing. */
+	if (!con->model.me || con->vs.conn != VIEW_ONLINE || con->opt.relay)
 		return;
 	send_heartbeat(con, !con->editing &&
 		       console_now_s() - con->last_key >= (int64_t)con->cfg.away_after);

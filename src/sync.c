@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "balie/util.h"
+#include "balie/feed.h"
 #include "sync_priv.h"
 
 void sync_set_state(struct sync *s, enum sync_conn st, const char *reason, unsigned ms)
@@ -193,7 +194,7 @@ static void on_link_state(struct db *db, enum store_link st, const char *reason,
 	struct sync *s = user;
 
 	(void)db;
-	if (s->stopping)
+	if (s->stopping || sync_relay_link_state(s, st))
 		return;
 	switch (st) {
 	case STORE_LINK_IDLE:
@@ -239,7 +240,10 @@ struct sync *sync_new(uv_loop_t *loop, const char *conninfo, struct model *m,
 	s->state = SYNC_CONNECTING;
 	util_uv_check(uv_timer_init(loop, &s->reaper), "sync reaper");
 	s->db = store_link_new(loop, conninfo, &lopt, &lev);
-	store_link_listen(s->db, STORE_CHANNEL_CHANGES);
+	if (s->opt.relay)
+		s->feed = sync_relay_new(s);	/* no LISTEN balie: changes come from the relay */
+	else
+		store_link_listen(s->db, STORE_CHANNEL_CHANGES);
 	return s;
 }
 
@@ -258,6 +262,8 @@ void sync_stop(struct sync *s)
 	if (s->stopping)
 		return;
 	s->stopping = true;
+	if (s->feed)
+		feed_stop(s->feed);
 	store_link_stop(s->db);
 	maybe_reap(s);
 }
@@ -274,6 +280,8 @@ enum sync_conn sync_state(const struct sync *s)
 
 unsigned sync_retry_in_ms(const struct sync *s)
 {
+	if (s->feed && store_link_connected(s->db))
+		return feed_retry_in_ms(s->feed);
 	return store_link_retry_in_ms(s->db);
 }
 

@@ -60,6 +60,8 @@ struct sync {
 	size_t nhistory;
 
 	struct sync_stats stats;
+	struct feed *feed;	/* relay mode (feed.h), else NULL */
+	bool gap_pending;	/* a gap came during a re-read: read again */
 	unsigned outstanding;	/* our queries not yet answered */
 	bool stopping;
 	bool reaping;
@@ -87,6 +89,16 @@ struct transcript *sync_find_transcript(struct sync *s, int64_t conv);
 void sync_fetch_newer(struct sync *s, struct transcript *t);
 /* Fetches the page before seq BEFORE (0: the newest page). */
 void sync_fetch_page(struct sync *s, int64_t conv, int before);
+
+/* Reads the agent list again (sync_resync.c). */
+void sync_fetch_agents(struct sync *s);
+
+/* Relay mode (sync_relay.c): changes come from `balie relay`. */
+struct feed *sync_relay_new(struct sync *s);
+/* The connection's state as relay mode sees it; true when handled there. */
+bool sync_relay_link_state(struct sync *s, enum store_link st);
+/* After every full re-read: a gap that came meanwhile means another. */
+void sync_relay_resynced(struct sync *s);
 
 /* The outbox (sync_act.c). */
 void sync_flush_outbox(struct sync *s);

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "balie/util.h"
+#include "balie/feed.h"
 #include "sync_priv.h"
 
 /* Whether an answer of the re-read is there to use: not after sync_stop,
@@ -86,7 +87,8 @@ static void on_open_fetched(const struct store_status *st, struct model_conv **c
 		got[i] = convs[i]->id;
 	sync_merge_unlisted(&s->dirty, s->m, got, n);
 	free(got);
-	sync_set_state(s, SYNC_ONLINE, "", 0);
+	if (!s->feed || feed_attached(s->feed))	/* the relay may have gone meanwhile */
+		sync_set_state(s, SYNC_ONLINE, "", 0);
 	sync_apply_convs(s, convs, n);
 	free(convs);
 	for (i = 0; i < s->ntr; i++) {
@@ -99,6 +101,13 @@ static void on_open_fetched(const struct store_status *st, struct model_conv **c
 			sync_fetch_newer(s, &s->tr[i]);
 	}
 	sync_fetch_dirty(s);
+	sync_relay_resynced(s);
+}
+
+void sync_fetch_agents(struct sync *s)
+{
+	s->outstanding++;
+	store_fetch_agents(s->db, on_agents, s);
 }
 
 void sync_resync(struct sync *s)

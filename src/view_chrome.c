@@ -141,7 +141,8 @@ static void conn_text(const struct view_state *st, char *buf, size_t size, bool 
 		snprintf(kept, sizeof kept, "%zu to send · ", st->outbox);
 	switch (st->conn) {
 	case VIEW_ONLINE:
-		snprintf(buf, size, "%sonline", kept);
+		snprintf(buf, size, "%s%s%sonline", kept, st->feed ? st->feed : "",
+			 st->feed ? " · " : "");
 		break;
 	case VIEW_CONNECTING:
 		snprintf(buf, size, "%sconnecting%s", kept, dots);

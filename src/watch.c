@@ -7,6 +7,7 @@
 #include <uv.h>
 
 #include "balie/cli.h"
+#include "balie/feed.h"
 #include "balie/model.h"
 #include "balie/sync.h"
 #include "balie/util.h"
@@ -36,6 +37,8 @@ static void usage(FILE *to)
 	      "  -d, --dbname=CONNINFO  conninfo string or URI (default: PG* environment,\n"
 	      "                         service file, .pgpass, as psql)\n"
 	      "  -q, --quiet            no connection messages on standard error\n"
+	      "      --relay=PATH       take changes from 'balie relay' at this socket\n"
+	      "                         (default: $BALIE_RELAY; unset: LISTEN/NOTIFY)\n"
 	      "      --stats            print counters to standard error at exit\n"
 	      "      --help             display this help and exit\n"
 	      "      --version          output version information and exit\n"
@@ -75,7 +78,6 @@ static void on_conn(struct sync *s, enum sync_conn st, const char *reason,
 {
 	struct watch *w = user;
 
-	(void)s;
 	if (st == SYNC_FAILED) {
 		fprintf(stderr, "balie watch: %s\n", reason);
 		stop(w, EXIT_FAILURE_RUNTIME);
@@ -83,8 +85,10 @@ static void on_conn(struct sync *s, enum sync_conn st, const char *reason,
 	}
 	if (w->quiet)
 		return;
-	if (st == SYNC_ONLINE)
-		fprintf(stderr, "balie watch: connected\n");
+	if (st == SYNC_ONLINE && sync_relay_path(s))
+		fprintf(stderr, "balie watch: connected (feed: relay %s)\n", sync_relay_path(s));
+	else if (st == SYNC_ONLINE)
+		fprintf(stderr, "balie watch: connected (feed: notify)\n");
 	else if (st == SYNC_RETRY_WAIT)
 		fprintf(stderr, "balie watch: offline (%s); retrying in %u ms\n", reason, retry_ms);
 }
@@ -126,10 +130,11 @@ static void on_signal(uv_signal_t *h, int signum)
 }
 
 /* Sets up the loop: the sync, the signals, the flush after every turn. */
-static void watch_start(struct watch *w, const char *conninfo)
+static void watch_start(struct watch *w, const char *conninfo, const char *relay)
 {
 	static const int signals[3] = { SIGINT, SIGTERM, SIGHUP };
 	struct sync_events ev = { 0 };
+	struct sync_options so = { 0 };
 	int i;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -140,7 +145,8 @@ static void watch_start(struct watch *w, const char *conninfo)
 	ev.removed = on_removed;
 	ev.error = on_error;
 	ev.user = w;
-	w->sync = sync_new(w->loop, conninfo, &w->model, NULL, &ev);
+	so.relay = relay;
+	w->sync = sync_new(w->loop, conninfo, &w->model, &so, &ev);
 	for (i = 0; i < 3; i++) {
 		util_uv_check(uv_signal_init(w->loop, &w->sig[i]), "watch signal");
 		w->sig[i].data = w;
@@ -161,11 +167,13 @@ int watch_main(int argc, char **argv)
 		{ "dbname", required_argument, NULL, 'd' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "stats", no_argument, NULL, 's' },
+		{ "relay", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct watch w = { 0 };
+	const char *relay = NULL;
 	const char *conninfo = NULL;
 	int c;
 
@@ -179,6 +187,9 @@ int watch_main(int argc, char **argv)
 			break;
 		case 's':
 			w.print_stats = true;
+			break;
+		case 'r':
+			relay = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -195,7 +206,9 @@ int watch_main(int argc, char **argv)
 		cli_usage_error("balie watch", "unexpected argument '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
-	watch_start(&w, conninfo);
+	if (!relay && getenv("BALIE_RELAY") && *getenv("BALIE_RELAY"))
+		relay = getenv("BALIE_RELAY");
+	watch_start(&w, conninfo, relay);
 	uv_run(w.loop, UV_RUN_DEFAULT);
 	if (w.print_stats)
 		fprintf(stderr, "balie watch: notifications %lu, fetch queries %lu, "

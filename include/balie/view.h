@@ -184,6 +184,7 @@ struct view_state {
 	enum view_conn conn;
 	char conn_reason[256];		/* safe text */
 	unsigned retry_s;
+	const char *feed;		/* "relay" in relay mode, else NULL (notify) */
 	size_t outbox;			/* replies waiting to be sent */
 };
 

@@ -20,6 +20,7 @@ DB=
 SESSION=console
 
 e2e_cleanup() {
+	[ -n "${E2E_RELAY_PID:-}" ] && kill "$E2E_RELAY_PID" 2>/dev/null && wait "$E2E_RELAY_PID" 2>/dev/null
 	tmux -L "$E2E_SOCK" -f /dev/null kill-server 2>/dev/null
 	if [ -n "$DB" ]; then
 		"$BALIE_TEST_PGBIN/dropdb" -h "$BALIE_TEST_PGDIR" -p "$BALIE_TEST_PGPORT" \
@@ -45,6 +46,23 @@ fresh_db() {
 	"$BALIE_TEST_PGBIN/psql" -X -q -h "$BALIE_TEST_PGDIR" -p "$BALIE_TEST_PGPORT" \
 		-U postgres -d postgres -c "CREATE DATABASE \"$DB\" TEMPLATE balie_tmpl" >/dev/null ||
 		fail "cannot create database $DB"
+	[ -n "${E2E_RELAY:-}" ] && e2e_start_relay
+	return 0
+}
+
+# E2E_RELAY=1 (test_console_relay.sh): the store in relay mode and a relay
+# for this database; consoles attach through it ($BALIE_RELAY).
+e2e_start_relay() {
+	sql postgres -c "SELECT balie.set_feed('relay')" >/dev/null || fail "set_feed('relay')"
+	BALIE_RELAY=$E2E_TMP/relay.sock
+	export BALIE_RELAY
+	"$BALIE" relay -d "$(conninfo postgres)" --socket "$BALIE_RELAY" 2>"$E2E_TMP/relay.err" &
+	E2E_RELAY_PID=$!
+	deadline=$(( $(date +%s) + 15 ))
+	until grep -q streaming "$E2E_TMP/relay.err"; do
+		[ "$(date +%s)" -lt "$deadline" ] || fail "the relay never streamed: $(cat "$E2E_TMP/relay.err")"
+		sleep 0.05
+	done
 }
 
 conninfo() {
@@ -83,6 +101,7 @@ start_console() {
 	cat >"$E2E_TMP/run.sh" <<EOF
 #!/bin/sh
 export TERM=$term LC_ALL=\${E2E_LC_ALL:-C.UTF-8} XDG_CONFIG_HOME=$E2E_TMP/config
+${BALIE_RELAY:+export BALIE_RELAY=$BALIE_RELAY}
 "$BALIE" -d "$(conninfo "$role")" $*
 echo "EXIT=\$?"
 exec sleep 600
