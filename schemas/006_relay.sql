@@ -236,6 +236,10 @@ BEGIN
 	END LOOP;
 END $$;
 
+-- As 005 does for every balie table: nothing here is readable by a balie
+-- role (an explicit ACL from the start, so applying 005 again changes nothing).
+REVOKE ALL ON balie.feed, balie.relay_tickets FROM PUBLIC, balie_agent, balie_supervisor, balie_bot;
+
 GRANT USAGE ON SCHEMA balie TO balie_relay;
 GRANT EXECUTE ON FUNCTION balie.read_feed() TO balie_agent, balie_supervisor, balie_bot, balie_relay;
 GRANT EXECUTE ON FUNCTION balie.relay_ticket() TO balie_agent, balie_supervisor, balie_bot;
