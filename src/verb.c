@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "balie/i18n.h"
 #include "balie/verb.h"
 
 #define VERB_ROW_(e, name, keys, screens, ask, policy, sql, params, help, refuse, question, \

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "balie/i18n.h"
 #include "balie/view.h"
 
 static const char *key_hint(const struct view_state *st, enum verb a, char *buf, size_t size)

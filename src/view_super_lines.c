@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "balie/i18n.h"
 #include "balie/text.h"
 #include "balie/util.h"
 #include "balie/view_super.h"
