@@ -134,7 +134,7 @@ LINGUAS   := $(basename $(notdir $(wildcard po/*.po)))
 MO        := $(LINGUAS:%=build/locale/%/LC_MESSAGES/balie.mo)
 MSGFMT    := $(shell command -v msgfmt 2>/dev/null)
 XGETTEXT_FLAGS := --language=C --from-code=UTF-8 --keyword=_ --keyword=N_ \
-                  --keyword=P_:1,2 --add-comments=TRANSLATORS: \
+                  --keyword=P_:1,2 --keyword=C_:1c,2 --add-comments=TRANSLATORS: \
                   --package-name=balie --package-version=$(VERSION) \
                   --msgid-bugs-address=balie@localhost --sort-by-file
 

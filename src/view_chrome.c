@@ -117,7 +117,7 @@ static void hints(struct view_doc *d, const struct model *m, const struct view_s
 		return;
 	}
 	if (model_can_reply(m, c)) {
-		view_hint(d, st, VERB_REPLY, _("reply"));
+		view_hint(d, st, VERB_REPLY, C_("key hint", "reply"));
 		view_hint(d, st, VERB_NOTE, _("note"));
 		view_hint(d, st, VERB_HANDBACK, _("hand back"));
 		view_hint(d, st, VERB_TRANSFER, _("transfer"));

@@ -18,11 +18,11 @@ fail() {
 command -v msgfmt >/dev/null || fail "msgfmt is missing (apt-get install gettext)"
 
 # Every source file with translatable strings is listed for xgettext.
-for f in $(grep -lE '\b[NP]?_\("' src/*.c); do
+for f in $(grep -lE '\b[NPC]?_\("' src/*.c); do
 	grep -qx "$f" po/POTFILES || fail "$f uses _() but is not in po/POTFILES"
 done
 # The template and the Dutch catalogue hold every string the code marks now.
-xgettext --language=C --from-code=UTF-8 --keyword=_ --keyword=N_ --keyword=P_:1,2 \
+xgettext --language=C --from-code=UTF-8 --keyword=_ --keyword=N_ --keyword=P_:1,2 --keyword=C_:1c,2 \
 	-o "$tmp/now.pot" $(cat po/POTFILES) || fail "xgettext failed"
 { msgcmp --use-untranslated po/balie.pot "$tmp/now.pot" &&
 	msgcmp --use-untranslated "$tmp/now.pot" po/balie.pot; } >"$tmp/cmp" 2>&1 ||
