@@ -266,7 +266,7 @@ void view_super_agent_title(struct view_doc *d, const struct view_state *st, int
 	view_put_pad(d, VIEW_ROLE_TITLE, _("since"), c.since - 1, f | TEXT_ALIGN_RIGHT);
 	view_puts(d, VIEW_ROLE_TITLE, " ");
 	view_put_pad(d, VIEW_ROLE_TITLE, _(" queues"), c.queues, f);
-	view_put_pad(d, VIEW_ROLE_TITLE, _("open"), c.open, f | TEXT_ALIGN_RIGHT);
+	view_put_pad(d, VIEW_ROLE_TITLE, C_("column title", "open"), c.open, f | TEXT_ALIGN_RIGHT);
 	view_puts(d, VIEW_ROLE_TITLE, _("  conversations"));
 }
 

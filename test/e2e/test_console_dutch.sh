@@ -58,7 +58,23 @@ wait_for_no_screen 'balie-toetsen'
 screen >"$E2E_TMP/dutch.txt"
 keys q
 wait_for_screen '^EXIT=0$'
+tm kill-server
+
+# The supervisor screen: header, column titles with the Dutch flags, the
+# queue's day in words, the agents' titles and the hints, all at 80x24.
+E2E_LANG=nl_NL.UTF-8 start_console sue tmux-256color --supervisor
+wait_for_screen 'SUPERVISOR · Sue Visser \(sue\)'
+wait_for_screen '0 (wachtend|WACHT) · 0 (over SLA|SLA!) · 1 (bij een medewerker|MENS) · 0 (bij de bot|BOT) *$'
+wait_for_screen '^ +wachtrij +BOT +WACHT +MENS +langste +SLA!'
+wait_for_screen '^[> ] billing +0 +0 +1 '
+wait_for_screen 'Billing & banking · vandaag 1 geëscaleerd \(wil een mens 1\)'
+wait_for_screen '^ +medewerker +aanwezig +sinds +wachtrijen +open +gesprekken'
+wait_for_screen "^    #$conv +MENS .* billing +Mia de Boer"
+wait_for_screen ' online *$'
+screen >"$E2E_TMP/super.txt"
+keys q
+wait_for_screen '^EXIT=0$'
 if [ -n "${BALIE_E2E_CAPTURE:-}" ]; then
-	cp "$E2E_TMP/dutch.txt" "$BALIE_E2E_CAPTURE"
+	cat "$E2E_TMP/dutch.txt" "$E2E_TMP/super.txt" >"$BALIE_E2E_CAPTURE"
 fi
 pass
