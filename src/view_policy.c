@@ -19,7 +19,7 @@ static const char *key_hint(const struct view_state *st, enum verb a, char *buf,
 static const char *not_owner(const struct model *m, const struct view_state *st,
 			     const struct model_conv *c, enum verb a, char *buf, size_t size)
 {
-	const char *what = _(verb_info(a)->refuse);
+	const char *what = verb_info(a)->refuse ? _(verb_info(a)->refuse) : NULL;
 	long long id = (long long)c->id;
 	char key[32];
 
@@ -45,7 +45,7 @@ static const char *not_conv(const struct model *m, const struct view_state *st, 
 	else if (st->conn != VIEW_ONLINE && !(policy & VERB_IF_OFFLINE))
 		snprintf(buf, size, _("not connected — try again when back online"));
 	else if ((policy & VERB_IF_SUPERVISOR) && !m->me_supervisor)
-		snprintf(buf, size, _("only a supervisor can %s"), _(verb_info(a)->refuse) ?
+		snprintf(buf, size, _("only a supervisor can %s"), verb_info(a)->refuse ?
 			 _(verb_info(a)->refuse) : _("do that"));
 	else
 		return NULL;
