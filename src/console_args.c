@@ -5,12 +5,13 @@
 #include <string.h>
 
 #include "balie/console.h"
+#include "balie/i18n.h"
 
 /* Setup ------------------------------------------------------------------------- */
 
 static void usage(FILE *to)
 {
-	fputs("Usage: balie [OPTION]...\n"
+	fputs(_("Usage: balie [OPTION]...\n"
 	      "       balie watch [OPTION]...\n"
 	      "The console for contact-center agents who take conversations over from a\n"
 	      "chatbot: the live queue, each conversation with all the bot's context, and\n"
@@ -34,7 +35,7 @@ static void usage(FILE *to)
 	      "(bad password, no such database) or the role may not use the screen asked\n"
 	      "for, 2 on a usage or configuration error.\n"
 	      "\n"
-	      "Full documentation: man balie\n", to);
+	      "Full documentation: man balie\n"), to);
 }
 
 enum console_parse console_parse_args(int argc, char **argv, struct console_options *opt,
@@ -75,23 +76,23 @@ enum console_parse console_parse_args(int argc, char **argv, struct console_opti
 			fprintf(out, "balie %s\n", BALIE_VERSION);
 			return CONSOLE_EXIT_OK;
 		case ':':
-			fprintf(err, "balie: option '%s' requires an argument\n", argv[optind - 1]);
-			fputs("Try 'balie --help' for more information.\n", err);
+			fprintf(err, _("balie: option '%s' requires an argument\n"), argv[optind - 1]);
+			fputs(_("Try 'balie --help' for more information.\n"), err);
 			return CONSOLE_EXIT_USAGE;
 		default:
 			if (optopt)
-				fprintf(err, "balie: invalid option -- '%c'\n", optopt);
+				fprintf(err, _("balie: invalid option -- '%c'\n"), optopt);
 			else
-				fprintf(err, "balie: unrecognized option '%s'\n", argv[optind - 1]);
-			fputs("Try 'balie --help' for more information.\n", err);
+				fprintf(err, _("balie: unrecognized option '%s'\n"), argv[optind - 1]);
+			fputs(_("Try 'balie --help' for more information.\n"), err);
 			return CONSOLE_EXIT_USAGE;
 		}
 	}
 	if (!opt->relay && getenv("BALIE_RELAY") && *getenv("BALIE_RELAY"))
 		opt->relay = getenv("BALIE_RELAY");
 	if (optind < argc) {
-		fprintf(err, "balie: unexpected argument '%s'\n", argv[optind]);
-		fputs("Try 'balie --help' for more information.\n", err);
+		fprintf(err, _("balie: unexpected argument '%s'\n"), argv[optind]);
+		fputs(_("Try 'balie --help' for more information.\n"), err);
 		return CONSOLE_EXIT_USAGE;
 	}
 	return CONSOLE_RUN;

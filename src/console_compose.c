@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "balie/i18n.h"
 #include "balie/text.h"
 #include "balie/util.h"
 #include "console_priv.h"
@@ -84,7 +85,7 @@ bool console_send_reply(struct console *con, int64_t conv, const char *text)
 	struct action call = { .kind = VERB_REPLY, .conv = conv, .text = text };
 
 	if (!c) {
-		say(con, VIEW_ROLE_ERROR, "#%lld is no longer in your queues: not sent (draft kept)",
+		say(con, VIEW_ROLE_ERROR, _("#%lld is no longer in your queues: not sent (draft kept)"),
 		    (long long)conv);
 		return false;
 	}
@@ -103,7 +104,7 @@ void console_submit_compose(struct console *con)
 			       .text = text };
 
 	if (text[strspn(text, " ")] == '\0') {
-		say(con, VIEW_ROLE_NORMAL, "nothing to send: type the text first (Esc stops)");
+		say(con, VIEW_ROLE_NORMAL, _("nothing to send: type the text first (Esc stops)"));
 		return;
 	}
 	if (con->compose_verb == VERB_REPLY) {

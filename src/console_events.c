@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "balie/cli.h"
+#include "balie/i18n.h"
 #include "balie/text.h"
 #include "balie/util.h"
 #include "console_priv.h"
@@ -145,18 +146,18 @@ static void on_conn(struct sync *s, enum sync_conn st, const char *reason, unsig
 		break;
 	case SYNC_ONLINE:
 		if (con->ever_online && con->vs.conn != VIEW_ONLINE)
-			say(con, VIEW_ROLE_OK, "back online — everything re-read");
+			say(con, VIEW_ROLE_OK, _("back online — everything re-read"));
 		con->vs.conn = VIEW_ONLINE;
 		if (!con->ever_online) {
 			con->ever_online = true;
 			con->startup = true;	/* the first load follows: no bells */
 			if (!con->model.me) {
-				con->vs.role_name = "not registered as an agent";
-				say(con, VIEW_ROLE_ERROR, "this database role is not registered as a "
-				    "balie agent: ask an administrator (balie.add_agent)");
+				con->vs.role_name = _("not registered as an agent");
+				say(con, VIEW_ROLE_ERROR, _("this database role is not registered as a "
+				    "balie agent: ask an administrator (balie.add_agent)"));
 			} else if (con->opt.supervisor && !con->model.me_supervisor) {
 				snprintf(con->fatal, sizeof con->fatal,
-					 "--supervisor: %s (%s) is not a supervisor",
+					 _("--supervisor: %s (%s) is not a supervisor"),
 					 con->model.me_name ? con->model.me_name : con->model.me,
 					 con->model.me);
 				console_request_stop(con, EXIT_FAILURE_RUNTIME);
@@ -176,7 +177,7 @@ static void on_conn(struct sync *s, enum sync_conn st, const char *reason, unsig
 	case SYNC_FAILED:
 		con->vs.conn = VIEW_FAILED;
 		snprintf(con->fatal, sizeof con->fatal, "%s", reason && *reason ? reason :
-			 "cannot connect to the database");
+			 _("cannot connect to the database"));
 		console_request_stop(con, EXIT_FAILURE_RUNTIME);
 		return;
 	}
@@ -193,7 +194,7 @@ static void on_changed(struct sync *s, struct model_conv *c, enum model_apply ho
 	if (c->state == MODEL_WAITING && prev != MODEL_WAITING && !con->startup) {
 		con->bell_pending = true;
 		if (c->id != con->vs.open)
-			say(con, VIEW_ROLE_WAITING, "new escalation: #%lld %s (%s)",
+			say(con, VIEW_ROLE_WAITING, _("new escalation: #%lld %s (%s)"),
 			    (long long)c->id, console_customer(c), c->reason ? c->reason : c->queue);
 	}
 	if (c->id == con->vs.open) {
@@ -201,13 +202,13 @@ static void on_changed(struct sync *s, struct model_conv *c, enum model_apply ho
 
 		if (c->state == MODEL_HUMAN && !mine &&
 		    (con->open_state != MODEL_HUMAN || !util_streq(con->open_agent, c->agent)))
-			say(con, VIEW_ROLE_ERROR, "#%lld was taken over by %s", (long long)c->id,
+			say(con, VIEW_ROLE_ERROR, _("#%lld was taken over by %s"), (long long)c->id,
 			    model_agent_name(&con->model, c->agent));
 		else if (c->state == MODEL_CLOSED && con->open_state != MODEL_CLOSED &&
 			 c->id != con->sent_away)
-			say(con, VIEW_ROLE_NORMAL, "#%lld is closed", (long long)c->id);
+			say(con, VIEW_ROLE_NORMAL, _("#%lld is closed"), (long long)c->id);
 		else if (c->state == MODEL_BOT && con->open_state == MODEL_HUMAN)
-			say(con, VIEW_ROLE_NORMAL, "#%lld is back with the bot", (long long)c->id);
+			say(con, VIEW_ROLE_NORMAL, _("#%lld is back with the bot"), (long long)c->id);
 		remember_open(con, c);
 	}
 	console_schedule(con);
@@ -220,7 +221,7 @@ static void on_removed(struct sync *s, int64_t id, void *user)
 	(void)s;
 	if (id == con->vs.open) {
 		if (id != con->sent_away)
-			say(con, VIEW_ROLE_NORMAL, "#%lld left your queues (moved or reassigned)",
+			say(con, VIEW_ROLE_NORMAL, _("#%lld left your queues (moved or reassigned)"),
 			    (long long)id);
 		console_close_pane(con);
 		if (con->vs.mode == VIEW_MODE_COMPOSE)

@@ -2,12 +2,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "balie/i18n.h"
 #include "balie/model.h"
 #include "balie/util.h"
 
 static const char *const state_names[] = { "bot", "waiting", "human", "closed", "?" };
-static const char *const state_flags[] = { "BOT", "WAIT", "HUMAN", "CLOSED", "?" };
-static const char *const author_names[] = { "customer", "bot", "agent", "system", "note", "?" };
+static const char *const state_flags[] = { N_("BOT"), N_("WAIT"), N_("HUMAN"), N_("CLOSED"), "?" };
+/* N_(): the words are parsed from the database as they are; views show _() of them. */
+static const char *const author_names[] = { N_("customer"), N_("bot"), N_("agent"), N_("system"),
+					    N_("note"), "?" };
 
 void model_init(struct model *m)
 {

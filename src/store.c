@@ -5,6 +5,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "balie/i18n.h"
 #include "balie/store.h"
 #include "balie/util.h"
 #include "store_priv.h"
@@ -292,22 +293,22 @@ const char *store_explain(const struct store_status *st, char *buf, size_t len)
 {
 	switch (st->outcome) {
 	case STORE_OK:
-		snprintf(buf, len, "done");
+		snprintf(buf, len, _("done"));
 		break;
 	case STORE_NOT_SENT:
-		snprintf(buf, len, "not connected to the database");
+		snprintf(buf, len, _("not connected to the database"));
 		break;
 	case STORE_LOST:
-		snprintf(buf, len, "the connection was lost before the server answered");
+		snprintf(buf, len, _("the connection was lost before the server answered"));
 		break;
 	case STORE_SQL_ERROR:
 		if (strncmp(st->sqlstate, "BL", 2) == 0)
 			snprintf(buf, len, "%s", st->message);
 		else if (strcmp(st->sqlstate, "42501") == 0)
 			/* Often PostgreSQL's own "permission denied for function …". */
-			snprintf(buf, len, "your role may not do this (%s)", st->message);
+			snprintf(buf, len, _("your role may not do this (%s)"), st->message);
 		else
-			snprintf(buf, len, "the database refused it: %s", st->message);
+			snprintf(buf, len, _("the database refused it: %s"), st->message);
 		break;
 	}
 	return buf;

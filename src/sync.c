@@ -6,6 +6,7 @@
 #include <time.h>
 #include <string.h>
 
+#include "balie/i18n.h"
 #include "balie/util.h"
 #include "balie/feed.h"
 #include "sync_priv.h"
@@ -134,7 +135,7 @@ static void on_dirty_fetched(const struct store_status *st, struct model_conv **
 	s->nasked = 0;
 	if (!sync_answered(s) || st->outcome != STORE_OK) {
 		if (!s->stopping) {
-			sync_report_error(s, st, "reading conversations");
+			sync_report_error(s, st, _("reading conversations"));
 			/* Ask again after the next change or reconnect. */
 			for (i = 0; i < nasked; i++)
 				sync_merge_mark(&s->dirty, asked[i]);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "balie/i18n.h"
 #include "balie/util.h"
 #include "sync_priv.h"
 
@@ -33,8 +34,8 @@ static void result_from(const struct store_status *st, const char *value,
 		break;
 	case STORE_LOST:
 		r->outcome = ACTION_UNKNOWN;
-		r->message = "the connection broke before the server answered; "
-			     "the screen shows what happened once back online";
+		r->message = _("the connection broke before the server answered; "
+			     "the screen shows what happened once back online");
 		break;
 	}
 }
@@ -70,7 +71,7 @@ static void on_outbox(const struct store_status *st, const char *value, void *ar
 		if (!o->told_queued && o->cb) {
 			o->told_queued = true;
 			r = (struct action_result){ ACTION_QUEUED, NULL,
-				"offline: the reply is kept and sent when the connection is back", "" };
+				_("offline: the reply is kept and sent when the connection is back"), "" };
 			o->cb(&r, &o->a, o->cb_arg);
 		}
 		return;

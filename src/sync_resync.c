@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "balie/i18n.h"
 #include "balie/util.h"
 #include "balie/feed.h"
 #include "sync_priv.h"
@@ -25,7 +26,7 @@ static void on_me(const struct store_status *st, struct store_me *me, void *arg)
 {
 	struct sync *s = arg;
 
-	if (!usable(s, st, "reading who you are"))
+	if (!usable(s, st, _("reading who you are")))
 		return;
 	model_set_me(s->m, me->login, me->display_name, me->is_supervisor);
 	if (s->ev.meta)
@@ -37,7 +38,7 @@ static void on_queues(const struct store_status *st, struct model_queue *q, size
 {
 	struct sync *s = arg;
 
-	if (!usable(s, st, "reading queues")) {
+	if (!usable(s, st, _("reading queues"))) {
 		model_queues_free(q, n);
 		return;
 	}
@@ -51,7 +52,7 @@ static void on_agents(const struct store_status *st, struct model_agent *a, size
 {
 	struct sync *s = arg;
 
-	if (!usable(s, st, "reading agents")) {
+	if (!usable(s, st, _("reading agents"))) {
 		model_agents_free(a, n);
 		return;
 	}
@@ -70,7 +71,7 @@ static void on_open_fetched(const struct store_status *st, struct model_conv **c
 	if (!sync_answered(s) || st->outcome != STORE_OK) {
 		if (!s->stopping) {
 			s->resyncing = false;
-			sync_report_error(s, st, "reading the queue");
+			sync_report_error(s, st, _("reading the queue"));
 		}
 		for (i = 0; i < n; i++)
 			model_conv_free(convs[i]);

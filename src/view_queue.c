@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "balie/i18n.h"
 #include "balie/text.h"
 #include "balie/view.h"
 
@@ -10,12 +11,29 @@ struct columns {
 	int marker, flag, clock, queue, customer, who, last;
 };
 
+/* The widest state flag in the reader's language, and a blank after it
+ * (English "HUMAN ", Dutch "WACHT "); never narrower than that. */
+static int flag_width(void)
+{
+	static const enum model_state shown[] = { MODEL_BOT, MODEL_WAITING, MODEL_HUMAN };
+	int w = 5;
+	size_t i;
+
+	for (i = 0; i < sizeof shown / sizeof shown[0]; i++) {
+		int fw = text_width(_(model_state_flag(shown[i])));
+
+		if (fw > w && fw <= 8)
+			w = fw;
+	}
+	return w + 1;
+}
+
 static void columns_for(int width, struct columns *c)
 {
 	int rest;
 
 	c->marker = 2;			/* "> " */
-	c->flag = 6;			/* "HUMAN " */
+	c->flag = flag_width();
 	c->clock = 9;			/* " h:mm:ss! " */
 	rest = width - c->marker - c->flag - c->clock;
 	c->queue = view_clamp(rest * 13 / 100, 7, 12);
@@ -39,19 +57,19 @@ void view_queue_title(struct view_doc *d, const struct view_state *st, int width
 	columns_for(width, &c);
 	view_line(d, VIEW_ROLE_TITLE, 0);
 	view_put_pad(d, VIEW_ROLE_TITLE, "", c.marker, f);
-	view_put_pad(d, VIEW_ROLE_TITLE, "state", c.flag, f);
-	view_put_pad(d, VIEW_ROLE_TITLE, "clock ", c.clock - 1, f | TEXT_ALIGN_RIGHT);
+	view_put_pad(d, VIEW_ROLE_TITLE, _("state"), c.flag, f);
+	view_put_pad(d, VIEW_ROLE_TITLE, _("clock "), c.clock - 1, f | TEXT_ALIGN_RIGHT);
 	view_puts(d, VIEW_ROLE_TITLE, " ");
-	view_put_pad(d, VIEW_ROLE_TITLE, "queue", c.queue, f);
+	view_put_pad(d, VIEW_ROLE_TITLE, _("queue"), c.queue, f);
 	view_puts(d, VIEW_ROLE_TITLE, " ");
-	view_put_pad(d, VIEW_ROLE_TITLE, "customer", c.customer, f);
+	view_put_pad(d, VIEW_ROLE_TITLE, _("customer"), c.customer, f);
 	if (c.who) {
 		view_puts(d, VIEW_ROLE_TITLE, " ");
-		view_put_pad(d, VIEW_ROLE_TITLE, "who / why", c.who, f);
+		view_put_pad(d, VIEW_ROLE_TITLE, _("who / why"), c.who, f);
 	}
 	if (c.last) {
 		view_puts(d, VIEW_ROLE_TITLE, " ");
-		view_put_pad(d, VIEW_ROLE_TITLE, "last message", c.last, f);
+		view_put_pad(d, VIEW_ROLE_TITLE, _("last message"), c.last, f);
 	}
 }
 
@@ -92,7 +110,7 @@ static void queue_row(struct view_doc *d, const struct model *m, const struct vi
 	view_line(d, base, 0);
 	/* A marker as well as reverse video: the selection survives any theme. */
 	view_put_pad(d, base, selected ? ">" : (c->id == st->open ? "*" : ""), col->marker, f);
-	view_put_pad(d, flag_role(m, c), model_state_flag(c->state), col->flag, f);
+	view_put_pad(d, flag_role(m, c), _(model_state_flag(c->state)), col->flag, f);
 	text_duration((long)secs, clock, TEXT_DURATION_SIZE);
 	strcat(clock, late ? "!" : " ");
 	view_put_pad(d, late ? VIEW_ROLE_LATE :
@@ -106,7 +124,7 @@ static void queue_row(struct view_doc *d, const struct model *m, const struct vi
 	if (col->who) {
 		view_puts(d, base, " ");
 		if (c->state == MODEL_HUMAN && mine)
-			view_put_pad(d, VIEW_ROLE_MINE, "me", col->who, f);
+			view_put_pad(d, VIEW_ROLE_MINE, _("me"), col->who, f);
 		else if (c->state == MODEL_HUMAN)
 			view_put_clean(d, VIEW_ROLE_HUMAN, model_agent_name(m, c->agent),
 				       col->who, f);
@@ -132,10 +150,10 @@ void view_queue_rows(struct view_doc *d, const struct model *m, const struct vie
 	if (st->nrows == 0 && first == 0 && count > 0) {
 		view_line(d, VIEW_ROLE_NORMAL, 0);
 		if (st->search && *st->search)
-			view_puts(d, VIEW_ROLE_DIM, "  no conversation matches the search (Esc clears it)");
+			view_puts(d, VIEW_ROLE_DIM, _("  no conversation matches the search (Esc clears it)"));
 		else if (st->conn == VIEW_ONLINE)
-			view_puts(d, VIEW_ROLE_DIM, "  no open conversations in your queues");
+			view_puts(d, VIEW_ROLE_DIM, _("  no open conversations in your queues"));
 		else
-			view_puts(d, VIEW_ROLE_DIM, "  loading…");
+			view_puts(d, VIEW_ROLE_DIM, _("  loading…"));
 	}
 }

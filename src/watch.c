@@ -8,6 +8,7 @@
 
 #include "balie/cli.h"
 #include "balie/feed.h"
+#include "balie/i18n.h"
 #include "balie/model.h"
 #include "balie/sync.h"
 #include "balie/util.h"
@@ -28,7 +29,7 @@ struct watch {
 
 static void usage(FILE *to)
 {
-	fputs("Usage: balie watch [OPTION]...\n"
+	fputs(_("Usage: balie watch [OPTION]...\n"
 	      "Print one JSON object per line for every change of a conversation that\n"
 	      "the console would show: conv, version, state, agent, queue, customer,\n"
 	      "reason, messages, waited (seconds the customer waited for a person).\n"
@@ -44,7 +45,7 @@ static void usage(FILE *to)
 	      "      --version          output version information and exit\n"
 	      "\n"
 	      "Exit status: 0 when stopped by a signal, 1 if the connection cannot be\n"
-	      "made (bad password, no such database), 2 on a usage error.\n", to);
+	      "made (bad password, no such database), 2 on a usage error.\n"), to);
 }
 
 static void stop(struct watch *w, int code)
@@ -86,11 +87,11 @@ static void on_conn(struct sync *s, enum sync_conn st, const char *reason,
 	if (w->quiet)
 		return;
 	if (st == SYNC_ONLINE && sync_relay_path(s))
-		fprintf(stderr, "balie watch: connected (feed: relay %s)\n", sync_relay_path(s));
+		fprintf(stderr, _("balie watch: connected (feed: relay %s)\n"), sync_relay_path(s));
 	else if (st == SYNC_ONLINE)
-		fprintf(stderr, "balie watch: connected (feed: notify)\n");
+		fprintf(stderr, _("balie watch: connected (feed: notify)\n"));
 	else if (st == SYNC_RETRY_WAIT)
-		fprintf(stderr, "balie watch: offline (%s); retrying in %u ms\n", reason, retry_ms);
+		fprintf(stderr, _("balie watch: offline (%s); retrying in %u ms\n"), reason, retry_ms);
 }
 
 static void on_changed(struct sync *s, struct model_conv *c, enum model_apply how, void *user)
@@ -198,12 +199,12 @@ int watch_main(int argc, char **argv)
 			printf("balie watch %s\n", BALIE_VERSION);
 			return EXIT_OK;
 		default:
-			fputs("Try 'balie watch --help' for more information.\n", stderr);
+			fputs(_("Try 'balie watch --help' for more information.\n"), stderr);
 			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
-		cli_usage_error("balie watch", "unexpected argument '%s'", argv[optind]);
+		cli_usage_error("balie watch", _("unexpected argument '%s'"), argv[optind]);
 		return EXIT_USAGE;
 	}
 	if (!relay && getenv("BALIE_RELAY") && *getenv("BALIE_RELAY"))
