@@ -115,6 +115,7 @@ static void on_tick(uv_timer_t *h)
 
 	if (con->vs.conn == VIEW_OFFLINE)
 		con->vs.retry_s = (sync_retry_in_ms(con->sync) + 999) / 1000;
+	console_shift_tick(con);
 	console_render(con);
 }
 
@@ -168,6 +169,7 @@ void console_stop(struct console *con, int code)
 	if (con->editing)
 		uv_process_kill(&con->editor, SIGTERM);
 	console_presence_stop(con);
+	console_shift_stop(con);
 	console_super_stop(con);
 	sync_stop(con->sync);
 }
@@ -340,6 +342,7 @@ static void console_start_handles(struct console *con)
 			      "the signal handlers");
 	console_uv_ok(con, uv_check_start(&con->check, on_check), "the screen updates");
 	console_presence_start(con);
+	console_shift_start(con);
 	console_resume_input(con);
 }
 

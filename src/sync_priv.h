@@ -33,6 +33,7 @@ struct outbox_item {
 	void *cb_arg;
 	bool in_flight;
 	bool told_queued;
+	bool told_busy;
 	struct sync *s;
 	struct outbox_item *next;
 };
@@ -64,6 +65,8 @@ struct sync {
 	bool stopping;
 	bool reaping;
 	uv_timer_t reaper;	/* frees us on a later loop turn, see sync_stop */
+	uv_timer_t busy;	/* resends replies the store found busy */
+	bool busy_armed;
 	struct { sync_notify_fn *fn; void *user; } subs[SYNC_MAX_SUBSCRIBERS];
 };
 
@@ -88,8 +91,12 @@ void sync_fetch_newer(struct sync *s, struct transcript *t);
 /* Fetches the page before seq BEFORE (0: the newest page). */
 void sync_fetch_page(struct sync *s, int64_t conv, int before);
 
-/* The outbox (sync_act.c). */
+/* The outbox (sync_act.c). How long a reply the store found busy waits
+ * before it is sent again. */
+#define SYNC_BUSY_RETRY_MS 500
 void sync_flush_outbox(struct sync *s);
+/* Sends the outbox again after SYNC_BUSY_RETRY_MS. */
+void sync_busy_retry(struct sync *s);
 void sync_outbox_free(struct sync *s);
 
 #endif

@@ -185,6 +185,10 @@ struct view_state {
 	char conn_reason[256];		/* safe text */
 	unsigned retry_s;
 	size_t outbox;			/* replies waiting to be sent */
+
+	/* The shift. */
+	unsigned sla_warn;		/* percent of the SLA that marks a row ~ (0: off) */
+	const char *my_status;		/* "available", "away"; NULL until known */
 };
 
 void view_state_init(struct view_state *st, const struct keys_map *keys, unsigned text_flags);
