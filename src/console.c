@@ -124,8 +124,10 @@ static void on_check(uv_check_t *h)
 	struct console *con = h->data;
 
 	/* Events of the first load have all been applied by now. */
-	if (con->startup && con->vs.conn == VIEW_ONLINE)
+	if (con->startup && con->vs.conn == VIEW_ONLINE) {
 		con->startup = false;
+		console_shift_prime(con);
+	}
 	if (con->render_pending)
 		console_render(con);
 }

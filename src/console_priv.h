@@ -153,7 +153,6 @@ struct console {
 	/* The shift (console_shift.c): alerts, status, read marks, presence
 	 * in a conversation. */
 	struct shift_ring ring;
-	bool alerts_primed;		/* what was true at the first look rings not */
 	bool away;
 	bool taking_next;		/* our own take-next is in flight */
 	int64_t pending_open;		/* what take-next gave us, until it is here */
@@ -241,6 +240,8 @@ struct seen *console_seen(struct console *con, int64_t id);
 /* console_shift.c: several conversations at once. */
 bool console_shift_start(struct console *con);
 void console_shift_stop(struct console *con);
+/* After the first load: what is so already is marked, not rung. */
+void console_shift_prime(struct console *con);
 /* Every second: unclaimed escalations and the SLA ring; a held ring. */
 void console_shift_tick(struct console *con);
 /* C changed; PREV is its state and PREV_MSGS its message count before

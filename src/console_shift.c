@@ -58,8 +58,46 @@ void console_shift_changed(struct console *con, const struct model_conv *c,
 	}
 }
 
+/* Rings for C's unclaimed wait and its SLA, once each per state; says
+ * why when SAY. Returns whether it would ring. */
+static bool waiting_alerts(struct console *con, const struct model_conv *c, int64_t now,
+			   bool say_it)
+{
+	struct seen *sn = console_seen(con, c->id);
+	bool ring = false;
+
+	if (c->state != MODEL_WAITING || !sn)
+		return false;
+	if (con->cfg.alert_unclaimed && !(sn->alerted & SEEN_ALERT_UNCLAIMED) &&
+	    model_clock_seconds(c, now) >= (int64_t)con->cfg.alert_unclaimed) {
+		sn->alerted |= SEEN_ALERT_UNCLAIMED;
+		if (say_it)
+			say(con, VIEW_ROLE_WAITING, "#%lld (%s) is still waiting for a person",
+			    (long long)c->id, console_customer(c));
+		ring = true;
+	}
+	if (!(sn->alerted & SEEN_ALERT_SLA) &&
+	    shift_sla(&con->model, c, now, con->cfg.sla_warn) != SHIFT_SLA_OK) {
+		sn->alerted |= SEEN_ALERT_SLA;
+		if (say_it)
+			say(con, VIEW_ROLE_LATE, "#%lld (%s) nears its SLA", (long long)c->id,
+			    console_customer(c));
+		ring = true;
+	}
+	return ring;
+}
+
+void console_shift_prime(struct console *con)
+{
+	int64_t now = console_server_now(con);
+	size_t i;
+
+	for (i = 0; i < con->model.nconvs; i++)
+		waiting_alerts(con, con->model.convs[i], now, false);
+}
+
 /* Every second: escalations that stay unclaimed, conversations that near
- * their SLA. What is already so at the first look is marked, not rung. */
+ * their SLA (in the agent's queues: the only waiting ones it sees). */
 void console_shift_tick(struct console *con)
 {
 	int64_t now = console_server_now(con);
@@ -68,32 +106,9 @@ void console_shift_tick(struct console *con)
 
 	if (con->startup || con->vs.conn != VIEW_ONLINE || !con->model.me)
 		return;
-	for (i = 0; i < con->model.nconvs; i++) {
-		const struct model_conv *c = con->model.convs[i];
-		struct seen *sn;
-
-		if (c->state != MODEL_WAITING || !(sn = console_seen(con, c->id)))
-			continue;
-		if (con->cfg.alert_unclaimed && !(sn->alerted & SEEN_ALERT_UNCLAIMED) &&
-		    model_clock_seconds(c, now) >= (int64_t)con->cfg.alert_unclaimed) {
-			sn->alerted |= SEEN_ALERT_UNCLAIMED;
-			if (con->alerts_primed) {
-				say(con, VIEW_ROLE_WAITING, "#%lld (%s) is still waiting for a person",
-				    (long long)c->id, console_customer(c));
-				ring = true;
-			}
-		}
-		if (!(sn->alerted & SEEN_ALERT_SLA) &&
-		    shift_sla(&con->model, c, now, con->cfg.sla_warn) != SHIFT_SLA_OK) {
-			sn->alerted |= SEEN_ALERT_SLA;
-			if (con->alerts_primed) {
-				say(con, VIEW_ROLE_LATE, "#%lld (%s) nears its SLA", (long long)c->id,
-				    console_customer(c));
-				ring = true;
-			}
-		}
-	}
-	con->alerts_primed = true;
+	for (i = 0; i < con->model.nconvs; i++)
+		if (waiting_alerts(con, con->model.convs[i], now, true))
+			ring = true;
 	if (ring)
 		console_alert(con);
 	else if (shift_ring_due(&con->ring, now_ms(con)))
