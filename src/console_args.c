@@ -18,7 +18,7 @@ static void usage(FILE *to)
 	      "  -d, --dbname=CONNINFO  conninfo string or URI (default: PG* environment,\n"
 	      "                         service file, .pgpass, as psql)\n"
 	      "      --supervisor       open the supervisor screen (supervisors only)\n"
-	      "  -q, --quiet            no bell or flash on new escalations\n"
+	      "  -q, --quiet            no bell or flash for alerts\n"
 	      "      --help             display this help and exit\n"
 	      "      --version          output version information and exit\n"
 	      "\n"
