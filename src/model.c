@@ -68,6 +68,7 @@ static void conv_fields_free(struct model_conv *c)
 	free(c->summary);
 	free(c->last_body);
 	free(c->json);
+	free(c->lang);
 	free(c->viewers);
 }
 
