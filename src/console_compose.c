@@ -65,7 +65,7 @@ void console_start_compose(struct console *con, struct model_conv *c, enum verb 
 	console_set_mode(con, VIEW_MODE_COMPOSE);
 	if (!con->vs.open)
 		console_open_pane(con, c->id);
-	console_set_viewing(con, c->id, v == VERB_NOTE ? "typing a note" : "typing");
+	console_compose_typed(con);
 }
 
 void console_leave_compose(struct console *con, bool keep)

@@ -255,6 +255,8 @@ void console_shift_rendered(struct console *con);
 /* Where we are: in CONV (0: none) doing ACTIVITY ("viewing", "typing",
  * "typing a note"); told to the store a moment later, once. */
 void console_set_viewing(struct console *con, int64_t conv, const char *activity);
+/* The compose line changed: typing while it holds text, else viewing. */
+void console_compose_typed(struct console *con);
 /* The keys N and A. */
 void console_take_next(struct console *con);
 void console_toggle_status(struct console *con);

@@ -177,6 +177,19 @@ void console_set_viewing(struct console *con, int64_t conv, const char *activity
 		uv_timer_start(&con->viewing, on_viewing, VIEWING_SETTLE_MS, 0);
 }
 
+void console_compose_typed(struct console *con)
+{
+	const char *text;
+
+	if (con->vs.mode != VIEW_MODE_COMPOSE) {
+		console_set_viewing(con, con->vs.open, "viewing");
+		return;
+	}
+	text = compose_text(&con->line);
+	console_set_viewing(con, con->compose_conv, !text || !*text ? "viewing" :
+			    con->compose_verb == VERB_NOTE ? "typing a note" : "typing");
+}
+
 /* Take next, status --------------------------------------------------------- */
 
 void console_take_next(struct console *con)

@@ -122,6 +122,7 @@ SESSION=bob
 wait_for_screen 'also here: Ann Jansen is viewing' 3
 # Typing a note shows as such; leaving clears it.
 keys n
+keys -l 'checked the contract'
 SESSION=console
 wait_for_screen 'also here: Bob de Vries is typing a note' 3
 SESSION=bob
