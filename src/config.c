@@ -68,6 +68,9 @@ void config_defaults(struct config *c)
 	c->bell = CONFIG_BELL_ON;
 	c->away_after = CONFIG_AWAY_AFTER_DEFAULT;
 	c->reconnect_max_ms = CONFIG_RECONNECT_MAX_DEFAULT;
+	c->alert_unclaimed = CONFIG_ALERT_UNCLAIMED_DEFAULT;
+	c->sla_warn = CONFIG_SLA_WARN_DEFAULT;
+	c->alert_gap = CONFIG_ALERT_GAP_DEFAULT;
 	c->errors = NULL;
 	c->nerrors = 0;
 }
@@ -276,6 +279,17 @@ static void cmd_set(struct source *src, char **w, int n)
 	} else if (strcmp(w[1], "reconnect_max_ms") == 0) {
 		if (!parse_uint(w[2], 100, 3600000, &c->reconnect_max_ms))
 			error_at(src, _("reconnect_max_ms must be a number of milliseconds from 100 to 3600000, not \"%s\""),
+				 w[2]);
+	} else if (strcmp(w[1], "alert_unclaimed") == 0) {
+		if (!parse_uint(w[2], 0, 86400, &c->alert_unclaimed))
+			error_at(src, "alert_unclaimed must be a number of seconds from 0 (off) to 86400, not \"%s\"",
+				 w[2]);
+	} else if (strcmp(w[1], "sla_warn") == 0) {
+		if (!parse_uint(w[2], 0, 100, &c->sla_warn))
+			error_at(src, "sla_warn must be a percentage from 0 (off) to 100, not \"%s\"", w[2]);
+	} else if (strcmp(w[1], "alert_gap") == 0) {
+		if (!parse_uint(w[2], 1, 3600, &c->alert_gap))
+			error_at(src, "alert_gap must be a number of seconds from 1 to 3600, not \"%s\"",
 				 w[2]);
 	} else {
 		error_at(src, _("unknown option \"%s\""), w[1]);

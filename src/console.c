@@ -116,6 +116,7 @@ static void on_tick(uv_timer_t *h)
 
 	if (con->vs.conn == VIEW_OFFLINE)
 		con->vs.retry_s = (sync_retry_in_ms(con->sync) + 999) / 1000;
+	console_shift_tick(con);
 	console_render(con);
 }
 
@@ -124,8 +125,10 @@ static void on_check(uv_check_t *h)
 	struct console *con = h->data;
 
 	/* Events of the first load have all been applied by now. */
-	if (con->startup && con->vs.conn == VIEW_ONLINE)
+	if (con->startup && con->vs.conn == VIEW_ONLINE) {
 		con->startup = false;
+		console_shift_prime(con);
+	}
 	if (con->render_pending)
 		console_render(con);
 }
@@ -169,6 +172,7 @@ void console_stop(struct console *con, int code)
 	if (con->editing)
 		uv_process_kill(&con->editor, SIGTERM);
 	console_presence_stop(con);
+	console_shift_stop(con);
 	console_super_stop(con);
 	sync_stop(con->sync);
 }
@@ -342,6 +346,7 @@ static void console_start_handles(struct console *con)
 			      _("the signal handlers"));
 	console_uv_ok(con, uv_check_start(&con->check, on_check), _("the screen updates"));
 	console_presence_start(con);
+	console_shift_start(con);
 	console_resume_input(con);
 }
 

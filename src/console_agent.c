@@ -119,6 +119,12 @@ static enum console_key agent_key(struct console *con, enum verb v)
 	case VERB_SEARCH:
 		start_search(con);
 		return CONSOLE_KEY_HANDLED;
+	case VERB_TAKE_NEXT:
+		console_take_next(con);
+		return CONSOLE_KEY_HANDLED;
+	case VERB_STATUS:
+		console_toggle_status(con);
+		return CONSOLE_KEY_HANDLED;
 	case VERB_SUPERVISOR:
 	case VERB_PAUSE_BOT:
 		to_supervisor(con);
@@ -146,6 +152,7 @@ static void agent_rendered(struct console *con)
 
 	if (c)
 		c->focus_seq = con->vs.pane_seq;
+	console_shift_rendered(con);
 }
 
 const struct console_screen console_agent_screen = {

@@ -20,7 +20,7 @@ static void usage(FILE *to)
 	      "  -d, --dbname=CONNINFO  conninfo string or URI (default: PG* environment,\n"
 	      "                         service file, .pgpass, as psql)\n"
 	      "      --supervisor       open the supervisor screen (supervisors only)\n"
-	      "  -q, --quiet            no bell or flash on new escalations\n"
+	      "  -q, --quiet            no bell or flash for alerts\n"
 	      "      --relay=PATH       take changes from 'balie relay' at this socket\n"
 	      "                         (default: $BALIE_RELAY; unset: LISTEN/NOTIFY)\n"
 	      "      --help             display this help and exit\n"

@@ -66,6 +66,7 @@ void console_start_compose(struct console *con, struct model_conv *c, enum verb 
 	console_set_mode(con, VIEW_MODE_COMPOSE);
 	if (!con->vs.open)
 		console_open_pane(con, c->id);
+	console_compose_typed(con);
 }
 
 void console_leave_compose(struct console *con, bool keep)
@@ -77,6 +78,7 @@ void console_leave_compose(struct console *con, bool keep)
 		console_draft_drop(con, con->compose_conv, con->compose_verb);
 	compose_clear(&con->line);
 	console_set_mode(con, VIEW_MODE_LIST);
+	console_set_viewing(con, con->vs.open, "viewing");
 }
 
 bool console_send_reply(struct console *con, int64_t conv, const char *text)

@@ -127,6 +127,7 @@ static enum console_key mode_key(struct console *con, enum verb v, int is_keycod
 	switch (con->vs.mode) {
 	case VIEW_MODE_COMPOSE:
 		r = compose_mode_key(con, is_keycode, value);
+		console_compose_typed(con);
 		/* Only scrolling and redrawing reach the screen while typing. */
 		if (r != CONSOLE_KEY_IGNORED || (v != VERB_PAGE_UP && v != VERB_PAGE_DOWN &&
 						 v != VERB_REDRAW))

@@ -84,6 +84,23 @@ static void on_result(const struct action_result *r, const struct action *a, voi
 
 	con->vs.outbox = sync_outbox_count(con->sync);
 	console_schedule(con);
+	if (a->kind == VERB_TAKE_NEXT) {
+		con->taking_next = false;
+		if (r->outcome == ACTION_DONE) {
+			console_took_next(con, r);
+			return;
+		}
+	}
+	if (a->kind == VERB_STATUS && r->outcome != ACTION_DONE) {
+		/* Not changed: show what still holds. */
+		con->away = !con->away;
+		con->vs.my_status = con->away ? "away" : "available";
+	}
+	if (r->outcome == ACTION_QUEUED && r->sqlstate && *r->sqlstate) {
+		say(con, VIEW_ROLE_NORMAL, "#%lld busy, retrying: the reply is kept",
+		    (long long)a->conv);
+		return;
+	}
 	if (r->outcome == ACTION_QUEUED) {
 		say(con, VIEW_ROLE_NORMAL, _("reply kept; sends when back online"));
 		return;

@@ -37,11 +37,19 @@ static void on_reaper_closed(uv_handle_t *h)
 	sync_free(container_of(h, struct sync, reaper));
 }
 
+static void on_busy_closed(uv_handle_t *h)
+{
+	struct sync *s = container_of(h, struct sync, busy);
+
+	uv_close((uv_handle_t *)&s->reaper, on_reaper_closed);
+}
+
 static void on_reap(uv_timer_t *t)
 {
 	struct sync *s = container_of(t, struct sync, reaper);
 
-	uv_close((uv_handle_t *)&s->reaper, on_reaper_closed);
+	/* The busy timer first: the reaper's close frees us. */
+	uv_close((uv_handle_t *)&s->busy, on_busy_closed);
 }
 
 /* Frees the object once stopped and every query has been answered, never
@@ -240,6 +248,7 @@ struct sync *sync_new(uv_loop_t *loop, const char *conninfo, struct model *m,
 	lopt.retry_max_ms = s->opt.retry_max_ms;
 	s->state = SYNC_CONNECTING;
 	util_uv_check(uv_timer_init(loop, &s->reaper), "sync reaper");
+	util_uv_check(uv_timer_init(loop, &s->busy), "sync busy retry");
 	s->db = store_link_new(loop, conninfo, &lopt, &lev);
 	if (s->opt.relay)
 		s->feed = sync_relay_new(s);	/* no LISTEN balie: changes come from the relay */

@@ -33,6 +33,7 @@ struct outbox_item {
 	void *cb_arg;
 	bool in_flight;
 	bool told_queued;
+	bool told_busy;
 	struct sync *s;
 	struct outbox_item *next;
 };
@@ -66,6 +67,8 @@ struct sync {
 	bool stopping;
 	bool reaping;
 	uv_timer_t reaper;	/* frees us on a later loop turn, see sync_stop */
+	uv_timer_t busy;	/* resends replies the store found busy */
+	bool busy_armed;
 	struct { sync_notify_fn *fn; void *user; } subs[SYNC_MAX_SUBSCRIBERS];
 };
 
@@ -100,8 +103,12 @@ bool sync_relay_link_state(struct sync *s, enum store_link st);
 /* After every full re-read: a gap that came meanwhile means another. */
 void sync_relay_resynced(struct sync *s);
 
-/* The outbox (sync_act.c). */
+/* The outbox (sync_act.c). How long a reply the store found busy waits
+ * before it is sent again. */
+#define SYNC_BUSY_RETRY_MS 500
 void sync_flush_outbox(struct sync *s);
+/* Sends the outbox again after SYNC_BUSY_RETRY_MS. */
+void sync_busy_retry(struct sync *s);
 void sync_outbox_free(struct sync *s);
 
 #endif

@@ -140,6 +140,8 @@ static void conn_text(const struct view_state *st, char *buf, size_t size, bool 
 
 	if (st->outbox)
 		snprintf(kept, sizeof kept, _("%zu to send · "), st->outbox);
+	if (st->my_status)
+		snprintf(kept + strlen(kept), sizeof kept - strlen(kept), "%s · ", st->my_status);
 	switch (st->conn) {
 	case VIEW_ONLINE:
 		snprintf(buf, size, _("%s%s%sonline"), kept, st->feed ? st->feed : "",

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "balie/i18n.h"
+#include "balie/shift.h"
 #include "balie/text.h"
 #include "balie/util.h"
 #include "balie/view.h"
@@ -273,6 +274,16 @@ void view_pane_info(struct view_doc *d, const struct model *m, const struct mode
 	view_put_clean(d, VIEW_ROLE_TITLE, queue_name(m, c->queue), -(width / 3), f);
 
 	talking_to(d, m, c, f, now, width);
+	{
+		/* Who else is here: names come from the database. */
+		char who[600];
+
+		if (shift_viewers_line(c->viewers, m->me, who, sizeof who) > 0) {
+			view_line(d, VIEW_ROLE_NORMAL, 0);
+			view_puts(d, VIEW_ROLE_LABEL, "also here: ");
+			view_put_clean(d, VIEW_ROLE_WAITING, who, -(width - 11), f);
+		}
+	}
 	intent_line(d, c, f, width);
 	view_line(d, VIEW_ROLE_NORMAL, 0);
 	view_puts(d, VIEW_ROLE_LABEL, _("summary: "));

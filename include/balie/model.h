@@ -49,6 +49,11 @@ struct model_conv {
 	enum model_author last_kind;	/* last message, for the queue row */
 	char *last_body;		/* its start, or NULL */
 	char *json;			/* the server-built JSON line (watch) */
+	char *lang;			/* the customer's language (BCP 47) or NULL */
+	int my_read_seq;		/* the caller's read mark, 0 = none */
+	int64_t customer_waiting_since;	/* oldest unanswered customer message, 0 = none */
+	char *viewers;			/* JSON array of {login,name,activity} or NULL */
+	int64_t hand_raised_at;		/* 0 = no hand raised */
 
 	/* The loaded part of the transcript: msgs[0..nmsgs) in seq order,
 	 * covering seq first_seq..first_seq+nmsgs-1. It is a window of at most
@@ -182,9 +187,11 @@ int64_t model_now(const struct model *m, int64_t local_now);
  * with a person since takeover, with the bot since it started. */
 int64_t model_clock_seconds(const struct model_conv *c, int64_t now);
 
-/* Fills OUT (room for m->nconvs) with the open conversations in queue order:
- * waiting first, then with a person, then with the bot; within each, higher
- * queue priority first, then the longest clock. Returns the count. */
+/* Fills OUT (room for m->nconvs) with the open conversations in queue order
+ * (shift.c): the caller's own first — those whose customer waits for
+ * an answer on top, longest wait first —, then waiting ones by queue
+ * priority and longest wait, then the rest (with a person, with the bot).
+ * Returns the count. */
 size_t model_queue_order(const struct model *m, int64_t now,
 			 struct model_conv **out);
 

@@ -143,6 +143,19 @@ enum {
 	X(HEARTBEAT, "heartbeat", "", 0, VERB_ASK_NONE, 0, \
 	  "SELECT balie.heartbeat($1::boolean)", "f", NULL, NULL, NULL, NULL, NULL, NULL) \
 	/* The shift: several conversations at once. */ \
+	X(TAKE_NEXT, "take-next", "N", VERB_ON_AGENT, VERB_ASK_NONE, 0, \
+	  "SELECT balie.take_next()", "", \
+	  "take the next waiting conversation (the most urgent one)", "take the next one", \
+	  NULL, NULL, "taking the next waiting conversation…", \
+	  "#{value} is yours now — you talk to {customer}|nobody is waiting for you") \
+	X(STATUS, "status", "A", VERB_ON_AGENT, VERB_ASK_NONE, 0, \
+	  "SELECT balie.set_status($1)", "a", \
+	  "toggle your status: available or away", "change your status", NULL, NULL, \
+	  "telling the store you are {arg}…", "you are {arg} now") \
+	X(MARK_READ, "mark-read", "", 0, VERB_ASK_NONE, VERB_IF_CONV, \
+	  "SELECT balie.mark_read($1, $2)", "cn", NULL, NULL, NULL, NULL, NULL, NULL) \
+	X(SET_VIEWING, "set-viewing", "", 0, VERB_ASK_NONE, 0, \
+	  "SELECT balie.set_viewing($1, $2)", "ct", NULL, NULL, NULL, NULL, NULL, NULL) \
 	/* What the customer reads: languages, macros, wrap-up. */ \
 	/* Supervisors: raised hands, whispers, capacity, routing. */ \
 	/* (end of the verb table) */
