@@ -1,5 +1,7 @@
 /* console_presence: the heartbeat every console sends, so supervisors see
- * who is online, away (no key for away_after seconds) or gone. */
+ * who is online, away (no key for away_after seconds) or gone. In relay
+ * mode the relay vouches that an attached console is here
+ * (balie.relay_seen()), and the console heartbeats only when away changes. */
 #include "console_priv.h"
 
 static void send_heartbeat(struct console *con, bool away)
