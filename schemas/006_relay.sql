@@ -248,6 +248,9 @@ ALTER TABLE balie.feed ENABLE ROW LEVEL SECURITY;
 ALTER TABLE balie.feed FORCE ROW LEVEL SECURITY;
 ALTER TABLE balie.relay_tickets ENABLE ROW LEVEL SECURITY;
 ALTER TABLE balie.relay_tickets FORCE ROW LEVEL SECURITY;
+-- As 005 does for every table (and would on its next application): no
+-- balie role reads these; the explicit ACL makes a second application a no-op.
+REVOKE ALL ON balie.feed, balie.relay_tickets FROM PUBLIC, balie_agent, balie_supervisor, balie_bot;
 ALTER PUBLICATION balie_feed OWNER TO balie_owner;
 
 DO $$
