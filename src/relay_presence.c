@@ -195,10 +195,8 @@ bool relay_agent_row_news(struct relay *r, const char *login, const char *displa
 	for (e = *pp; e && strcmp(e->login, login) != 0; e = e->next)
 		;
 	if (e && same(e->display_name, display_name) && same(e->is_supervisor, is_supervisor) &&
-	    same(e->away, away)) {
-		r->st.presence_skipped++;
+	    same(e->away, away))
 		return false;
-	}
 	if (!e) {
 		e = xcalloc(1, sizeof *e);
 		e->login = xstrdup(login);

@@ -360,8 +360,11 @@ static void meta_changed(struct relay *r, const struct pgo_change *ch, bool queu
 	struct relay_buf line;
 	struct relay_client *c;
 
-	/* Presence times alone: supervisors read them through supervisor_agents(). */
-	if (!queue && !relay_agent_row_news(r, af[1], af[2], af[3], af[5])) {
+	/* Presence times alone: supervisors read them through supervisor_agents().
+	 * A new row (also one registered again) always goes out. */
+	if (!queue && !relay_agent_row_news(r, af[1], af[2], af[3], af[5]) &&
+	    ch->kind == PGO_UPDATE) {
+		r->st.presence_skipped++;
 		free(seen);
 		return;
 	}
