@@ -200,6 +200,46 @@ BEGIN
 END
 $$;
 
+-- --------------------------------------------------------------- presence
+
+-- The relay's side of presence: in relay mode an attached console sends no
+-- heartbeat, so the relay vouches for every agent and supervisor attached to
+-- it, in one call about every 10 seconds. last_seen becomes now(); away is
+-- the console's own to say (heartbeat). presence_since and the notification
+-- on balie_presence follow heartbeat()'s rule: an agent coming back from
+-- offline is online (or away) since now. Rows are locked in login order, so
+-- two relays calling at once cannot deadlock. Returns how many rows it set.
+CREATE OR REPLACE FUNCTION balie.relay_seen(logins text[]) RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, balie, pg_temp
+SET lock_timeout = '3s'
+AS $$
+DECLARE
+	woke integer;
+	n integer;
+BEGIN
+	IF NOT pg_catalog.pg_has_role(session_user, 'balie_relay', 'MEMBER') THEN
+		RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = pg_catalog.format(
+			'%s may not vouch for presence: only a balie relay can', session_user);
+	END IF;
+	SELECT pg_catalog.count(*) FILTER (WHERE s.was = 'offline') INTO woke
+	FROM (SELECT balie._presence(a.last_seen, a.away, pg_catalog.now()) AS was
+	      FROM balie.agents a WHERE a.login = ANY ($1)
+	      ORDER BY a.login FOR NO KEY UPDATE) s;
+	UPDATE balie.agents a
+	SET last_seen = pg_catalog.now(),
+	    presence_since = CASE WHEN balie._presence(a.last_seen, a.away, pg_catalog.now()) = 'offline'
+				  THEN pg_catalog.now()
+				  ELSE COALESCE(a.presence_since, pg_catalog.now()) END
+	WHERE a.login = ANY ($1);
+	GET DIAGNOSTICS n = ROW_COUNT;
+	IF woke > 0 THEN
+		PERFORM pg_catalog.pg_notify('balie_presence', '');
+	END IF;
+	RETURN n;
+END
+$$;
+
 -- -------------------------------------------------------------- security
 
 ALTER TABLE balie.feed OWNER TO balie_owner;
@@ -208,6 +248,9 @@ ALTER TABLE balie.feed ENABLE ROW LEVEL SECURITY;
 ALTER TABLE balie.feed FORCE ROW LEVEL SECURITY;
 ALTER TABLE balie.relay_tickets ENABLE ROW LEVEL SECURITY;
 ALTER TABLE balie.relay_tickets FORCE ROW LEVEL SECURITY;
+-- As 005 does for every table (and would on its next application): no
+-- balie role reads these; the explicit ACL makes a second application a no-op.
+REVOKE ALL ON balie.feed, balie.relay_tickets FROM PUBLIC, balie_agent, balie_supervisor, balie_bot;
 ALTER PUBLICATION balie_feed OWNER TO balie_owner;
 
 DO $$
@@ -230,7 +273,8 @@ BEGIN
 	FOR f IN SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
 		 WHERE p.pronamespace = 'balie'::regnamespace
 		   AND p.proname IN ('_feed_is_relay', 'read_feed', 'set_feed', '_conversations_changed',
-				     '_queues_changed', 'relay_ticket', 'relay_redeem') LOOP
+				     '_queues_changed', 'relay_ticket', 'relay_redeem',
+				     'relay_seen') LOOP
 		EXECUTE pg_catalog.format('ALTER FUNCTION %s OWNER TO balie_owner', f);
 		EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);
 	END LOOP;
@@ -244,6 +288,7 @@ GRANT USAGE ON SCHEMA balie TO balie_relay;
 GRANT EXECUTE ON FUNCTION balie.read_feed() TO balie_agent, balie_supervisor, balie_bot, balie_relay;
 GRANT EXECUTE ON FUNCTION balie.relay_ticket() TO balie_agent, balie_supervisor, balie_bot;
 GRANT EXECUTE ON FUNCTION balie.relay_redeem(text) TO balie_relay;
+GRANT EXECUTE ON FUNCTION balie.relay_seen(text[]) TO balie_relay;
 
 INSERT INTO balie.schema_version (version) VALUES (6) ON CONFLICT (version) DO NOTHING;
 

@@ -1,5 +1,7 @@
 /* console_presence: the heartbeat every console sends, so supervisors see
- * who is online, away (no key for away_after seconds) or gone. */
+ * who is online, away (no key for away_after seconds) or gone. In relay
+ * mode the relay vouches that an attached console is here
+ * (balie.relay_seen()), and the console heartbeats only when away changes. */
 #include "console_priv.h"
 #include "balie/i18n.h"
 
@@ -13,16 +15,20 @@ static void send_heartbeat(struct console *con, bool away)
 }
 
 /* Every HEARTBEAT_SECONDS: still here, and whether keys were pressed lately
- * (writing in $EDITOR counts as being here). */
+ * (writing in $EDITOR counts as being here). In relay mode the relay records
+ * that an attached console is here, so the console speaks only when it goes
+ * away (back is said at the key, by console_activity): an idle console sends
+ * nothing at all. */
 static void on_heartbeat(uv_timer_t *t)
 {
 	struct console *con = t->data;
+	bool away;
 
-	/* Relay mode: attached means online, so an idle console sends nothing. */
-	if (!con->model.me || con->vs.conn != VIEW_ONLINE || con->opt.relay)
+	if (!con->model.me || con->vs.conn != VIEW_ONLINE)
 		return;
-	send_heartbeat(con, !con->editing &&
-		       console_now_s() - con->last_key >= (int64_t)con->cfg.away_after);
+	away = !con->editing && console_now_s() - con->last_key >= (int64_t)con->cfg.away_after;
+	if (!con->opt.relay || away != con->told_away)
+		send_heartbeat(con, away);
 }
 
 void console_activity(struct console *con)

@@ -67,12 +67,14 @@ void relay_status_line(struct relay *r, char *buf, size_t len)
 
 	snprintf(buf, len, "status\tclients\t%d\tchanges\t%lu\tchanges_per_s\t%.1f"
 		 "\tlag_bytes\t%llu\tlsn\t%X/%X\tstreaming\t%s\tframes\t%lu\tgaps\t%lu"
-		 "\tcpu_s\t%.3f\tcpu_us_per_change\t%.1f\tconvs_cached\t%zu\ttickets\t%s",
+		 "\tcpu_s\t%.3f\tcpu_us_per_change\t%.1f\tconvs_cached\t%zu\ttickets\t%s"
+		 "\tseen_calls\t%lu\tpresence_skipped\t%lu",
 		 attached, r->st.changes, per_s, (unsigned long long)lag,
 		 (unsigned)(r->st.processed_lsn >> 32), (unsigned)r->st.processed_lsn,
 		 r->streaming ? "t" : "f", r->st.frames, r->st.gaps, cpu,
 		 r->st.changes ? cpu * 1e6 / (double)r->st.changes : 0.0, r->nconvs,
-		 r->db && db_get_state(r->db) == DB_CONNECTED ? "t" : "f");
+		 r->db && db_get_state(r->db) == DB_CONNECTED ? "t" : "f",
+		 r->st.seen_calls, r->st.presence_skipped);
 }
 
 void relay_stream_started(struct relay *r)
@@ -133,6 +135,7 @@ static void stop(struct relay *r, int code)
 		uv_close((uv_handle_t *)&r->sig[i], NULL);
 	uv_close((uv_handle_t *)&r->flush, NULL);
 	uv_close((uv_handle_t *)&r->stats_timer, NULL);
+	relay_presence_stop(r);
 	relay_close_all(r);
 	relay_repl_stop(r->repl);
 	db_stop(r->db);
@@ -155,6 +158,7 @@ static void on_db_state(struct db *db, enum db_state st, const char *reason,
 		stop(r, EXIT_FAILURE_RUNTIME);
 	} else if (st == DB_CONNECTED) {
 		relay_redeem_waiting(r);
+		relay_presence_now(r);	/* the refreshes missed while away */
 	} else if (st == DB_RETRY_WAIT) {
 		fprintf(stderr, "balie relay: ticket connection lost (%s); retrying in %u ms\n",
 			reason, retry_ms);
@@ -224,6 +228,7 @@ static int run(struct relay *r)
 	uv_timer_init(r->loop, &r->stats_timer);
 	r->stats_timer.data = r;
 	uv_timer_start(&r->stats_timer, on_stats, STATS_MS, STATS_MS);
+	relay_presence_start(r);
 	r->last_stats_ms = uv_now(r->loop);
 	fprintf(stderr, "balie relay: listening on %s\n", r->socket_path);
 	uv_run(r->loop, UV_RUN_DEFAULT);

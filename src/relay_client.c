@@ -395,6 +395,8 @@ static void on_redeemed(const struct db_result *res, void *arg)
 			r->nclients);
 		relay_client_frame(c, f, 3);
 		presence_changed(r, c->login);
+		if (c->kind != RELAY_BOT)
+			relay_presence_now(r);	/* online from now, not at the next beat */
 		if (c->kind == RELAY_SUPERVISOR)
 			presence_all(r, c);
 	}

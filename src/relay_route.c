@@ -114,11 +114,14 @@ void relay_route_forget(struct relay *r)
 	}
 	r->nconvs = 0;
 	r->ndirty = 0;
+	/* What clients hold is re-read after a gap: compare with nothing. */
+	relay_agent_rows_forget(r);
 }
 
 void relay_route_free(struct relay *r)
 {
 	relay_route_forget(r);
+	relay_agent_rows_free(r);
 	free(r->convs);
 	free(r->dirty);
 	r->convs = NULL;
@@ -357,6 +360,14 @@ static void meta_changed(struct relay *r, const struct pgo_change *ch, bool queu
 	struct relay_buf line;
 	struct relay_client *c;
 
+	/* Presence times alone: supervisors read them through supervisor_agents().
+	 * A new row (also one registered again) always goes out. */
+	if (!queue && !relay_agent_row_news(r, af[1], af[2], af[3], af[5]) &&
+	    ch->kind == PGO_UPDATE) {
+		r->st.presence_skipped++;
+		free(seen);
+		return;
+	}
 	/* Rows of earlier transactions go first: clients may use meta as a marker. */
 	flush_dirty(r);
 	relay_buf_init(&line);

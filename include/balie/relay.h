@@ -17,6 +17,12 @@
 
 struct db;
 struct relay_repl;
+struct relay_agent_row;
+
+/* How often the relay records that its attached agents are present
+ * (relay_presence.c); the environment variable overrides it (tests). */
+#define RELAY_SEEN_MS 10000
+#define RELAY_SEEN_ENV "BALIE_RELAY_SEEN_MS"
 
 /* Above this many queued bytes a client is sent "gap" and its backlog dropped. */
 #define RELAY_CLIENT_MAX_BYTES (8u << 20)
@@ -60,6 +66,8 @@ struct relay_conv {
 
 struct relay_stats {
 	unsigned long changes, frames, attaches, detaches, gaps, overflows;
+	unsigned long seen_calls;	/* relay_seen() calls that succeeded */
+	unsigned long presence_skipped;	/* agents updates not forwarded */
 	uint64_t processed_lsn, server_lsn;
 };
 
@@ -83,6 +91,9 @@ struct relay {
 	struct relay_conv **dirty;
 	size_t ndirty, capdirty;
 	struct relay_stats st;
+	uv_timer_t seen_timer;
+	bool seen_inflight, seen_again;
+	struct relay_agent_row **agent_rows;	/* hash buckets, NULL until used */
 	unsigned long changes_at_last_stats;
 	uint64_t last_stats_ms;
 	double changes_per_s;
@@ -118,6 +129,20 @@ void relay_route_change(struct relay *r, const struct pgo_change *ch);
 void relay_route_flush(struct relay *r);
 /* Forgets every cached conversation (after a gap). */
 void relay_route_forget(struct relay *r);
+
+/* relay_presence.c */
+void relay_presence_start(struct relay *r);
+void relay_presence_stop(struct relay *r);
+/* Records the presence of every attached agent and supervisor now (after an
+ * attach, or once the ticket connection is back). */
+void relay_presence_now(struct relay *r);
+/* An agents row arrived from the stream: true if a client should be sent it
+ * (new, or display name, supervisor flag or away changed); false if only
+ * presence times changed since the last one sent. */
+bool relay_agent_row_news(struct relay *r, const char *login, const char *display_name,
+			  const char *is_supervisor, const char *away);
+void relay_agent_rows_forget(struct relay *r);
+void relay_agent_rows_free(struct relay *r);
 
 /* relay_repl.c */
 struct relay_repl *relay_repl_new(struct relay *r);

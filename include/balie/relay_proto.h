@@ -41,7 +41,9 @@
  *   queue   id name sla_seconds priority bot_paused
  *                           a queue's settings changed (bot_paused t|f)
  *   agent   login display_name is_supervisor last_seen away
- *                           an agent row changed (t|f, epoch or \N)
+ *                           an agent row changed (t|f, epoch or \N): its
+ *                           display name, supervisor flag or away; not sent
+ *                           when only last_seen/presence_since changed
  *   presence login attached  (supervisors only) attached is the number of
  *                           the login's attachments to this relay; sent at
  *                           attach for every attached login and on changes

@@ -168,7 +168,7 @@ static void writers_are_locked_down_definers(void **state)
 			     api[i][0]);
 	/* Every call that may wait for a row lock gives up after 3 s (BL040). */
 	assert_value(f->r.root, "assign,close,confirm_agreement,escalate,handback,heartbeat,note,"
-		     "open_conversation,pause_bot,post_message,reply,takeover,transfer",
+		     "open_conversation,pause_bot,post_message,relay_seen,reply,takeover,transfer",
 		     "select string_agg(proname, ',' order by proname) from pg_proc"
 		     " where pronamespace = 'balie'::regnamespace and proname !~ '^_'"
 		     " and 'lock_timeout=3s' = any (proconfig)");
@@ -210,12 +210,12 @@ static void execute_grants_follow_the_roles(void **state)
 		{ "balie_agent", agent }, { "ann", agent }, { "race01", agent },
 		{ "balie_supervisor", supervisor }, { "sue", supervisor },
 		{ "mallory", "-" },
-		{ "balie_relay", "read_feed,relay_redeem" },
+		{ "balie_relay", "read_feed,relay_redeem,relay_seen" },
 		{ "balie_owner", "add_agent,add_bot,add_macro,add_queue,add_wrapup,assign,close,confirm_agreement,"
 		  "disclosure_report,escalate,handback,"
 		  "heartbeat,note,open_conversation,pause_bot,post_message,read_agents,read_conversations,"
 		  "read_feed,read_history,read_macros,read_me,read_messages,read_queues,read_states,"
-		  "read_wrapups,relay_redeem,relay_ticket,reply,set_feed,"
+		  "read_wrapups,relay_redeem,relay_seen,relay_ticket,reply,set_feed,"
 		  "set_text,supervisor_agents,supervisor_queues,takeover,transfer,whoami" },
 	};
 
