@@ -475,6 +475,9 @@ static void test_every_reason_and_valid_sources(void **state)
 				  " AND (body LIKE '%digital assistant%' OR body LIKE '%digitale assistent%')"),
 			 0);
 	assert_int_equal(pgt_long(admin, "SELECT count(DISTINCT queue) FROM balie.conversations"), 3);
+	/* Each conversation in its customer's language, whatever the queue's. */
+	assert_int_equal(pgt_long(admin, "SELECT count(DISTINCT lang) FROM balie.conversations"
+				  " WHERE lang IN ('nl', 'en')"), 2);
 	sim_cleanup(&r);
 	PQfinish(admin);
 	free(db);

@@ -65,14 +65,14 @@ wait_for_no_screen "reply to #$conv"
 # Close: a wrap-up code from the queue's list, then a resolution.
 keys c
 wait_for_screen "close #$conv \(Mia de Boer\) with which wrap-up code\?"
-wait_for_screen '> solved +Solved in this conversation'
-wait_for_screen '  callback +We call the customer back'
+wait_for_screen '> callback +We call the customer back'
+wait_for_screen '  solved +Solved in this conversation'
 keys j Enter
-wait_for_screen "resolution of #$conv — callback \(optional"
+wait_for_screen "resolution of #$conv — solved \(optional"
 keys -l 'Retour uitgelegd, belt terug over label'
 keys Enter
 wait_for_screen "#$conv closed"
-wait_for_sql ann 'closed|callback|Retour uitgelegd, belt terug over label' 5 <<SQL
+wait_for_sql ann 'closed|solved|Retour uitgelegd, belt terug over label' 5 <<SQL
 SELECT state || '|' || wrapup || '|' || resolution FROM balie.conversations WHERE id = $conv
 SQL
 # The customer got the closing text, in Dutch.
