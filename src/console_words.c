@@ -135,8 +135,10 @@ void console_macros_arrived(const struct store_status *st, int64_t conv,
 {
 	struct console *con = arg;
 
-	if (st->outcome != STORE_OK) {
+	if (st->outcome != STORE_OK || con->stopping) {
 		store_macros_free(m, n);
+		if (con->stopping)
+			return;
 		if (con->macro_pick_conv == conv) {
 			con->macro_pick_conv = 0;
 			say(con, VIEW_ROLE_ERROR, "#%lld: macros not read: %s", (long long)conv,
@@ -285,6 +287,10 @@ void console_wrapups_arrived(const struct store_status *st, int64_t conv,
 	const char **items;
 	size_t i;
 
+	if (con->stopping) {
+		store_wrapups_free(w, n);
+		return;
+	}
 	store_wrapups_free(con->wrapups, con->nwrapups);
 	con->wrapups = w;
 	con->nwrapups = n;
