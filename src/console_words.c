@@ -113,7 +113,7 @@ static void open_macro_picker(struct console *con, int64_t conv)
 	for (i = 0; i < con->nmacros; i++) {
 		const char *name = con->macros[i].name ? con->macros[i].name : "";
 		const char *body = con->macros[i].body ? con->macros[i].body : "";
-		size_t len = strlen(name) + strlen(body) + 8;
+		size_t len = strlen(name) + strlen(body) + 20;	/* the padding */
 		char *line = xmalloc(len);
 
 		snprintf(line, len, "/%-14s %s", name, body);
@@ -267,8 +267,8 @@ static void ask_resolution(struct console *con, struct model_conv *c, const char
 
 	snprintf(con->close_wrapup, sizeof con->close_wrapup, "%s", code ? code : "");
 	console_start_compose(con, c, VERB_CLOSE);
-	snprintf(buf, sizeof buf, "resolution of #%lld%s%s (optional, Enter closes, Esc: not "
-		 "closed): ", (long long)c->id, code ? " — " : "", code ? code : "");
+	snprintf(buf, sizeof buf, "resolution of #%lld%s%s (optional)", (long long)c->id,
+		 code ? " — " : "", code ? code : "");
 	{
 		char *clean = text_clean(buf, con->vs.text_flags);
 
@@ -312,7 +312,7 @@ void console_wrapups_arrived(const struct store_status *st, int64_t conv,
 	items = xcalloc(n, sizeof *items);
 	for (i = 0; i < n; i++) {
 		size_t len = strlen(w[i].code ? w[i].code : "") +
-			     strlen(w[i].label ? w[i].label : "") + 4;
+			     strlen(w[i].label ? w[i].label : "") + 20;	/* the padding */
 		char *line = xmalloc(len);
 
 		snprintf(line, len, "%-16s %s", w[i].code ? w[i].code : "",

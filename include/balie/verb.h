@@ -110,7 +110,7 @@ enum {
 	X(HANDBACK, "handback", "h", VERB_ON_AGENT, VERB_ASK_NOTE, VERB_IF_CONV | VERB_IF_OWNER, \
 	  "SELECT balie.handback($1, $2)", "ct", \
 	  "hand the conversation back to the bot (asks for an optional note for it)", \
-	  "hand it back", "note for the bot on #{id} (optional, Enter hands back): ", \
+	  "hand it back", "note for the bot on #{id} (optional)", \
 	  "not handed back", \
 	  "handing #{id} back to the bot…", "#{id} handed back to the bot") \
 	X(TRANSFER, "transfer", "x", VERB_ON_BOTH, VERB_ASK_QUEUE, \

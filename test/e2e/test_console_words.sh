@@ -44,9 +44,9 @@ wait_for_screen "reply to #$conv \(Mia de Boer\)>"
 keys -l 'Hoi! /ret'
 keys Tab
 wait_for_screen 'macros: /retour /retourlabel'
-wait_for_screen "reply to #$conv \(Mia de Boer\)> Hoi! /retour *$"
+wait_for_screen "reply to #$conv \(Mia de Boer\)> +Hoi! /retour *$"
 keys Tab
-wait_for_screen '> Hoi! Dag Mia de Boer, retourneren kan binnen 30 dagen\. *$'
+wait_for_screen '> .*Dag Mia de Boer, retourneren kan binnen 30 dagen\. *$'
 keys Enter
 wait_for_screen "reply sent to #$conv"
 wait_for_sql ann 'https://kustbank.example/retour' 5 <<SQL
@@ -58,7 +58,7 @@ wait_for_screen 'source: Retourneren — https://kustbank.example/retour'
 keys -l ' /zzz'
 keys Tab
 wait_for_screen 'no such macro'
-wait_for_screen '> /zzz *$'
+wait_for_screen '> +/zzz *$'
 keys C-u Escape
 wait_for_no_screen "reply to #$conv"
 
@@ -68,7 +68,7 @@ wait_for_screen "close #$conv \(Mia de Boer\) with which wrap-up code\?"
 wait_for_screen '> callback +We call the customer back'
 wait_for_screen '  solved +Solved in this conversation'
 keys j Enter
-wait_for_screen "resolution of #$conv — solved \(optional"
+wait_for_screen "resolution of #$conv — solved \(optional\)>"
 keys -l 'Retour uitgelegd, belt terug over label'
 keys Enter
 wait_for_screen "#$conv closed"
@@ -91,7 +91,7 @@ wait_for_screen '^> WAIT .*Kees Smit'
 keys Enter t
 wait_for_screen 'talking to: HUMAN \(Ann Jansen\)'
 keys h
-wait_for_screen "note for the bot on #$other \(optional, Enter hands back\)"
+wait_for_screen "note for the bot on #$other \(optional\)>"
 keys -l 'Pas is geblokkeerd; vraag of hij een nieuwe wil.'
 keys Enter
 wait_for_sql ann 'bot|1' 5 <<SQL
@@ -99,7 +99,8 @@ SELECT c.state || '|' || (SELECT count(*) FROM balie.messages m WHERE m.conversa
 	AND m.author_kind = 'note' AND m.body LIKE '%Pas is geblokkeerd; vraag of hij een nieuwe wil.%')
 FROM balie.conversations c WHERE c.id = $other
 SQL
-wait_for_screen "#$other handed back to the bot"
+wait_for_screen '^ +Pas is geblokkeerd; vraag of hij een nieuwe wil\.'
+wait_for_screen 'talking to: BOT'
 
 keys q
 wait_for_screen '^EXIT=0$'
