@@ -416,3 +416,94 @@ void compose_view(struct compose *c, int width, struct compose_view *v)
 	v->more_left = c->scroll > 0;
 	v->more_right = end < c->len;
 }
+
+/* Macros ---------------------------------------------------------------- */
+
+static int fold(int ch)
+{
+	return ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch;
+}
+
+/* Bytes NAME and the LEN bytes of S share at the start, ASCII case ignored. */
+static size_t common_prefix(const char *name, const char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && name[i] && fold((unsigned char)name[i]) == fold((unsigned char)s[i]))
+		i++;
+	return i;
+}
+
+/* The start of the "/name" that ends at the cursor, or c->len + 1. */
+static size_t name_start(const struct compose *c)
+{
+	size_t p = c->cursor;
+
+	while (p > 0 && c->buf[p - 1] != ' ')
+		p--;
+	return p < c->cursor && c->buf[p] == '/' ? p : c->len + 1;
+}
+
+/* Replaces AT..AT+DEL with S (filtered); the cursor ends after it. */
+static enum compose_status replace_with(struct compose *c, size_t at, size_t del, const char *s,
+					size_t len)
+{
+	struct filtered f;
+
+	if (!filter_paste(s, len, at == 0, c->max - (c->len - del), &f))
+		return COMPOSE_TOO_LONG;
+	splice(c, at, del, f.p, f.len);
+	c->cursor = at + f.len;
+	free(f.p);
+	return COMPOSE_OK;
+}
+
+/* Of the names in MATCH, the bytes all share (whole characters only). */
+static size_t shared_length(const struct compose_macro *m, const size_t *match, size_t nmatch)
+{
+	const char *first = m[match[0]].name;
+	size_t len = strlen(first), i;
+
+	for (i = 1; i < nmatch; i++)
+		len = common_prefix(m[match[i]].name, first, len);
+	while (len > 0 && ((unsigned char)first[len] & 0xC0) == 0x80)
+		len--;
+	return len;
+}
+
+enum compose_expansion compose_expand(struct compose *c, const struct compose_macro *m,
+				      size_t n, size_t *match, size_t *nmatch)
+{
+	size_t start = name_start(c), typed, i, shared;
+
+	*nmatch = 0;
+	if (start > c->len)
+		return COMPOSE_EXPAND_NOT_A_NAME;
+	typed = c->cursor - start - 1;
+	for (i = 0; i < n; i++) {
+		const char *name = m[i].name ? m[i].name : "";
+
+		if (common_prefix(name, c->buf + start + 1, typed) != typed)
+			continue;
+		if (name[typed] == '\0') {	/* the very name */
+			match[0] = i;
+			*nmatch = 1;
+			break;
+		}
+		match[(*nmatch)++] = i;
+	}
+	if (*nmatch == 0)
+		return COMPOSE_EXPAND_NO_MATCH;
+	if (*nmatch == 1) {
+		const char *body = m[match[0]].body ? m[match[0]].body : "";
+
+		if (replace_with(c, start, c->cursor - start, body, strlen(body)) != COMPOSE_OK)
+			return COMPOSE_EXPAND_TOO_LONG;
+		return COMPOSE_EXPAND_DONE;
+	}
+	shared = shared_length(m, match, *nmatch);
+	if (shared > typed && replace_with(c, start + 1, typed, m[match[0]].name,
+					   shared) != COMPOSE_OK)
+		return COMPOSE_EXPAND_TOO_LONG;
+	return COMPOSE_EXPAND_AMBIGUOUS;
+}

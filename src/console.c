@@ -257,6 +257,7 @@ static void console_free(struct console *con)
 	for (i = 0; i < con->ndrafts; i++)
 		free(con->drafts[i].text);
 	free(con->drafts);
+	console_words_free(con);
 	free(con->seen);
 	free(con->open_agent);
 	compose_free(&con->line);

@@ -67,6 +67,9 @@ void console_start_compose(struct console *con, struct model_conv *c, enum verb 
 	if (!con->vs.open)
 		console_open_pane(con, c->id);
 	console_compose_typed(con);
+	/* For "/name" + Tab: read now, so they are there when Tab comes. */
+	if (v == VERB_REPLY)
+		console_macros_load(con, c->id);
 }
 
 void console_leave_compose(struct console *con, bool keep)
@@ -84,7 +87,8 @@ void console_leave_compose(struct console *con, bool keep)
 bool console_send_reply(struct console *con, int64_t conv, const char *text)
 {
 	struct model_conv *c = model_find(&con->model, conv);
-	struct action call = { .kind = VERB_REPLY, .conv = conv, .text = text };
+	struct action call = { .kind = VERB_REPLY, .conv = conv, .text = text,
+			       .json = console_reply_sources(con, conv) };
 
 	if (!c) {
 		say(con, VIEW_ROLE_ERROR, _("#%lld is no longer in your queues: not sent (draft kept)"),
@@ -94,6 +98,7 @@ bool console_send_reply(struct console *con, int64_t conv, const char *text)
 	if (console_refused(con, c, VERB_REPLY))
 		return false;
 	console_send(con, &call);
+	console_reply_sources_sent(con, conv);
 	view_pane_follow(&con->vs);
 	return true;
 }
@@ -105,6 +110,8 @@ void console_submit_compose(struct console *con)
 	struct action call = { .kind = con->compose_verb, .conv = con->compose_conv,
 			       .text = text };
 
+	if (console_words_submit(con))
+		return;
 	if (text[strspn(text, " ")] == '\0') {
 		say(con, VIEW_ROLE_NORMAL, _("nothing to send: type the text first (Esc stops)"));
 		return;

@@ -19,11 +19,17 @@ static void set_search(struct console *con, const char *text)
 
 static enum console_key compose_mode_key(struct console *con, int is_keycode, unsigned value)
 {
+	if (!is_keycode && value == '\t') {
+		console_compose_tab(con);
+		return CONSOLE_KEY_HANDLED;
+	}
 	switch (compose_key(&con->line, is_keycode, value)) {
 	case COMPOSE_SUBMIT:
 		console_submit_compose(con);
 		break;
 	case COMPOSE_CANCEL:
+		if (console_words_cancel(con))
+			break;
 		if (compose_len(&con->line))
 			say(con, VIEW_ROLE_NORMAL, _("draft kept for #%lld"), (long long)con->compose_conv);
 		console_leave_compose(con, true);
@@ -69,10 +75,11 @@ static enum console_key pick_key(struct console *con, enum verb v, unsigned code
 {
 	struct verb_words w = { .id = con->ask.conv };
 	char buf[200];
+	size_t n = con->vs.pick_items ? con->vs.npick_items : con->model.nqueues;
 
 	switch (v) {
 	case VERB_DOWN:
-		if (con->vs.pick + 1 < con->model.nqueues)
+		if (con->vs.pick + 1 < n)
 			con->vs.pick++;
 		break;
 	case VERB_UP:
@@ -83,7 +90,9 @@ static enum console_key pick_key(struct console *con, enum verb v, unsigned code
 		console_picked(con);
 		break;
 	default:
-		if (code == 'q' || v == VERB_BACK || v == VERB_QUIT) {
+		if (con->vs.pick_items && (code == 'q' || v == VERB_BACK || v == VERB_QUIT)) {
+			console_picked_item(con, false);
+		} else if (code == 'q' || v == VERB_BACK || v == VERB_QUIT) {
 			console_set_mode(con, VIEW_MODE_LIST);
 			if (verb_format(verb_info(con->ask.verb)->cancel, &w, buf, sizeof buf))
 				say(con, VIEW_ROLE_NORMAL, "%s", buf);

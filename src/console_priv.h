@@ -13,6 +13,7 @@
 #include "balie/keys.h"
 #include "balie/model.h"
 #include "balie/shift.h"
+#include "balie/store_macro.h"
 #include "balie/super.h"
 #include "balie/sync.h"
 #include "balie/ui.h"
@@ -123,6 +124,18 @@ struct console {
 	size_t ndrafts;
 	struct console_ask ask;	/* what a y/n question or the picker is about */
 
+	/* Macros and wrap-up codes (console_words.c). */
+	struct store_macro *macros;	/* of macros_conv's queue and language */
+	size_t nmacros;
+	int64_t macros_conv;		/* 0: none loaded */
+	int64_t macro_pick_conv;	/* M waits for the macros of this one */
+	char *reply_sources;		/* JSON array the next reply carries … */
+	int64_t reply_sources_conv;	/* … in this conversation */
+	struct store_wrapup *wrapups;
+	size_t nwrapups;
+	int64_t wrapup_conv;		/* c waits for or picks the codes of this one */
+	char close_wrapup[80];		/* the code chosen for compose_conv */
+
 	struct seen *seen;
 	size_t seen_cap, nseen;
 	enum model_state open_state;	/* of the open conversation, last seen */
@@ -225,6 +238,33 @@ void console_start_compose(struct console *con, struct model_conv *c, enum verb 
 void console_leave_compose(struct console *con, bool keep);
 void console_submit_compose(struct console *con);
 bool console_send_reply(struct console *con, int64_t conv, const char *text);
+
+/* console_words.c: macros on the compose line, close with a wrap-up code,
+ * the optional note of a hand-back. */
+/* Fetches the macros of CONV (for Tab and M). */
+void console_macros_load(struct console *con, int64_t conv);
+/* Tab on the compose line: expands "/name". */
+void console_compose_tab(struct console *con);
+/* M: the macro picker for C. */
+void console_pick_macro(struct console *con, struct model_conv *c);
+/* c: fetches C's wrap-up codes, then the picker, then the resolution line. */
+void console_close_ask(struct console *con, struct model_conv *c);
+/* The picker's item chosen (or, PICKED false, cancelled). */
+void console_picked_item(struct console *con, bool picked);
+/* Sends an optional-text verb's compose line; false if it is not one. */
+bool console_words_submit(struct console *con);
+/* Esc on an optional-text verb's line: says so; false if it is not one. */
+bool console_words_cancel(struct console *con);
+/* The sources the reply to CONV carries now (NULL: none), and forgetting them. */
+const char *console_reply_sources(struct console *con, int64_t conv);
+void console_reply_sources_sent(struct console *con, int64_t conv);
+/* The answers of the store, open for tests. */
+void console_macros_arrived(const struct store_status *st, int64_t conv,
+			    struct store_macro *m, size_t n, void *arg);
+void console_wrapups_arrived(const struct store_status *st, int64_t conv,
+			     struct store_wrapup *w, size_t n, void *arg);
+/* Frees what console_words.c holds. */
+void console_words_free(struct console *con);
 
 /* console_editor.c */
 void console_edit_reply(struct console *con, struct model_conv *c);

@@ -145,7 +145,14 @@ void console_verb(struct console *con, enum verb v, struct model_conv *c)
 		return;
 	switch (info->ask) {
 	case VERB_ASK_LINE:
+	case VERB_ASK_NOTE:
 		console_start_compose(con, c, v);
+		return;
+	case VERB_ASK_WRAPUP:
+		console_close_ask(con, c);
+		return;
+	case VERB_ASK_MACRO:
+		console_pick_macro(con, c);
 		return;
 	case VERB_ASK_EDITOR:
 		console_edit_reply(con, c);
@@ -252,6 +259,10 @@ void console_picked(struct console *con)
 	const struct model_queue *q;
 	struct model_conv *c = model_find(&con->model, ask.conv);
 
+	if (con->vs.pick_items) {
+		console_picked_item(con, true);
+		return;
+	}
 	console_set_mode(con, VIEW_MODE_LIST);
 	if (!c || con->vs.pick >= con->model.nqueues) {
 		say(con, VIEW_ROLE_ERROR, _("#%lld is gone from your queues"), (long long)ask.conv);

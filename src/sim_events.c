@@ -143,7 +143,8 @@ void sim_send_open(struct sim_conv *c)
 	struct sim *s = c->sim;
 
 	store_sim_open(s->bot, s->queues[c->plan.queue].id, c->plan.customer_ref,
-		       c->plan.customer_name, c->plan.channel, sim_on_open,
+		       c->plan.customer_name, c->plan.channel,
+		       c->plan.lang == SIM_NL ? "nl" : "en", sim_on_open,
 		       sim_req_new(c, SIM_Q_OPEN));
 }
 

@@ -47,10 +47,12 @@ _Static_assert(sizeof sim_customers / sizeof sim_customers[0] <= SIM_MAX_CUSTOME
 	       "raise SIM_MAX_CUSTOMERS in sim.h");
 
 const struct sim_lines sim_lines = {
+	/* The store itself tells the customer they talk to an AI assistant
+	 * (the disclosure, message 1), so the bot only greets. */
 	.intro = {
-		"Hoi {first}, ik ben de digitale assistent van {org}. ",
-		"Goedendag {first}, ik ben de digitale assistent van {org}. ",
-		"Hi {first}, I'm the digital assistant of {org}. ",
+		"Hoi {first}! ",
+		"Goedendag {first}. ",
+		"Hi {first}! ",
 	},
 	.glad = {
 		"Graag gedaan! Ik sluit dit gesprek. Je kunt altijd een nieuw gesprek starten.",
@@ -92,10 +94,11 @@ const struct sim_lines sim_lines = {
 		"Excuses, er ging iets mis bij het ophalen van uw gegevens (foutcode {err}). Ik zet u door naar een collega die verder kan helpen.",
 		"Sorry, something went wrong fetching your details (error {err}). I'm passing you on to a colleague who can help.",
 	},
+	/* The store announces that the assistant is back (bot_back). */
 	.back = {
-		"Hoi, de digitale assistent hier weer. Kan ik je nog ergens anders mee helpen?",
-		"Goedendag, de digitale assistent hier weer. Kan ik u nog ergens anders mee helpen?",
-		"Hi, the digital assistant here again. Is there anything else I can help you with?",
+		"Kan ik je nog ergens anders mee helpen?",
+		"Kan ik u nog ergens anders mee helpen?",
+		"Is there anything else I can help you with?",
 	},
 	.goodbye = {
 		"Fijn! Dan sluit ik dit gesprek. Nog een fijne dag!",

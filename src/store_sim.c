@@ -29,12 +29,12 @@ static void call_value(struct db *db, const char *sql, int n, const char *const 
 }
 
 void store_sim_open(struct db *db, const char *queue, const char *customer_ref,
-		    const char *customer_name, const char *channel,
+		    const char *customer_name, const char *channel, const char *lang,
 		    store_sim_value_cb *cb, void *arg)
 {
-	const char *params[4] = { queue, customer_ref, customer_name, channel };
+	const char *params[5] = { queue, customer_ref, customer_name, channel, lang };
 
-	call_value(db, "SELECT balie.open_conversation($1, $2, $3, $4)", 4, params, cb, arg);
+	call_value(db, "SELECT balie.open_conversation($1, $2, $3, $4, $5)", 5, params, cb, arg);
 }
 
 void store_sim_post(struct db *db, int64_t conv, bool bot, const char *body,

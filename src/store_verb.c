@@ -55,6 +55,7 @@ int store_verb_params(const struct action *call, const char **params, int max,
 		case 'a': params[n++] = call->arg; break;
 		case 'f': params[n++] = call->flag ? "true" : "false"; break;
 		case 'n': params[n++] = number; break;
+		case 'j': params[n++] = call->json; break;
 		default: return -1;
 		}
 	}

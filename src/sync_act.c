@@ -11,7 +11,7 @@
 struct act_req {
 	struct sync *s;
 	struct action a;
-	char *text, *arg;
+	char *text, *arg, *json;
 	sync_action_cb *cb;
 	void *cb_arg;
 };
@@ -53,6 +53,7 @@ static void on_act(const struct store_status *st, const char *value, void *arg)
 	}
 	free(req->text);
 	free(req->arg);
+	free(req->json);
 	free(req);
 }
 
@@ -100,6 +101,7 @@ static void on_outbox(const struct store_status *st, const char *value, void *ar
 	}
 	free(o->text);
 	free(o->arg);
+	free(o->json);
 	free(o);
 }
 
@@ -146,8 +148,10 @@ void sync_act(struct sync *s, const struct action *a, sync_action_cb *cb, void *
 		o->a = *a;
 		o->text = xstrdup(a->text);
 		o->arg = xstrdup(a->arg);
+		o->json = xstrdup(a->json);
 		o->a.text = o->text;
 		o->a.arg = o->arg;
+		o->a.json = o->json;
 		if (!o->a.uuid[0])
 			store_new_uuid(o->a.uuid);
 		o->cb = cb;
@@ -167,8 +171,10 @@ void sync_act(struct sync *s, const struct action *a, sync_action_cb *cb, void *
 		req->a = *a;
 		req->text = xstrdup(a->text);
 		req->arg = xstrdup(a->arg);
+		req->json = xstrdup(a->json);
 		req->a.text = req->text;
 		req->a.arg = req->arg;
+		req->a.json = req->json;
 		req->cb = cb;
 		req->cb_arg = arg;
 		s->outstanding++;
@@ -194,6 +200,7 @@ void sync_outbox_free(struct sync *s)
 		next = o->next;
 		free(o->text);
 		free(o->arg);
+		free(o->json);
 		free(o);
 	}
 	s->outbox = NULL;

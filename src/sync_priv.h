@@ -28,7 +28,7 @@ struct transcript {
 
 struct outbox_item {
 	struct action a;
-	char *text, *arg;
+	char *text, *arg, *json;
 	sync_action_cb *cb;
 	void *cb_arg;
 	bool in_flight;

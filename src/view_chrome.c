@@ -97,7 +97,7 @@ static void hints(struct view_doc *d, const struct model *m, const struct view_s
 	case VIEW_MODE_PICK:
 		view_hint(d, st, VERB_DOWN, _("next"));
 		view_hint(d, st, VERB_UP, _("previous"));
-		literal_hint(d, "Enter", _("transfer"));
+		literal_hint(d, "Enter", st->pick_items ? _("choose") : _("transfer"));
 		literal_hint(d, "Esc", _("cancel"));
 		return;
 	case VIEW_MODE_HELP:
@@ -310,6 +310,25 @@ void view_help(struct view_doc *d, const struct view_state *st, int width)
 	}
 }
 
+/* The picker's own lines (wrap-up codes, macros), cleaned. */
+static void view_pick_lines(struct view_doc *d, const struct view_state *st, int width)
+{
+	size_t i;
+
+	view_line(d, VIEW_ROLE_TITLE, 0);
+	view_puts(d, VIEW_ROLE_TITLE, " ");
+	view_puts(d, VIEW_ROLE_TITLE, st->pick_title);
+	view_line(d, VIEW_ROLE_NORMAL, 0);
+	for (i = 0; i < st->npick_items; i++) {
+		bool sel = i == st->pick;
+		enum view_role base = sel ? VIEW_ROLE_SELECTED : VIEW_ROLE_NORMAL;
+
+		view_line(d, base, 0);
+		view_puts(d, base, sel ? "> " : "  ");
+		view_put_clean(d, base, st->pick_items[i], -(width - 3), st->text_flags);
+	}
+}
+
 void view_picker(struct view_doc *d, const struct model *m, const struct model_conv *c,
 		 const struct view_state *st, int width)
 {
@@ -318,6 +337,10 @@ void view_picker(struct view_doc *d, const struct model *m, const struct model_c
 
 	struct verb_words w = { .id = c ? c->id : 0 };
 
+	if (st->pick_items) {
+		view_pick_lines(d, st, width);
+		return;
+	}
 	view_line(d, VIEW_ROLE_TITLE, 0);
 	view_puts(d, VIEW_ROLE_TITLE, " ");
 	view_puts(d, VIEW_ROLE_TITLE, verb_format(verb_info(VERB_TRANSFER)->question, &w, id,

@@ -270,6 +270,11 @@ void view_pane_info(struct view_doc *d, const struct model *m, const struct mode
 	}
 	view_puts(d, VIEW_ROLE_TITLE, " · ");
 	view_put_clean(d, VIEW_ROLE_TITLE, c->channel ? c->channel : "chat", -(width / 6), f);
+	if (c->lang && *c->lang) {
+		/* The customer's language: every store text to them is in it. */
+		view_puts(d, VIEW_ROLE_TITLE, " · ");
+		view_put_clean(d, VIEW_ROLE_TITLE, c->lang, -12, f);
+	}
 	view_puts(d, VIEW_ROLE_TITLE, " · ");
 	view_put_clean(d, VIEW_ROLE_TITLE, queue_name(m, c->queue), -(width / 3), f);
 

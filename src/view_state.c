@@ -36,6 +36,7 @@ void view_clear_history(struct view_state *st)
 void view_state_free(struct view_state *st)
 {
 	view_clear_history(st);
+	view_pick_items(st, NULL, NULL, 0);
 	free(st->rows);
 	free(st->search);
 	memset(st, 0, sizeof *st);
@@ -194,4 +195,24 @@ void view_list_scroll(struct view_state *st, int height)
 	/* No empty rows at the bottom while there are rows above. */
 	if (st->list_top + h > st->nrows)
 		st->list_top = st->nrows > h ? st->nrows - h : 0;
+}
+
+void view_pick_items(struct view_state *st, const char *title, const char *const *items,
+		     size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < st->npick_items; i++)
+		free(st->pick_items[i]);
+	free(st->pick_items);
+	st->pick_items = NULL;
+	st->npick_items = 0;
+	st->pick_title[0] = '\0';
+	if (n == 0)
+		return;
+	st->pick_items = xcalloc(n, sizeof *st->pick_items);
+	for (i = 0; i < n; i++)
+		st->pick_items[i] = xstrdup(items[i] ? items[i] : "");
+	st->npick_items = n;
+	snprintf(st->pick_title, sizeof st->pick_title, "%s", title ? title : "");
 }

@@ -14,6 +14,7 @@ struct action {
 	int64_t conv;		/* c */
 	const char *text;	/* t */
 	const char *arg;	/* a */
+	const char *json;	/* j: JSON text (a reply's sources), may be NULL */
 	char uuid[37];		/* u: client_msg_id of a reply; made by sync if empty */
 	bool flag;		/* f */
 	int64_t number;		/* n */

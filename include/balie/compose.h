@@ -92,6 +92,29 @@ bool compose_kill_end(struct compose *c);	/* Ctrl-K: cursor to end */
  * are inserted; anything else is COMPOSE_IGNORED. */
 enum compose_status compose_key(struct compose *c, int is_keycode, unsigned key);
 
+/* A canned reply the line can expand ("/name" + Tab). */
+struct compose_macro {
+	const char *name;	/* without the slash */
+	const char *body;
+};
+
+enum compose_expansion {
+	COMPOSE_EXPAND_NOT_A_NAME,	/* no "/name" ends at the cursor */
+	COMPOSE_EXPAND_NO_MATCH,	/* no macro starts with that name */
+	COMPOSE_EXPAND_DONE,		/* one macro: its body replaced "/name" */
+	COMPOSE_EXPAND_AMBIGUOUS,	/* several: the name was completed as far
+					   as they agree; MATCH lists them */
+	COMPOSE_EXPAND_TOO_LONG,	/* the body would exceed max bytes */
+};
+
+/* Expands the "/name" that ends at the cursor (at the start of the line or
+ * after a space) from MACROS (N of them): a name equal to it (ASCII case
+ * ignored) wins, else those it begins. The body goes in filtered as
+ * compose_insert_str() does, the cursor after it. MATCH (room for N
+ * indexes) gets the macros that matched, *NMATCH how many. */
+enum compose_expansion compose_expand(struct compose *c, const struct compose_macro *macros,
+				      size_t n, size_t *match, size_t *nmatch);
+
 /* Works out which part of the line fits in WIDTH columns, scrolling
  * horizontally only as far as needed to keep the cursor visible. */
 void compose_view(struct compose *c, int width, struct compose_view *v);

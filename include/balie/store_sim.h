@@ -15,9 +15,10 @@
  * or NULL when there was none; valid during the callback. */
 typedef void store_sim_value_cb(const struct store_status *st, const char *value, void *arg);
 
-/* balie.open_conversation; VALUE is the new conversation's id. */
+/* balie.open_conversation in the customer's language LANG ("nl", NULL: the
+ * queue's); VALUE is the new conversation's id. */
 void store_sim_open(struct db *db, const char *queue, const char *customer_ref,
-		    const char *customer_name, const char *channel,
+		    const char *customer_name, const char *channel, const char *lang,
 		    store_sim_value_cb *cb, void *arg);
 /* balie.post_message as the customer (SOURCES ignored) or the bot. */
 void store_sim_post(struct db *db, int64_t conv, bool bot, const char *body,

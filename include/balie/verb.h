@@ -41,6 +41,10 @@ enum verb_ask {
 	VERB_ASK_EDITOR,	/* text in $EDITOR (sends as the reply verb) */
 	VERB_ASK_QUEUE,		/* a queue from the picker */
 	VERB_ASK_YESNO,		/* a y/n question first */
+	VERB_ASK_NOTE,		/* optional text on the compose line (empty sends) */
+	VERB_ASK_WRAPUP,	/* a wrap-up code from the picker, then an optional
+				   line (the question titles the picker) */
+	VERB_ASK_MACRO,		/* a macro from the picker, into the reply line */
 };
 
 /* Who may use a verb in which state: what the model already knows, so the
@@ -59,7 +63,7 @@ enum {
 
 /* Parameter kinds, one letter each, in $-order: c the conversation, t the
  * text (may be NULL), u the client_msg_id (NULL when empty), a the argument,
- * f the flag as a boolean, n the number. */
+ * f the flag as a boolean, n the number, j JSON text (may be NULL). */
 
 /* X(ENUM, name, default keys, screens, ask, policy, SQL call, parameters,
  *   help, refusal ("you cannot …"), question, answer to no, doing, done),
@@ -88,7 +92,7 @@ enum {
 	  N_("taking over #{id}…"), \
 	  N_("taken over #{id} — you talk to {customer} now|#{id} was taken by {owner} first")) \
 	X(REPLY, "reply", "r", VERB_ON_AGENT, VERB_ASK_LINE, \
-	  VERB_IF_CONV | VERB_IF_OWNER | VERB_IF_OFFLINE, "SELECT balie.reply($1, $2, $3::uuid)", "ctu", \
+	  VERB_IF_CONV | VERB_IF_OWNER | VERB_IF_OFFLINE, "SELECT balie.reply($1, $2, $3::uuid, $4::jsonb)", "ctuj", \
 	  N_("reply on the compose line (Enter sends, Esc cancels)"), N_("reply"), \
 	  N_("reply to #{id} ({customer})"), NULL, N_("sending the reply to #{id}…"), \
 	  N_("reply sent to #{id}")) \
@@ -105,19 +109,23 @@ enum {
 	  N_("confirm an agreement to the customer in writing"), N_("confirm an agreement"), \
 	  N_("agreement with #{id} ({customer})"), NULL, NULL, \
 	  N_("agreement stored and sent to the customer of #{id}")) \
-	X(HANDBACK, "handback", "h", VERB_ON_AGENT, VERB_ASK_NONE, VERB_IF_CONV | VERB_IF_OWNER, \
+	X(HANDBACK, "handback", "h", VERB_ON_AGENT, VERB_ASK_NOTE, VERB_IF_CONV | VERB_IF_OWNER, \
 	  "SELECT balie.handback($1, $2)", "ct", \
-	  N_("hand the conversation back to the bot"), N_("hand it back"), NULL, NULL, \
+	  N_("hand the conversation back to the bot (asks for an optional note for it)"), \
+	  N_("hand it back"), N_("note for the bot on #{id} (optional)"), \
+	  N_("not handed back"), \
 	  N_("handing #{id} back to the bot…"), N_("#{id} handed back to the bot")) \
 	X(TRANSFER, "transfer", "x", VERB_ON_BOTH, VERB_ASK_QUEUE, \
 	  VERB_IF_CONV | VERB_IF_OWNER | VERB_IF_SUPER | VERB_IF_GONE, "SELECT balie.transfer($1, $2, $3)", "cat", \
 	  N_("transfer the conversation to another queue"), N_("transfer it"), \
 	  N_("transfer #{id} to which queue?"), N_("not transferred"), \
 	  N_("transferring #{id} to {arg}…"), N_("#{id} transferred to {queue}")) \
-	X(CLOSE, "close", "c", VERB_ON_AGENT, VERB_ASK_YESNO, \
-	  VERB_IF_CONV | VERB_IF_OWNER | VERB_IF_SUPER | VERB_IF_GONE | VERB_IF_ENDS, "SELECT balie.close($1, $2)", "ct", \
-	  N_("close the conversation (asks first)"), N_("close it"), \
-	  N_("close #{id} ({customer})? y/n "), N_("not closed"), N_("closing #{id}…"), N_("#{id} closed")) \
+	X(CLOSE, "close", "c", VERB_ON_AGENT, VERB_ASK_WRAPUP, \
+	  VERB_IF_CONV | VERB_IF_OWNER | VERB_IF_SUPER | VERB_IF_GONE | VERB_IF_ENDS, \
+	  "SELECT balie.close($1, $2, $3)", "cta", \
+	  N_("close the conversation (asks for a wrap-up code and a resolution)"), N_("close it"), \
+	  N_("close #{id} ({customer}) with which wrap-up code?"), N_("not closed"), \
+	  N_("closing #{id}…"), N_("#{id} closed")) \
 	X(SEARCH, "search", "/", VERB_ON_AGENT, VERB_ASK_NONE, 0, NULL, "", \
 	  N_("search conversations"), NULL, NULL, NULL, NULL, NULL) \
 	X(SUPERVISOR, "supervisor", "S", VERB_ON_BOTH, VERB_ASK_NONE, VERB_IF_SUPERVISOR, NULL, "", \
@@ -157,6 +165,9 @@ enum {
 	X(SET_VIEWING, "set-viewing", "", 0, VERB_ASK_NONE, 0, \
 	  "SELECT balie.set_viewing($1, $2)", "ct", NULL, NULL, NULL, NULL, NULL, NULL) \
 	/* What the customer reads: languages, macros, wrap-up. */ \
+	X(MACROS, "macros", "M", VERB_ON_AGENT, VERB_ASK_MACRO, VERB_IF_CONV | VERB_IF_OWNER, \
+	  NULL, "", "pick a macro (a canned reply) for the reply line", "use a macro", \
+	  "reply to #{id} with which macro?", "no macro used", NULL, NULL) \
 	/* Supervisors: raised hands, whispers, capacity, routing. */ \
 	/* (end of the verb table) */
 

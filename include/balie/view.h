@@ -175,6 +175,11 @@ struct view_state {
 	struct compose *compose;	/* the line being edited */
 	size_t pick;			/* the highlighted queue */
 	int64_t pick_conv;		/* the conversation the picker moves */
+	/* Instead of queues, the picker may offer lines of words (wrap-up
+	 * codes, macros): raw text, cleaned when drawn; owned here. */
+	char **pick_items;
+	size_t npick_items;
+	char pick_title[160];		/* safe text */
 	size_t help_top;
 
 	/* The status line. */
@@ -306,7 +311,11 @@ void view_hint(struct view_doc *d, const struct view_state *st, enum verb a, con
 void view_prompt(struct view_doc *d, const struct view_state *st, int width);
 /* The help screen, from the key map. */
 void view_help(struct view_doc *d, const struct view_state *st, int width);
-/* The queue picker for a transfer of C. */
+/* Offers ITEMS (N, copied) in the picker under TITLE instead of queues;
+ * N = 0 goes back to queues. */
+void view_pick_items(struct view_state *st, const char *title, const char *const *items,
+		     size_t n);
+/* The queue picker for a transfer of C (or the items view_pick_items set). */
 void view_picker(struct view_doc *d, const struct model *m, const struct model_conv *c,
 		 const struct view_state *st, int width);
 

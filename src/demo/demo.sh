@@ -250,12 +250,56 @@ BEGIN
 		GRANT balie_relay TO demo_relay;
 	END IF;
 END $$;
--- Finance, health and government want a person sooner than delivery.
-SELECT balie.add_queue('health', 'Health insurance', 90, 9);
-SELECT balie.add_queue('banking', 'Banking & payments', 120, 8);
-SELECT balie.add_queue('municipality', 'Municipality services', 180, 7);
-SELECT balie.add_queue('energy', 'Energy & meter readings', 300, 4);
-SELECT balie.add_queue('parcels', 'Parcel delivery', 600, 2);
+-- Finance, health and government want a person sooner than delivery. The
+-- last argument is the language of a queue's customers (a customer may
+-- bring their own: the sim opens each conversation in its customer's).
+SELECT balie.add_queue('health', 'Health insurance', 90, 9, 'nl');
+SELECT balie.add_queue('banking', 'Banking & payments', 120, 8, 'nl');
+SELECT balie.add_queue('municipality', 'Municipality services', 180, 7, 'nl');
+SELECT balie.add_queue('energy', 'Energy & meter readings', 300, 4, 'nl');
+SELECT balie.add_queue('parcels', 'Parcel delivery', 600, 2, 'en');
+-- Macros: /name + Tab on the compose line (M lists them); {customer},
+-- {agent} and {queue} are filled in, the source goes with the reply.
+SELECT balie.add_macro(q, m.name, m.lang, m.body)
+FROM unnest(ARRAY['health', 'banking', 'municipality', 'energy', 'parcels']) q,
+(VALUES
+	('hallo', 'nl', 'Goedendag {customer}, u spreekt met {agent}. Ik heb ons gesprek met de assistent gelezen, dus u hoeft niets te herhalen.'),
+	('hello', 'en', 'Hello {customer}, this is {agent}. I have read your conversation with the assistant, so you will not have to repeat anything.'),
+	('moment', 'nl', 'Een moment alstublieft, ik zoek het voor u uit.'),
+	('moment', 'en', 'One moment please, I am looking into it for you.'),
+	('afsluiten', 'nl', 'Kan ik u verder nog ergens mee helpen? Anders wens ik u een fijne dag.'),
+	('goodbye', 'en', 'Is there anything else I can help you with? If not, have a nice day.')
+) m(name, lang, body);
+SELECT balie.add_macro(m.queue, m.name, m.lang, m.body,
+	pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object('title', m.title, 'url', m.url)))
+FROM (VALUES
+	('health', 'eigenrisico', 'nl', 'Het eigen risico is in 2026 € 385. Huisartsbezoek en kraamzorg vallen er niet onder.', 'Eigen risico', 'https://helderzorg.example/eigen-risico'),
+	('health', 'deductible', 'en', 'The compulsory deductible in 2026 is € 385. GP visits and maternity care do not count towards it.', 'Deductible', 'https://helderzorg.example/en/deductible'),
+	('banking', 'pasblokkeren', 'nl', 'Ik heb uw pas geblokkeerd. Een nieuwe pas is binnen 3 werkdagen bij u thuis.', 'Pas kwijt of gestolen', 'https://kustbank.example/help/pas-kwijt'),
+	('banking', 'lostcard', 'en', 'I have blocked your card. A new card will reach you within 3 working days.', 'Lost or stolen card', 'https://kustbank.example/en/help/lost-card'),
+	('municipality', 'verhuizen', 'nl', 'Een verhuizing geeft u door via Mijn Lindendal, uiterlijk 5 dagen na de verhuisdatum.', 'Verhuizen', 'https://lindendal.example/verhuizen'),
+	('municipality', 'moving', 'en', 'You can report a move through My Lindendal, at the latest 5 days after moving.', 'Moving', 'https://lindendal.example/en/moving'),
+	('energy', 'meterstand', 'nl', 'U kunt uw meterstand doorgeven in de app of op polderenergie.example/meterstand.', 'Meterstand doorgeven', 'https://polderenergie.example/meterstand'),
+	('energy', 'reading', 'en', 'You can give your meter reading in the app or at polderenergie.example/en/meter-reading.', 'Meter reading', 'https://polderenergie.example/en/meter-reading'),
+	('parcels', 'bezorgdag', 'nl', 'U kunt in de app een andere bezorgdag kiezen, tot 22.00 uur de avond ervoor.', 'Bezorgdag wijzigen', 'https://snelpost.example/help/bezorgdag'),
+	('parcels', 'redeliver', 'en', 'You can choose another delivery day in the app, until 10 pm the evening before.', 'Change the delivery day', 'https://snelpost.example/en/help/delivery-day')
+) m(queue, name, lang, body, title, url);
+-- Wrap-up codes: what agents choose when they close (c).
+SELECT balie.add_wrapup(q, w.code, w.label)
+FROM unnest(ARRAY['health', 'banking', 'municipality', 'energy', 'parcels']) q,
+(VALUES
+	('solved', 'Solved in this conversation'),
+	('callback', 'We call the customer back'),
+	('complaint', 'Complaint registered')
+) w(code, label);
+SELECT balie.add_wrapup(w.queue, w.code, w.label)
+FROM (VALUES
+	('health', 'claim', 'Claim or reimbursement'),
+	('banking', 'fraud', 'Fraud or blocked card'),
+	('municipality', 'appointment', 'Appointment made'),
+	('energy', 'payment-plan', 'Payment plan agreed'),
+	('parcels', 'redelivery', 'Redelivery arranged')
+) w(queue, code, label);
 -- A bot acts only where it is registered (schema 005).
 SELECT balie.add_bot('demo_bot', ARRAY['health', 'banking', 'municipality', 'energy', 'parcels']);
 SELECT balie.add_agent('demo_agent', 'Anna de Vries',
@@ -319,8 +363,8 @@ cat <<EOF
 balie demo: customers and a chatbot are live (balie sim; log: $dir/sim.log);
   changes reach the consoles through balie relay (log: $dir/relay.log).
   Opening the console as $login. Keys: j/k move, Enter opens, t takes over,
-  r replies, h hands back to the bot, c closes, ? help, q quits (and stops
-  the demo).
+  r replies (/name + Tab: a macro), h hands back to the bot, c closes with
+  a wrap-up code, ? help, q quits (and stops the demo).
   A second agent, in another terminal:
     make demo ROLE=agent2
   or

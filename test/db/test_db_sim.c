@@ -467,10 +467,17 @@ static void test_every_reason_and_valid_sources(void **state)
 				  "      OR e.v->>'title' = '' OR e.v->>'url' NOT LIKE 'https://%'))"), 0);
 	/* Both languages without --lang; every queue of the fixtures is used. */
 	assert_true(pgt_long(admin, "SELECT count(*) FROM balie.messages WHERE author_kind = 'bot'"
-			     " AND body LIKE '%digitale assistent%'") > 0);
+			     " AND (body LIKE 'Hoi %' OR body LIKE 'Goedendag %')") > 0);
 	assert_true(pgt_long(admin, "SELECT count(*) FROM balie.messages WHERE author_kind = 'bot'"
-			     " AND body LIKE '%digital assistant%'") > 0);
+			     " AND body LIKE 'Hi %'") > 0);
+	/* The store tells the customer it is an AI; the bot no longer says it. */
+	assert_int_equal(pgt_long(admin, "SELECT count(*) FROM balie.messages WHERE author_kind = 'bot'"
+				  " AND (body LIKE '%digital assistant%' OR body LIKE '%digitale assistent%')"),
+			 0);
 	assert_int_equal(pgt_long(admin, "SELECT count(DISTINCT queue) FROM balie.conversations"), 3);
+	/* Each conversation in its customer's language, whatever the queue's. */
+	assert_int_equal(pgt_long(admin, "SELECT count(DISTINCT lang) FROM balie.conversations"
+				  " WHERE lang IN ('nl', 'en')"), 2);
 	sim_cleanup(&r);
 	PQfinish(admin);
 	free(db);
@@ -489,9 +496,9 @@ static void test_lang_filter_and_usage(void **state)
 		  "--duration", "2", "-q", NULL);
 	assert_int_equal(sim_wait(&r, 20), 0);
 	assert_true(pgt_long(admin, "SELECT count(*) FROM balie.messages WHERE author_kind = 'bot'"
-			     " AND body LIKE '%digital assistant%'") > 0);
+			     " AND body LIKE 'Hi %'") > 0);
 	assert_int_equal(pgt_long(admin, "SELECT count(*) FROM balie.messages WHERE author_kind = 'bot'"
-				  " AND body LIKE '%digitale assistent%'"), 0);
+				  " AND (body LIKE 'Hoi %' OR body LIKE 'Goedendag %')"), 0);
 	sim_cleanup(&r);
 
 	snprintf(cmd, sizeof cmd, "'%s' sim --lang de >/dev/null 2>&1", pgt_balie_bin());

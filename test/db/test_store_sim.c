@@ -184,7 +184,7 @@ static void test_conversation_calls(void **state)
 	int64_t id, ids[2];
 	char cmid[37], idtext[24], *conf;
 
-	store_sim_open(f->db, "billing", "ref-1", "Sanne Jansen", "chat", on_value, f);
+	store_sim_open(f->db, "billing", "ref-1", "Sanne Jansen", "chat", "nl", on_value, f);
 	wait_answer(f);
 	assert_int_equal(f->st.outcome, STORE_OK);
 	id = strtoll(f->value, NULL, 10);

@@ -110,6 +110,20 @@ wait_for_demo_sql 1 20 "SELECT least(count(*), 1) FROM balie.messages m WHERE m.
 	AND m.author_kind = 'bot' AND m.seq > (SELECT max(seq) FROM balie.messages
 	WHERE conversation = $conv AND author_kind = 'system')")" = 0 ] ||
 	fail "the bot spoke after the takeover"
+# The demo's macros and wrap-up codes reach the agent, in the customer's language.
+lang=$(demo_sql -c "SELECT lang FROM balie.conversations WHERE id = $conv")
+case $lang in nl) macro=/afsluiten ;; en) macro=/goodbye ;; *) fail "conversation #$conv has language '$lang'" ;; esac
+keys M
+wait_for_screen "reply to #$conv with which macro\?" 10
+wait_for_screen '^> /[a-z]' 5
+screen | grep -q -- "$macro " || fail "no $macro for a customer who speaks '$lang'"
+keys Escape
+wait_for_screen 'no macro used' 5
+keys c
+wait_for_screen "close #$conv .* with which wrap-up code\?" 10
+wait_for_screen '^> callback +We call the customer back' 5
+keys Escape
+wait_for_screen 'not closed' 5
 
 keys q
 wait_for_screen '^EXIT=0$' 20

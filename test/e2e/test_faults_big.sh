@@ -147,7 +147,8 @@ frame_report "$BALIE_FRAME_LOG" '1 MB message'
 # 2. A conversation of 100,000 messages ------------------------------------------
 long=$(escalate billing 'Honderd Duizend' customer_request 'message 1 of the long conversation')
 t0=$(now_ms)
-# As superuser, with the triggers off, seq 2..100000 straight into the
+# As superuser, with the triggers off, seq 3..100000 (1 is the store's AI
+# disclosure, 2 the customer's first message) straight into the
 # table; then one ordinary update puts message_count right, bumps the
 # version and notifies, as 99,999 post_message calls would have.
 sql postgres -v id="$long" <<'SQL' || fail "cannot insert 100,000 messages"
@@ -157,7 +158,7 @@ INSERT INTO balie.messages (conversation, seq, author_kind, body, created_at)
 SELECT :id, g, CASE WHEN g % 2 = 0 THEN 'bot' ELSE 'customer' END,
 	'message ' || g || ' of the long conversation',
 	now() - (100000 - g) * interval '1 second'
-FROM generate_series(2, 100000) g;
+FROM generate_series(3, 100000) g;
 SET LOCAL session_replication_role = origin;
 UPDATE balie.conversations SET message_count = 100000 WHERE id = :id;
 COMMIT;

@@ -410,6 +410,144 @@ static void test_view_wide_and_combining(void **state)
 	}
 }
 
+
+/* Macros: "/name" + Tab. */
+static const struct compose_macro macros[] = {
+	{ "groet", "Goedemiddag Jan, u spreekt met Anna." },
+	{ "refund", "Het bedrag wordt binnen 5 werkdagen teruggestort." },
+	{ "refund-late", "Excuses: uw terugbetaling is vertraagd." },
+	{ "café", "Één moment, ik kijk het na… ☕" },
+	{ "cafétaria", "De kantine is open." },
+};
+#define NMACROS (sizeof macros / sizeof macros[0])
+
+static void test_macro_expands_at_cursor(void **state)
+{
+	struct compose c;
+	size_t match[NMACROS], n;
+
+	(void)state;
+	compose_init(&c, 0);
+	type(&c, "Hallo /gr");
+	assert_int_equal(compose_expand(&c, macros, NMACROS, match, &n), COMPOSE_EXPAND_DONE);
+	assert_int_equal(n, 1);
+	assert_int_equal(match[0], 0);
+	assert_string_equal(compose_text(&c), "Hallo Goedemiddag Jan, u spreekt met Anna.");
+	assert_int_equal(c.cursor, compose_len(&c));
+	/* In the middle of the line: the rest stays after the cursor. */
+	compose_set(&c, "/REFUND-LATE en verder");
+	c.cursor = strlen("/REFUND-LATE");
+	assert_int_equal(compose_expand(&c, macros, NMACROS, match, &n), COMPOSE_EXPAND_DONE);
+	assert_int_equal(match[0], 2);
+	assert_string_equal(compose_text(&c), "Excuses: uw terugbetaling is vertraagd. en verder");
+	assert_int_equal(c.cursor, strlen("Excuses: uw terugbetaling is vertraagd."));
+	compose_free(&c);
+}
+
+static void test_macro_utf8_cursor(void **state)
+{
+	struct compose c;
+	size_t match[NMACROS], n;
+	struct compose_view v;
+	const char *body = "Één moment, ik kijk het na… ☕";
+
+	(void)state;
+	compose_init(&c, 0);
+	type(&c, "ü /café");
+	assert_int_equal(compose_expand(&c, macros, NMACROS, match, &n), COMPOSE_EXPAND_DONE);
+	assert_int_equal(match[0], 3);
+	assert_int_equal(c.cursor, strlen("ü ") + strlen(body));
+	assert_string_equal(compose_text(&c) + strlen("ü "), body);
+	/* The cursor sits on a character boundary: moving left steps over ☕. */
+	key(&c, KEY_LEFT);
+	assert_int_equal(c.cursor, compose_len(&c) - strlen("☕"));
+	key(&c, KEY_END);
+	/* ☕ is two columns: the cursor column counts it so. */
+	compose_view(&c, 80, &v);
+	assert_int_equal(v.cursor_col, 2 + 28 + 2);
+	compose_free(&c);
+}
+
+static void test_macro_ambiguous_completes_and_lists(void **state)
+{
+	struct compose c;
+	size_t match[NMACROS], n;
+
+	(void)state;
+	compose_init(&c, 0);
+	type(&c, "/re");
+	assert_int_equal(compose_expand(&c, macros, NMACROS, match, &n),
+			 COMPOSE_EXPAND_AMBIGUOUS);
+	assert_int_equal(n, 2);
+	assert_int_equal(match[0], 1);
+	assert_int_equal(match[1], 2);
+	/* Completed as far as both agree; the exact name then wins. */
+	assert_string_equal(compose_text(&c), "/refund");
+	assert_int_equal(c.cursor, 7);
+	assert_int_equal(compose_expand(&c, macros, NMACROS, match, &n), COMPOSE_EXPAND_DONE);
+	assert_int_equal(match[0], 1);
+	/* A shared part that ends inside a character is cut before it. */
+	compose_set(&c, "/caf");
+	assert_int_equal(compose_expand(&c, macros, NMACROS, match, &n),
+			 COMPOSE_EXPAND_AMBIGUOUS);
+	assert_string_equal(compose_text(&c), "/café");
+	/* "/" alone lists them all and changes nothing. */
+	compose_set(&c, "x /");
+	assert_int_equal(compose_expand(&c, macros, NMACROS, match, &n),
+			 COMPOSE_EXPAND_AMBIGUOUS);
+	assert_int_equal(n, NMACROS);
+	assert_string_equal(compose_text(&c), "x /");
+	compose_free(&c);
+}
+
+static void test_macro_no_match_leaves_the_line(void **state)
+{
+	struct compose c;
+	size_t match[NMACROS], n;
+
+	(void)state;
+	compose_init(&c, 0);
+	type(&c, "/nope");
+	assert_int_equal(compose_expand(&c, macros, NMACROS, match, &n), COMPOSE_EXPAND_NO_MATCH);
+	assert_int_equal(n, 0);
+	assert_string_equal(compose_text(&c), "/nope");
+	assert_int_equal(c.cursor, 5);
+	/* Not a name: a slash inside a word, a space before the cursor. */
+	compose_set(&c, "en/of");
+	assert_int_equal(compose_expand(&c, macros, NMACROS, match, &n),
+			 COMPOSE_EXPAND_NOT_A_NAME);
+	compose_set(&c, "/groet ");
+	assert_int_equal(compose_expand(&c, macros, NMACROS, match, &n),
+			 COMPOSE_EXPAND_NOT_A_NAME);
+	assert_int_equal(compose_expand(&c, NULL, 0, match, &n), COMPOSE_EXPAND_NOT_A_NAME);
+	compose_clear(&c);
+	assert_int_equal(compose_expand(&c, macros, NMACROS, match, &n),
+			 COMPOSE_EXPAND_NOT_A_NAME);
+	assert_string_equal(compose_text(&c), "");
+	compose_free(&c);
+}
+
+static void test_macro_body_is_filtered_and_bounded(void **state)
+{
+	static const struct compose_macro hostile[] = {
+		{ "x", "a\x1b[2Jb\nc\xff" },
+		{ "long", "0123456789" },
+	};
+	struct compose c;
+	size_t match[2], n;
+
+	(void)state;
+	compose_init(&c, 12);
+	type(&c, "/x");
+	assert_int_equal(compose_expand(&c, hostile, 2, match, &n), COMPOSE_EXPAND_DONE);
+	assert_string_equal(compose_text(&c), "a[2Jb c\xef\xbf\xbd");
+	compose_set(&c, "abcd /long");
+	/* 5 + 10 bytes > 12: refused whole, the line as it was. */
+	assert_int_equal(compose_expand(&c, hostile, 2, match, &n), COMPOSE_EXPAND_TOO_LONG);
+	assert_string_equal(compose_text(&c), "abcd /long");
+	compose_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -425,6 +563,11 @@ int main(void)
 		cmocka_unit_test(test_set_and_clear),
 		cmocka_unit_test(test_view_scrolls),
 		cmocka_unit_test(test_view_wide_and_combining),
+		cmocka_unit_test(test_macro_expands_at_cursor),
+		cmocka_unit_test(test_macro_utf8_cursor),
+		cmocka_unit_test(test_macro_ambiguous_completes_and_lists),
+		cmocka_unit_test(test_macro_no_match_leaves_the_line),
+		cmocka_unit_test(test_macro_body_is_filtered_and_bounded),
 	};
 
 	if (!setlocale(LC_ALL, "C.UTF-8"))

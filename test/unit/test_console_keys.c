@@ -62,6 +62,7 @@ static int teardown(void **state)
 	for (i = 0; i < con->ndrafts; i++)
 		free(con->drafts[i].text);
 	free(con->drafts);
+	console_words_free(con);
 	compose_free(&con->line);
 	compose_free(&con->search_line);
 	view_super_free(&con->vsup);
@@ -105,17 +106,106 @@ static void test_refusals_come_from_the_table(void **state)
 			    "the supervisor screen is for supervisors; ann is not one");
 }
 
+/* The store's answer to "which wrap-up codes", as store_macro.c gives it. */
+static void deliver_wrapups(struct console *con, int64_t conv)
+{
+	struct store_status ok = { STORE_OK, "", "" };
+	struct store_wrapup *w = xcalloc(2, sizeof *w);
+
+	w[0].code = xstrdup("solved");
+	w[0].label = xstrdup("Solved in this conversation");
+	w[1].code = xstrdup("callback");
+	w[1].label = xstrdup("We call the customer back");
+	console_wrapups_arrived(&ok, conv, w, 2, con);
+}
+
 static void test_close_asks_and_no_is_no(void **state)
 {
 	struct console *con = &((struct fx *)*state)->con;
 
 	con->vs.open = 4;	/* Sanne's, Ann has it (the pane, without sync) */
 	key(con, 'c');
-	assert_int_equal(con->vs.mode, VIEW_MODE_CONFIRM);
-	assert_string_equal(con->vs.prompt, "close #4 (Sanne Vermeulen)? y/n ");
-	key(con, 'n');
+	/* The codes come from the store; then the picker. */
+	assert_int_equal(con->vs.mode, VIEW_MODE_LIST);
+	deliver_wrapups(con, 4);
+	assert_int_equal(con->vs.mode, VIEW_MODE_PICK);
+	assert_string_equal(con->vs.pick_title,
+			    "close #4 (Sanne Vermeulen) with which wrap-up code?");
+	assert_int_equal(con->vs.npick_items, 2);
+	key(con, 0x1B);
 	assert_int_equal(con->vs.mode, VIEW_MODE_LIST);
 	assert_string_equal(con->vs.message, "not closed");
+	assert_null(con->vs.pick_items);
+	/* A code, then the optional resolution line; Esc there is no too. */
+	key(con, 'c');
+	deliver_wrapups(con, 4);
+	key(con, 'j');
+	key(con, '\n');
+	assert_int_equal(con->vs.mode, VIEW_MODE_COMPOSE);
+	assert_string_equal(con->close_wrapup, "callback");
+	assert_string_equal(con->vs.prompt, "resolution of #4 — callback (optional)");
+	key(con, 'x');
+	key(con, 0x1B);
+	assert_int_equal(con->vs.mode, VIEW_MODE_LIST);
+	assert_string_equal(con->vs.message, "not closed");
+	assert_null(console_draft_find(con, 4, VERB_CLOSE));
+	/* Codes that arrive after the person moved on open nothing. */
+	key(con, 'c');
+	key(con, 'M');
+	deliver_wrapups(con, 9);
+	assert_int_equal(con->vs.mode, VIEW_MODE_LIST);
+}
+
+static void test_handback_asks_for_an_optional_note(void **state)
+{
+	struct console *con = &((struct fx *)*state)->con;
+
+	con->vs.open = 4;
+	key(con, 'h');
+	assert_int_equal(con->vs.mode, VIEW_MODE_COMPOSE);
+	assert_string_equal(con->vs.prompt,
+			    "note for the bot on #4 (optional)");
+	key(con, 0x1B);
+	assert_int_equal(con->vs.mode, VIEW_MODE_LIST);
+	assert_string_equal(con->vs.message, "not handed back");
+}
+
+static void test_macro_tab_expands_with_sources(void **state)
+{
+	struct console *con = &((struct fx *)*state)->con;
+	struct store_status ok = { STORE_OK, "", "" };
+	struct store_macro *m = xcalloc(2, sizeof *m);
+
+	con->vs.open = 4;
+	key(con, 'r');
+	assert_int_equal(con->vs.mode, VIEW_MODE_COMPOSE);
+	m[0].name = xstrdup("groet");
+	m[0].body = xstrdup("Dag Sanne, u spreekt met Ann.");
+	m[1].name = xstrdup("retour");
+	m[1].body = xstrdup("Retourneren kan binnen 30 dagen.");
+	m[1].sources = xstrdup("[{\"url\": \"https://example.nl/retour\", \"title\": \"Retour\"}]");
+	console_macros_arrived(&ok, 4, m, 2, con);
+	key(con, '/');
+	key(con, 'r');
+	key(con, '\t');
+	assert_string_equal(compose_text(&con->line), "Retourneren kan binnen 30 dagen.");
+	assert_string_equal(console_reply_sources(con, 4),
+			    "[{\"url\": \"https://example.nl/retour\", \"title\": \"Retour\"}]");
+	key(con, ' ');
+	key(con, '/');
+	key(con, 'g');
+	key(con, '\t');
+	assert_string_equal(compose_text(&con->line),
+			    "Retourneren kan binnen 30 dagen. Dag Sanne, u spreekt met Ann.");
+	/* No such macro: said, the line stays. */
+	key(con, ' ');
+	key(con, '/');
+	key(con, 'z');
+	key(con, '\t');
+	assert_non_null(strstr(con->vs.message, "no such macro"));
+	key(con, 0x1B);
+	assert_non_null(console_draft_find(con, 4, VERB_REPLY));
+	console_words_free(con);
 }
 
 static void test_transfer_picks_a_queue_and_esc_cancels(void **state)
@@ -178,6 +268,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_help_opens_and_any_key_closes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals_come_from_the_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_asks_and_no_is_no, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_handback_asks_for_an_optional_note, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_macro_tab_expands_with_sources, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_transfer_picks_a_queue_and_esc_cancels, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_compose_keeps_a_draft, setup, teardown),

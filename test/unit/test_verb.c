@@ -34,8 +34,11 @@ static void test_every_row_is_whole(void **state)
 		}
 		if (i->ask == VERB_ASK_LINE || i->ask == VERB_ASK_YESNO || i->ask == VERB_ASK_QUEUE)
 			assert_non_null(i->question);
-		if (i->ask == VERB_ASK_YESNO || i->ask == VERB_ASK_QUEUE)
+		if (i->ask == VERB_ASK_YESNO || i->ask == VERB_ASK_QUEUE ||
+		    i->ask >= VERB_ASK_NOTE) {
+			assert_non_null(i->question);
 			assert_non_null(i->cancel);
+		}
 		if (!sql) {
 			assert_string_equal(i->params, "");
 			continue;
@@ -44,7 +47,7 @@ static void test_every_row_is_whole(void **state)
 		for (p = sql; (p = strchr(p, '$')) != NULL; p++)
 			dollars++;
 		assert_int_equal(dollars, (int)strlen(i->params));
-		assert_true(strspn(i->params, "ctuafn") == strlen(i->params));
+		assert_true(strspn(i->params, "ctuafnj") == strlen(i->params));
 	}
 }
 
@@ -96,7 +99,7 @@ static void test_words(void **state)
 	assert_string_equal(verb_format(verb_info(VERB_TRANSFER)->done, &w, buf, sizeof buf),
 			    "#12 transferred to Health insurance");
 	assert_string_equal(verb_format(verb_info(VERB_CLOSE)->question, &w, buf, sizeof buf),
-			    "close #12 (Mia)? y/n ");
+			    "close #12 (Mia) with which wrap-up code?");
 	/* Unknown braces stay as they are; a short buffer is cut, not overrun. */
 	assert_string_equal(verb_format("{nope} #{id}", &w, buf, sizeof buf), "{nope} #12");
 	assert_string_equal(verb_format("#{id} {customer} and more", &w, small, sizeof small),
@@ -117,13 +120,16 @@ static void test_store_parameters(void **state)
 	struct action hb = { .kind = VERB_HEARTBEAT };
 
 	(void)state;
-	assert_int_equal(store_verb_params(&reply, p, 8, conv, num, sizeof conv), 3);
+	assert_int_equal(store_verb_params(&reply, p, 8, conv, num, sizeof conv), 4);
 	assert_string_equal(p[0], "7");
 	assert_string_equal(p[1], "hello");
 	assert_null(p[2]);		/* no client_msg_id yet: NULL, not "" */
+	assert_null(p[3]);		/* no sources */
 	snprintf(reply.uuid, sizeof reply.uuid, "%s", "0b0e6f5e-4c3a-4f7e-9d8b-1c2d3e4f5a6b");
-	assert_int_equal(store_verb_params(&reply, p, 8, conv, num, sizeof conv), 3);
+	reply.json = "[{\"title\": \"Refunds\", \"url\": \"https://example.nl/r\"}]";
+	assert_int_equal(store_verb_params(&reply, p, 8, conv, num, sizeof conv), 4);
 	assert_string_equal(p[2], reply.uuid);
+	assert_string_equal(p[3], reply.json);
 	assert_int_equal(store_verb_params(&transfer, p, 8, conv, num, sizeof conv), 3);
 	assert_string_equal(p[1], "health");
 	assert_null(p[2]);		/* no note */

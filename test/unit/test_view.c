@@ -162,6 +162,11 @@ static void test_pane_talking_to(void **state)
 	assert_true(find_line(&f->d, "intent: refund_request (62%)") >= 0);
 	assert_true(find_line(&f->d, "reason: customer_request") >= 0);
 	assert_true(find_line(&f->d, "summary: Charged twice in March") >= 0);
+	/* The customer's language, when the store knows it. */
+	model_find(&f->m, 1)->lang = xstrdup("nl");
+	view_doc_clear(&f->d);
+	view_pane_info(&f->d, &f->m, model_find(&f->m, 1), &f->st, FIX_NOW, 80);
+	assert_true(find_line(&f->d, "#1 Mia de Boer (cust-1) · chat · nl · Billing & banking") >= 0);
 }
 
 static void test_pane_history(void **state)
