@@ -49,6 +49,7 @@ struct model_conv {
 	enum model_author last_kind;	/* last message, for the queue row */
 	char *last_body;		/* its start, or NULL */
 	char *json;			/* the server-built JSON line (watch) */
+	int64_t hand_raised_at;		/* the owner raised a hand (unix seconds), 0 = not */
 
 	/* The loaded part of the transcript: msgs[0..nmsgs) in seq order,
 	 * covering seq first_seq..first_seq+nmsgs-1. It is a window of at most
