@@ -87,6 +87,8 @@ void console_render(struct console *con)
 	f.now = console_server_now(con);
 	f.sd = con->super ? super_data(con->super) : NULL;
 	f.sup = &con->vsup;
+	if (con->screen == &console_super_screen)
+		console_super_frame(con);
 	ui_render(con->ui, con->screen->ui, &f);
 	if (con->screen->rendered)
 		con->screen->rendered(con);

@@ -114,6 +114,10 @@ void console_submit_compose(struct console *con)
 		}
 		return;
 	}
+	if (!(verb_info(con->compose_verb)->policy & VERB_IF_CONV)) {
+		console_super_submit(con, text);	/* capacity, routing */
+		return;
+	}
 	if (!c || console_refused(con, c, con->compose_verb))
 		return;
 	console_send(con, &call);

@@ -196,6 +196,7 @@ static void on_changed(struct sync *s, struct model_conv *c, enum model_apply ho
 			say(con, VIEW_ROLE_WAITING, "new escalation: #%lld %s (%s)",
 			    (long long)c->id, console_customer(c), c->reason ? c->reason : c->queue);
 	}
+	console_super_changed(con, c);
 	if (c->id == con->vs.open) {
 		bool mine = model_can_reply(&con->model, c);
 
