@@ -237,6 +237,7 @@ static void on_transcript(struct sync *s, struct model_conv *c, void *user)
 	struct console *con = user;
 
 	(void)s;
+	console_super_transcript(con, c);
 	if (c->id == con->vs.open) {
 		con->vs.loading_older = false;
 		con->vs.loading_newer = false;

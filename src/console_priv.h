@@ -133,6 +133,7 @@ struct console {
 	struct super *super;
 	struct view_super vsup;
 	int64_t hand_rung_at, hand_rung_conv;	/* the newest raised hand rung for */
+	int64_t whisper_rung;	/* the newest whisper to me rung for (message id) */
 	uint64_t vsup_built;	/* model + figures generation the rows were built from */
 	int64_t vsup_built_at;	/* and the second */
 	uv_timer_t heartbeat;
@@ -158,6 +159,8 @@ struct console {
 /* console_super.c: the supervisor screen. */
 /* A conversation changed: a newly raised hand rings (supervisors). */
 void console_super_changed(struct console *con, const struct model_conv *c);
+/* C's transcript grew: a new whisper to me rings. */
+void console_super_transcript(struct console *con, const struct model_conv *c);
 /* Before drawing the supervisor screen: its rows, current. */
 void console_super_frame(struct console *con);
 /* The compose line of a supervisor verb without a conversation

@@ -40,6 +40,30 @@ void console_super_frame(struct console *con)
 	view_super_rebuild(&con->vsup, d, &con->model, now);
 }
 
+void console_super_transcript(struct console *con, const struct model_conv *c)
+{
+	const struct model_msg *w = NULL;
+	size_t i;
+
+	for (i = c->nmsgs; i-- > 0;) {
+		const struct model_msg *msg = &c->msgs[i];
+
+		if (msg->id <= con->whisper_rung)
+			break;
+		if (msg->whisper_to && util_streq(msg->whisper_to, con->model.me) && !w)
+			w = msg;
+	}
+	if (!w)
+		return;
+	con->whisper_rung = w->id;
+	/* An old one is no news (the first load, a reopened pane). */
+	if (con->startup || console_server_now(con) - w->created_at > 60)
+		return;
+	con->bell_pending = true;
+	say(con, VIEW_ROLE_LATE, "whisper from %s on #%lld (not shown to the customer)",
+	    model_agent_name(&con->model, w->author), (long long)c->id);
+}
+
 void console_super_changed(struct console *con, const struct model_conv *c)
 {
 	bool newer;
