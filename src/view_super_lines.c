@@ -64,12 +64,14 @@ void view_super_header(struct view_doc *d, const struct model *m, const struct v
 /* Column widths of the queue region; 0 drops a column. */
 struct queue_cols {
 	int marker, queue, bot, waiting, human, longest, breaches, agents, contained, spark;
+	int width;
 };
 
 static void queue_cols_for(int width, struct queue_cols *c)
 {
 	int rest;
 
+	c->width = width;
 	c->marker = 2;
 	c->queue = view_clamp(width / 8, 7, 14);
 	c->bot = 5;
@@ -212,7 +214,7 @@ static void queue_rows(struct view_doc *d, const struct super_queue *q, bool sel
 	 * containment and wrap-up codes (the tail shows on wide screens). */
 	view_line(d, base, 0);
 	view_put_pad(d, base, "", c->marker + 2, f);
-	view_put_clean(d, VIEW_ROLE_LABEL, q->name ? q->name : q->id, -14, f);
+	view_put_clean(d, VIEW_ROLE_LABEL, q->name ? q->name : q->id, -view_clamp(c->width / 5, 10, 22), f);
 	view_super_figures_text(q, buf, sizeof buf);
 	view_puts(d, base, "  ");
 	view_puts(d, pct_late(q) ? VIEW_ROLE_LATE : base, buf);
@@ -281,7 +283,7 @@ void view_super_agent_title(struct view_doc *d, const struct view_state *st, int
 	view_put_pad(d, VIEW_ROLE_TITLE, "agent", c.name, f);
 	view_puts(d, VIEW_ROLE_TITLE, " ");
 	view_put_pad(d, VIEW_ROLE_TITLE, "presence", c.presence, f);
-	view_put_pad(d, VIEW_ROLE_TITLE, "status  since", c.status, f);
+	view_put_pad(d, VIEW_ROLE_TITLE, "status", c.status, f);
 	view_put_pad(d, VIEW_ROLE_TITLE, "load", c.load, f | TEXT_ALIGN_RIGHT);
 	view_put_pad(d, VIEW_ROLE_TITLE, "done", c.handled, f | TEXT_ALIGN_RIGHT);
 	view_put_pad(d, VIEW_ROLE_TITLE, "AHT", c.aht, f | TEXT_ALIGN_RIGHT);
@@ -318,10 +320,18 @@ static void agent_row(struct view_doc *d, const struct super_agent *a, bool sel,
 	view_put_clean(d, base, a->display_name ? a->display_name : a->login, c->name, f);
 	view_puts(d, base, " ");
 	view_put_pad(d, flag_role, flag, c->presence, f);
-	/* What they set (available / away) and for how long. */
-	super_figure_duration(a->status_since && now >= a->status_since ? now - a->status_since : -1,
-			      dur, sizeof dur);
-	snprintf(buf, sizeof buf, "%.5s %s", a->status ? a->status : "-", a->status_since ? dur : "");
+	/* What they set (available / away) and for how long; before a status
+	 * is known, how long the presence has lasted. */
+	if (a->status) {
+		super_figure_duration(a->status_since && now >= a->status_since ?
+				      now - a->status_since : -1, dur, sizeof dur);
+		snprintf(buf, sizeof buf, "%.5s %s", a->status, a->status_since ? dur : "");
+	} else if (a->presence_since && now >= a->presence_since) {
+		snprintf(buf, sizeof buf, "%s", super_figure_duration(now - a->presence_since, dur,
+								       sizeof dur));
+	} else {
+		snprintf(buf, sizeof buf, "never");
+	}
 	view_put_clean(d, a->status && strcmp(a->status, "away") == 0 ? VIEW_ROLE_WAITING : base,
 		       buf, c->status, f);
 	if (a->capacity >= 0)
