@@ -521,6 +521,42 @@ static void test_drawn_at_80x24_and_too_small(void **state)
 	close(fds[1]);
 }
 
+/* The screen a supervisor sees at 80x24 with a raised hand: the hand is
+ * the first row under the agent title. BALIE_TEST_DUMP prints it. */
+static void test_hand_drawn_at_80x24(void **state)
+{
+	struct fixture *f = *state;
+	struct ui_options opt = { false, UI_BELL_OFF };
+	char err[256];
+	int fds[2], r;
+	FILE *out = tmpfile(), *in;
+	struct ui *ui;
+	struct ui_frame uf = { &f->m, &f->st, FIX_NOW, &f->d, &f->v };
+
+	model_find(&f->m, 3)->hand_raised_at = FIX_NOW - 12;
+	f->d.queues[1].hands = 1;
+	view_super_rebuild(&f->v, &f->d, &f->m, FIX_NOW);
+	assert_non_null(out);
+	assert_int_equal(pipe(fds), 0);
+	in = fdopen(fds[0], "r");
+	ui = ui_open(out, in, "xterm-256color", &opt, err, sizeof err);
+	assert_non_null(ui);
+	ui_resize_to(ui, 24, 80);
+	ui_render(ui, UI_SCREEN_SUPER, &uf);
+	for (r = 0; getenv("BALIE_TEST_DUMP") && r < 24; r++)
+		fprintf(stderr, "|%s\n", screen_row(r));
+	assert_non_null(strstr(screen_row(3), "SL - · ASA - · AHT -"));
+	assert_non_null(strstr(screen_row(4), "H!billing"));
+	assert_non_null(strstr(screen_row(5), "SL 75% · ASA 0:42 · AHT 6:10 · FRT 0:35 · abandoned 1"));
+	assert_non_null(strstr(screen_row(8), "agent            presence status"));
+	assert_non_null(strstr(screen_row(9), "HAND #3          0:12 billing    Bob de Vries"));
+	assert_non_null(strstr(screen_row(10), "SLA! #1          3:05 billing"));
+	ui_close(ui);
+	fclose(out);
+	fclose(in);
+	close(fds[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -537,6 +573,7 @@ int main(void)
 		cmocka_unit_test(test_layout),
 		cmocka_unit_test_setup_teardown(test_attention_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drawn_at_80x24_and_too_small, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hand_drawn_at_80x24, setup, teardown),
 	};
 
 	setlocale(LC_ALL, "C.UTF-8");
