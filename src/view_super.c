@@ -271,13 +271,13 @@ size_t view_super_scroll(const struct view_doc *rows, int tag, size_t top, int h
 	return top;
 }
 
-/* The queue region gets its title and two lines per queue, at most half of
+/* The queue region gets its title and three lines per queue, at most half of
  * the middle; the agents get the rest. The regions tile the screen, so
  * nothing of another screen shows through. */
 static void split_super(struct view_layout *l, struct view_rect mid, const void *arg)
 {
 	size_t nqueues = *(const size_t *)arg;
-	int want = 1 + 2 * (int)(nqueues ? nqueues : 1);
+	int want = 1 + 3 * (int)(nqueues ? nqueues : 1);
 	int qh = want < mid.h / 2 ? want : mid.h / 2;
 
 	if (qh < 3)

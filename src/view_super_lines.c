@@ -210,14 +210,11 @@ static void queue_rows(struct view_doc *d, const struct super_queue *q, bool sel
 		view_puts(d, VIEW_ROLE_DIM, top);
 	}
 
-	/* The second line: name, today's figures, a paused bot, escalations,
-	 * containment and wrap-up codes (the tail shows on wide screens). */
+	/* The second line: name, a paused bot, today's escalations and
+	 * containment; the third: today's figures and wrap-up codes. */
 	view_line(d, base, 0);
 	view_put_pad(d, base, "", c->marker + 2, f);
-	view_put_clean(d, VIEW_ROLE_LABEL, q->name ? q->name : q->id, -view_clamp(c->width / 5, 10, 22), f);
-	view_super_figures_text(q, buf, sizeof buf);
-	view_puts(d, base, "  ");
-	view_puts(d, pct_late(q) ? VIEW_ROLE_LATE : base, buf);
+	view_put_clean(d, VIEW_ROLE_LABEL, q->name ? q->name : q->id, -24, f);
 	if (q->bot_paused)
 		view_puts(d, VIEW_ROLE_LATE, " · BOT PAUSED");
 	reasons_text(q, reasons, sizeof reasons);
@@ -228,6 +225,10 @@ static void queue_rows(struct view_doc *d, const struct super_queue *q, bool sel
 		snprintf(buf, sizeof buf, ", %d by the bot alone", q->contained_today);
 		view_puts(d, base, buf);
 	}
+	view_line(d, base, 0);
+	view_put_pad(d, base, "", c->marker + 2, f);
+	view_super_figures_text(q, buf, sizeof buf);
+	view_puts(d, pct_late(q) ? VIEW_ROLE_LATE : base, buf);
 	if (view_super_wrapups_text(q->wrapups, buf, sizeof buf)) {
 		view_puts(d, base, " · wrap-up ");
 		view_put_clean(d, base, buf, -200, f);

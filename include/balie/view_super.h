@@ -1,6 +1,6 @@
 /* view_super: the supervisor screen as lines of styled spans — no curses.
  *
- * Two regions under the header: the queues (two lines each: the figures
+ * Two regions under the header: the queues (three lines each: the counts
  * with the waiting sparkline, then the queue's name, whether its bot is
  * paused and today's escalations by reason) and the agents (presence, since
  * when, queues, and their open conversations one per line beneath them;
@@ -103,7 +103,8 @@ void view_super_header(struct view_doc *d, const struct model *m, const struct v
 		       const struct super_data *sd, int width);
 /* The column headings of the queue region. */
 void view_super_queue_title(struct view_doc *d, const struct view_state *st, int width);
-/* Two lines per queue; the first is tagged with its row number + 1. */
+/* Three lines per queue (figures, name and escalations, today's contact
+ * center figures); the first is tagged with its row number + 1. */
 void view_super_queue_rows(struct view_doc *d, const struct super_data *sd,
 			   const struct view_super *v, const struct view_state *st, int64_t now,
 			   int width);
@@ -125,7 +126,7 @@ void view_super_status(struct view_doc *d, const struct model *m, const struct s
 size_t view_super_scroll(const struct view_doc *rows, int tag, size_t top, int height);
 
 /* Splits a ROWS x COLS screen (view_layout_screen): header, the queue
- * region (its title and two lines per queue, at most half of what is left),
+ * region (its title and three lines per queue, at most half of what is left),
  * the agent region, the prompt line (when active) and the status line. */
 void view_super_layout(int rows, int cols, size_t nqueues, bool prompt, struct view_layout *l);
 

@@ -24,7 +24,7 @@ conv=$(escalate billing 'Mia de Boer' customer_request 'I was charged twice')
 
 start_console sue tmux-256color --supervisor
 wait_for_screen 'SUPERVISOR · Sue Visser'
-wait_for_screen '^  Ann Jansen +OFFLINE! +never .*needs a person'
+wait_for_screen '^  Ann Jansen +OFFLINE! .*needs a person'
 
 start_agent ann agent
 wait_for_screen '^  Ann Jansen +ONLINE ' 10

@@ -249,28 +249,32 @@ static void test_queue_lines(void **state)
 			    "  waiting, 1 h    ");
 	view_doc_clear(&f->doc);
 	view_super_queue_rows(&f->doc, &f->d, &f->v, &f->st, FIX_NOW, 80);
-	assert_int_equal(f->doc.nlines, 6);
+	assert_int_equal(f->doc.nlines, 9);
 	/* The selected queue, its figures; the sparkline is one level for zero. */
 	assert_string_equal(line(&f->doc, 0),
 			    "> health        0     1      0    0:30      0     1/0        -  "
 			    "\u2581\u2581\u2581\u2581\u2581\u2581\u2581\u2581\u2581\u2581\u2581\u2581\u2581\u2581 0");
 	assert_int_equal(f->doc.lines[0].tag, 1);
 	assert_int_equal(f->doc.lines[1].tag, 0);
+	assert_int_equal(f->doc.lines[2].tag, 0);
+	assert_string_equal(line(&f->doc, 1), "    Health insurance · today 1 escalated (sensitive topic 1) "
+			    "· 0 closed");
 	/* Nothing answered today: a dash, not a zero that reads as failure. */
-	assert_string_equal(line(&f->doc, 1), "    Health insurance  SL - · ASA - · AHT - · FRT - · "
-			    "abandoned 0 · today 1 escalated (sensitive topic 1) · 0 closed");
+	assert_string_equal(line(&f->doc, 2), "    SL - · ASA - · AHT - · FRT - · abandoned 0");
 	/* Past the SLA: the clock says so with "!", and so does the count. */
-	assert_non_null(strstr(line(&f->doc, 2), "  billing       0     1      2    3:05!    1!     1/1"
+	assert_non_null(strstr(line(&f->doc, 3), "  billing       0     1      2    3:05!    1!     1/1"
 			       "      66%  "));
-	assert_non_null(strstr(line(&f->doc, 2), "\u2588 4"));
-	assert_string_equal(line(&f->doc, 3), "    Billing & banki…  SL 75% · ASA 0:42 · AHT 6:10 · "
-			    "FRT 0:35 · abandoned 1 · BOT PAUSED · today 4 escalated "
-			    "(asked for a person 3, not understood 1) · 3 closed, 2 by the bot alone"
+	assert_non_null(strstr(line(&f->doc, 3), "\u2588 4"));
+	assert_string_equal(line(&f->doc, 4), "    Billing & banking · BOT PAUSED · today 4 escalated "
+			    "(asked for a person 3, not understood 1) · 3 closed, 2 by the bot alone");
+	assert_string_equal(line(&f->doc, 5), "    SL 75% · ASA 0:42 · AHT 6:10 · FRT 0:35 · abandoned 1"
 			    " · wrap-up refund 3, info 1");
+	/* Under 80 %: the figures read as a warning. */
+	assert_int_equal(span_role(&f->doc, 5, "SL 75%"), VIEW_ROLE_LATE);
 	/* The clock ticks without a refresh. */
 	view_doc_clear(&f->doc);
 	view_super_queue_rows(&f->doc, &f->d, &f->v, &f->st, FIX_NOW + 10, 80);
-	assert_non_null(strstr(line(&f->doc, 2), " 3:15! "));
+	assert_non_null(strstr(line(&f->doc, 3), " 3:15! "));
 }
 
 static void test_ascii_sparkline(void **state)
@@ -281,8 +285,9 @@ static void test_ascii_sparkline(void **state)
 	f->doc.ascii = true;
 	view_super_queue_rows(&f->doc, &f->d, &f->v, &f->st, FIX_NOW, 80);
 	/* 60 minutes in 14 cells: zero, then the 2s, then the 4s. */
-	assert_non_null(strstr(line(&f->doc, 2), "66%  _______----### 4"));
-	assert_non_null(strstr(line(&f->doc, 3), "SL 75% | ASA 0:42 |"));
+	assert_non_null(strstr(line(&f->doc, 3), "66%  _______----### 4"));
+	assert_non_null(strstr(line(&f->doc, 4), "Billing & banking | BOT PAUSED |"));
+	assert_non_null(strstr(line(&f->doc, 5), "SL 75% | ASA 0:42 |"));
 }
 
 static void test_agent_lines(void **state)
@@ -369,15 +374,15 @@ static void test_scroll_keeps_the_row_and_its_detail_in_sight(void **state)
 	struct fixture *f = *state;
 
 	view_super_queue_rows(&f->doc, &f->d, &f->v, &f->st, FIX_NOW, 80);
-	/* 6 lines in 3 rows of height: row 3 (parcels, lines 4-5) needs top 3. */
-	assert_int_equal(view_super_scroll(&f->doc, 3, 0, 3), 3);
-	assert_int_equal(view_super_scroll(&f->doc, 1, 3, 3), 0);
-	assert_int_equal(view_super_scroll(&f->doc, 2, 0, 3), 1);
-	assert_int_equal(view_super_scroll(&f->doc, 2, 1, 3), 1);
+	/* 9 lines in 4 rows of height: row 3 (parcels, lines 6-8) needs top 5. */
+	assert_int_equal(view_super_scroll(&f->doc, 3, 0, 4), 5);
+	assert_int_equal(view_super_scroll(&f->doc, 1, 5, 4), 0);
+	assert_int_equal(view_super_scroll(&f->doc, 2, 0, 4), 2);
+	assert_int_equal(view_super_scroll(&f->doc, 2, 2, 4), 2);
 	/* Everything fits: no scrolling at all. */
 	assert_int_equal(view_super_scroll(&f->doc, 3, 5, 10), 0);
 	/* An unknown tag keeps the top, clamped. */
-	assert_int_equal(view_super_scroll(&f->doc, 77, 9, 3), 3);
+	assert_int_equal(view_super_scroll(&f->doc, 77, 9, 4), 5);
 }
 
 static void test_layout(void **state)
@@ -388,9 +393,9 @@ static void test_layout(void **state)
 	view_super_layout(24, 80, 3, false, &l);
 	assert_false(l.too_small);
 	assert_int_equal(l.queues.y, 1);
-	assert_int_equal(l.queues.h, 7);
-	assert_int_equal(l.agents.y, 8);
-	assert_int_equal(l.agents.h, 15);
+	assert_int_equal(l.queues.h, 10);
+	assert_int_equal(l.agents.y, 11);
+	assert_int_equal(l.agents.h, 12);
 	assert_int_equal(l.status.y, 23);
 	assert_int_equal(l.prompt.h, 0);
 	/* Many queues take at most half; a question takes a row. */
@@ -444,7 +449,7 @@ static void test_attention_first(void **state)
 	f->d.queues[1].hands = 1;
 	view_doc_clear(&f->doc);
 	view_super_queue_rows(&f->doc, &f->d, &f->v, &f->st, FIX_NOW, 80);
-	assert_true(strncmp(line(&f->doc, 2), "H!billing", 9) == 0);
+	assert_true(strncmp(line(&f->doc, 3), "H!billing", 9) == 0);
 	/* Figures as words. */
 	view_super_figures_text(&f->d.queues[1], buf, sizeof buf);
 	assert_string_equal(buf, "SL 75% · ASA 0:42 · AHT 6:10 · FRT 0:35 · abandoned 1");
@@ -480,8 +485,8 @@ static void test_drawn_at_80x24_and_too_small(void **state)
 	assert_non_null(strstr(screen_row(0), "balie · SUPERVISOR · Ann Jansen (ann)"));
 	assert_non_null(strstr(screen_row(1), "queue       BOT  WAIT  HUMAN"));
 	assert_non_null(strstr(screen_row(2), "> health        0     1      0    0:30"));
-	assert_non_null(strstr(screen_row(8), "agent            presence"));
-	assert_non_null(strstr(screen_row(9), "Bob de Vries     OFFLINE!"));
+	assert_non_null(strstr(screen_row(11), "agent            presence"));
+	assert_non_null(strstr(screen_row(12), "Bob de Vries     OFFLINE!"));
 	assert_non_null(strstr(screen_row(23), "online"));
 	/* The selection is reverse video, not colour alone. */
 	{
@@ -494,11 +499,11 @@ static void test_drawn_at_80x24_and_too_small(void **state)
 		getcchar(&cc, wc, &a, &pair, NULL);
 		assert_true(a & A_REVERSE);
 	}
-	/* Selecting far down scrolls the agent region, the queues stay. */
+	/* Selecting far down moves in the agent region, the queues stay. */
 	view_super_select(&f->v, &f->d, 8);
 	ui_render(ui, UI_SCREEN_SUPER, &uf);
 	assert_non_null(strstr(screen_row(2), "  health"));
-	assert_non_null(strstr(screen_row(14), "> Dirk Smit"));
+	assert_non_null(strstr(screen_row(17), "> Dirk Smit"));
 	/* A question takes the prompt line above the status. */
 	f->st.mode = VIEW_MODE_CONFIRM;
 	snprintf(f->st.prompt, sizeof f->st.prompt, "pause the bot of billing? y/n ");
@@ -545,12 +550,12 @@ static void test_hand_drawn_at_80x24(void **state)
 	ui_render(ui, UI_SCREEN_SUPER, &uf);
 	for (r = 0; getenv("BALIE_TEST_DUMP") && r < 24; r++)
 		fprintf(stderr, "|%s\n", screen_row(r));
-	assert_non_null(strstr(screen_row(3), "SL - · ASA - · AHT -"));
-	assert_non_null(strstr(screen_row(4), "H!billing"));
-	assert_non_null(strstr(screen_row(5), "SL 75% · ASA 0:42 · AHT 6:10 · FRT 0:35 · abandoned 1"));
-	assert_non_null(strstr(screen_row(8), "agent            presence status"));
-	assert_non_null(strstr(screen_row(9), "HAND #3          0:12 billing    Bob de Vries"));
-	assert_non_null(strstr(screen_row(10), "SLA! #1          3:05 billing"));
+	assert_non_null(strstr(screen_row(4), "SL - · ASA - · AHT -"));
+	assert_non_null(strstr(screen_row(5), "H!billing"));
+	assert_non_null(strstr(screen_row(7), "SL 75% · ASA 0:42 · AHT 6:10 · FRT 0:35 · abandoned 1"));
+	assert_non_null(strstr(screen_row(11), "agent            presence status"));
+	assert_non_null(strstr(screen_row(12), "HAND #3          0:12 billing    Bob de Vries"));
+	assert_non_null(strstr(screen_row(13), "SLA! #1          3:05 billing"));
 	ui_close(ui);
 	fclose(out);
 	fclose(in);
