@@ -345,10 +345,13 @@ static void agent_row(struct view_doc *d, const struct super_agent *a, bool sel,
 	view_put_pad(d, base, super_figure_duration(a->aht_seconds, dur, sizeof dur), c->aht,
 		     f | TEXT_ALIGN_RIGHT);
 	view_puts(d, base, "  ");
+	/* What to do matters more than their queues. */
+	if (stranded) {
+		view_puts(d, VIEW_ROLE_LATE, "needs a person: take over or transfer");
+		return;
+	}
 	view_put_clean(d, base, a->queues ? a->queues : "", c->queues, f);
-	if (stranded)
-		view_puts(d, VIEW_ROLE_LATE, "  needs a person: take over or transfer");
-	else if (a->is_supervisor)
+	if (a->is_supervisor)
 		view_puts(d, VIEW_ROLE_DIM, "  supervisor");
 }
 

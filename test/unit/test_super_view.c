@@ -301,7 +301,7 @@ static void test_agent_lines(void **state)
 	view_super_agent_rows(&f->doc, &f->m, &f->d, &f->v, &f->st, FIX_NOW, 80);
 	assert_int_equal(f->doc.nlines, 6);
 	assert_string_equal(line(&f->doc, 0), "  Bob de Vries     OFFLINE! 1:35             1    0      -  "
-			    "billing, health       needs a person: take over or transfer");
+			    "needs a person: take over or transfer");
 	assert_int_equal(f->doc.lines[0].tag, 4);
 	/* Conversation details come from the model. */
 	assert_string_equal(line(&f->doc, 1), "    #3      HUMAN     1:10 billing    Ahmed El Amrani     ");
