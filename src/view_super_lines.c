@@ -266,7 +266,7 @@ static void agent_cols_for(int width, struct agent_cols *c)
 	c->marker = 2;
 	c->name = view_clamp(width / 5, 10, 24);
 	c->presence = 9;
-	c->status = 12;
+	c->status = width >= 100 ? 17 : 12;
 	c->load = 6;
 	c->handled = 5;
 	c->aht = 7;
@@ -326,7 +326,8 @@ static void agent_row(struct view_doc *d, const struct super_agent *a, bool sel,
 	if (a->status) {
 		super_figure_duration(a->status_since && now >= a->status_since ?
 				      now - a->status_since : -1, dur, sizeof dur);
-		snprintf(buf, sizeof buf, "%.5s %s", a->status, a->status_since ? dur : "");
+		snprintf(buf, sizeof buf, "%.*s %s", c->status > 12 ? 9 : 5, a->status,
+			 a->status_since ? dur : "");
 	} else if (a->presence_since && now >= a->presence_since) {
 		snprintf(buf, sizeof buf, "%s", super_figure_duration(now - a->presence_since, dur,
 								       sizeof dur));
@@ -473,12 +474,18 @@ void view_super_status(struct view_doc *d, const struct model *m, const struct s
 	if (q) {
 		view_hint(d, st, VERB_PAUSE_BOT, q->bot_paused ? "resume the bot" : "pause the bot");
 		view_hint(d, st, VERB_OPEN, "its conversations");
+	} else if (it && it->kind == VIEW_SUPER_ATTN) {
+		view_hint(d, st, VERB_WHISPER, "whisper");
+		view_hint(d, st, VERB_TAKEOVER, "take over");
+		view_hint(d, st, VERB_OPEN, "open");
 	} else if (it && view_super_conv(v, sd)) {
 		view_hint(d, st, VERB_TAKEOVER, it->kind == VIEW_SUPER_CONV ? "take over" :
 		     "take the oldest");
 		view_hint(d, st, VERB_TRANSFER, "transfer");
 		view_hint(d, st, VERB_OPEN, "open");
 	}
+	if (it && it->kind == VIEW_SUPER_AGENT)
+		view_hint(d, st, VERB_SET_CAPACITY, "capacity");
 	view_hint(d, st, VERB_SUPERVISOR, "agent view");
 	view_hint(d, st, VERB_HELP, "help");
 	view_hint(d, st, VERB_QUIT, "quit");
