@@ -117,9 +117,9 @@ static void on_msgs(const struct db_result *r, void *arg)
 	int rows, row, whisper_col;
 
 	store_status_from(r, &st);
-	if (store_shape_ok(r, 10, &st)) {
-		/* By name: a column 009 appends; absent before it. */
-		whisper_col = PQfnumber(r->res, "whisper_to");
+	/* By name: whisper_to is a column 009 appends; absent before it. */
+	whisper_col = r->outcome == DB_OK && r->res ? PQfnumber(r->res, "whisper_to") : -1;
+	if (store_shape_ok(r, whisper_col >= 0 ? 11 : 10, &st)) {
 		rows = PQntuples(r->res);
 		for (row = 0; row < rows; row++)
 			if (strcmp(PQgetvalue(r->res, row, 0), "0") == 0)

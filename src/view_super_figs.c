@@ -113,7 +113,5 @@ void view_super_attn_row(struct view_doc *d, const struct model *m, int64_t id,
 		view_puts(d, base, " ");
 	}
 	view_put_clean(d, base, c->customer_name && *c->customer_name ? c->customer_name :
-		       c->customer_ref ? c->customer_ref : "", 20, f);
-	if (why == VIEW_SUPER_ATTN_HAND)
-		view_puts(d, VIEW_ROLE_DIM, "  w whispers, t takes over, Enter opens");
+		       c->customer_ref ? c->customer_ref : "", -24, f);
 }
