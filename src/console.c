@@ -62,7 +62,7 @@ void console_show(struct console *con, const struct console_screen *screen)
 	con->screen = screen;
 	if (con->super) {
 		if (screen == &console_super_screen)
-			view_super_refresh(&con->vsup, super_data(con->super));
+			con->vsup_built = 0;	/* rows rebuilt before the next frame */
 		super_show(con->super, screen == &console_super_screen);
 	}
 	console_schedule(con);
