@@ -16,7 +16,9 @@ enum {
 	CC_ID, CC_VERSION, CC_QUEUE, CC_STATE, CC_AGENT, CC_CUSTOMER_REF,
 	CC_CUSTOMER_NAME, CC_CHANNEL, CC_INTENT, CC_CONFIDENCE, CC_REASON,
 	CC_SUMMARY, CC_CREATED, CC_ESCALATED, CC_TAKEN, CC_CLOSED,
-	CC_MESSAGE_COUNT, CC_LAST_KIND, CC_LAST_BODY, CC_JSON, CC_NOW, CC_COUNT
+	CC_MESSAGE_COUNT, CC_LAST_KIND, CC_LAST_BODY, CC_JSON, CC_NOW,
+	/* appended by schemas 007-009 */
+	CC_LANG, CC_MY_READ_SEQ, CC_CUSTOMER_WAITING, CC_VIEWERS, CC_HAND_RAISED, CC_COUNT
 };
 
 static const char sql_open[] = "SELECT * FROM balie.read_conversations()";
@@ -68,6 +70,11 @@ static struct model_conv *parse_conv(const PGresult *res, int i)
 	c->last_kind = model_author_parse(kind);
 	c->last_body = store_text_or_null(res, i, CC_LAST_BODY);
 	c->json = store_text_or_null(res, i, CC_JSON);
+	c->lang = store_text_or_null(res, i, CC_LANG);
+	c->my_read_seq = (int)store_int_or_zero(res, i, CC_MY_READ_SEQ);
+	c->customer_waiting_since = store_int_or_zero(res, i, CC_CUSTOMER_WAITING);
+	c->viewers = store_text_or_null(res, i, CC_VIEWERS);
+	c->hand_raised_at = store_int_or_zero(res, i, CC_HAND_RAISED);
 	free(state);
 	free(kind);
 	return c;
