@@ -63,7 +63,7 @@ void console_show(struct console *con, const struct console_screen *screen)
 	con->screen = screen;
 	if (con->super) {
 		if (screen == &console_super_screen)
-			view_super_refresh(&con->vsup, super_data(con->super));
+			con->vsup_built = 0;	/* rows rebuilt before the next frame */
 		super_show(con->super, screen == &console_super_screen);
 	}
 	console_schedule(con);
@@ -88,6 +88,8 @@ void console_render(struct console *con)
 	f.now = console_server_now(con);
 	f.sd = con->super ? super_data(con->super) : NULL;
 	f.sup = &con->vsup;
+	if (con->screen == &console_super_screen)
+		console_super_frame(con);
 	ui_render(con->ui, con->screen->ui, &f);
 	if (con->screen->rendered)
 		con->screen->rendered(con);

@@ -50,7 +50,8 @@ void console_draft_save(struct console *con, int64_t conv, enum verb v, const ch
 void console_start_compose(struct console *con, struct model_conv *c, enum verb v)
 {
 	struct draft *d = console_draft_find(con, c->id, v);
-	struct verb_words w = { .id = c->id, .customer = console_customer(c) };
+	struct verb_words w = { .id = c->id, .customer = console_customer(c),
+				.owner = c->agent ? model_agent_name(&con->model, c->agent) : NULL };
 	char buf[sizeof con->vs.prompt], *clean;
 
 	compose_clear(&con->line);
@@ -122,6 +123,10 @@ void console_submit_compose(struct console *con)
 			console_draft_drop(con, con->compose_conv, VERB_REPLY);
 			compose_clear(&con->line);
 		}
+		return;
+	}
+	if (!(verb_info(con->compose_verb)->policy & VERB_IF_CONV)) {
+		console_super_submit(con, text);	/* capacity, routing */
 		return;
 	}
 	if (!c || console_refused(con, c, con->compose_verb))

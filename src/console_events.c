@@ -219,6 +219,7 @@ static void on_changed(struct sync *s, struct model_conv *c, enum model_apply ho
 			say(con, VIEW_ROLE_WAITING, _("new escalation: #%lld %s (%s)"),
 			    (long long)c->id, console_customer(c), c->reason ? c->reason : c->queue);
 	}
+	console_super_changed(con, c);
 	if (c->id == con->vs.open) {
 		bool mine = model_can_reply(&con->model, c);
 
@@ -259,6 +260,7 @@ static void on_transcript(struct sync *s, struct model_conv *c, void *user)
 	struct console *con = user;
 
 	(void)s;
+	console_super_transcript(con, c);
 	if (c->id == con->vs.open) {
 		con->vs.loading_older = false;
 		con->vs.loading_newer = false;

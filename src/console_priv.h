@@ -149,6 +149,10 @@ struct console {
 	/* The supervisor screen (console_super.c) and presence (console_presence.c). */
 	struct super *super;
 	struct view_super vsup;
+	int64_t hand_rung_at, hand_rung_conv;	/* the newest raised hand rung for */
+	int64_t whisper_rung;	/* the newest whisper to me rung for (message id) */
+	uint64_t vsup_built;	/* model + figures generation the rows were built from */
+	int64_t vsup_built_at;	/* and the second */
 	uv_timer_t heartbeat;
 	bool heartbeat_open;
 	int64_t last_key;	/* local unix seconds of the last key press */
@@ -181,6 +185,17 @@ struct console {
 	int exit_code;
 	char fatal[512];
 };
+
+/* console_super.c: the supervisor screen. */
+/* A conversation changed: a newly raised hand rings (supervisors). */
+void console_super_changed(struct console *con, const struct model_conv *c);
+/* C's transcript grew: a new whisper to me rings. */
+void console_super_transcript(struct console *con, const struct model_conv *c);
+/* Before drawing the supervisor screen: its rows, current. */
+void console_super_frame(struct console *con);
+/* The compose line of a supervisor verb without a conversation
+ * (set-capacity, set-routing) was sent with TEXT. */
+void console_super_submit(struct console *con, const char *text);
 
 /* console.c: the loop and the console's state (mode, shown screen); the
  * other files call down to it and to the file they name, never back up to

@@ -3,7 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <string.h>
+
 #include "balie/i18n.h"
+#include "balie/text.h"
 #include "balie/util.h"
 #include "console_priv.h"
 
@@ -13,9 +16,74 @@ static void on_super_updated(struct super *s, void *user)
 {
 	struct console *con = user;
 
-	view_super_refresh(&con->vsup, super_data(s));
+	(void)s;
+	con->vsup_built = 0;	/* rebuilt before the next frame */
 	if (con->screen == &console_super_screen)
 		console_schedule(con);
+}
+
+void console_super_frame(struct console *con)
+{
+	const struct super_data *d;
+	int64_t now = console_server_now(con);
+	uint64_t gen;
+
+	if (!con->super)
+		return;
+	d = super_data(con->super);
+	/* Both generations in one number: either changing rebuilds; so does
+	 * the clock, since "near the SLA" comes by time passing. */
+	gen = (con->model.generation << 20) ^ d->generation ^ 1;
+	if (gen == con->vsup_built && now == con->vsup_built_at)
+		return;
+	con->vsup_built = gen;
+	con->vsup_built_at = now;
+	view_super_rebuild(&con->vsup, d, &con->model, now);
+}
+
+void console_super_transcript(struct console *con, const struct model_conv *c)
+{
+	const struct model_msg *w = NULL;
+	size_t i;
+
+	for (i = c->nmsgs; i-- > 0;) {
+		const struct model_msg *msg = &c->msgs[i];
+
+		if (msg->id <= con->whisper_rung)
+			break;
+		if (msg->whisper_to && util_streq(msg->whisper_to, con->model.me) && !w)
+			w = msg;
+	}
+	if (!w)
+		return;
+	con->whisper_rung = w->id;
+	/* An old one is no news (the first load, a reopened pane). */
+	if (con->startup || console_server_now(con) - w->created_at > 60)
+		return;
+	con->bell_pending = true;
+	say(con, VIEW_ROLE_LATE, "whisper from %s on #%lld (not shown to the customer)",
+	    model_agent_name(&con->model, w->author), (long long)c->id);
+}
+
+void console_super_changed(struct console *con, const struct model_conv *c)
+{
+	bool newer;
+
+	if (!con->model.me_supervisor || !c->hand_raised_at || c->state == MODEL_CLOSED)
+		return;
+	newer = c->hand_raised_at > con->hand_rung_at ||
+		(c->hand_raised_at == con->hand_rung_at && c->id != con->hand_rung_conv);
+	if (!newer)
+		return;
+	con->hand_rung_at = c->hand_raised_at;
+	con->hand_rung_conv = c->id;
+	/* Hands raised before we started are on the screen, not news. */
+	if (con->startup)
+		return;
+	con->bell_pending = true;
+	say(con, VIEW_ROLE_LATE, "hand raised: #%lld — %s with %s (S, then w whispers, t takes over)",
+	    (long long)c->id, c->agent ? model_agent_name(&con->model, c->agent) : "an agent",
+	    console_customer(c));
 }
 
 static void on_super_error(struct super *s, const char *message, void *user)
@@ -136,6 +204,103 @@ static void transfer_selected(struct console *con, const struct super_data *d)
 		console_pick_queue(con, c);
 }
 
+/* w: whisper to the agent who has the selected conversation. */
+static void whisper_selected(struct console *con, const struct super_data *d)
+{
+	int64_t id = view_super_conv(&con->vsup, d);
+	struct model_conv *c = id ? model_find(&con->model, id) : NULL;
+
+	if (!id) {
+		say(con, VIEW_ROLE_NORMAL, "select a conversation to whisper about");
+		return;
+	}
+	if (!c) {
+		say(con, VIEW_ROLE_ERROR, "#%lld is still loading: try again in a moment", (long long)id);
+		return;
+	}
+	if (c->state != MODEL_HUMAN || !c->agent) {
+		say(con, VIEW_ROLE_NORMAL, "#%lld is not with an agent: nobody to whisper to",
+		    (long long)id);
+		return;
+	}
+	if (online(con))
+		console_verb(con, VERB_WHISPER, c);
+}
+
+/* C and R: the compose line asks for the value; ARG is the agent or queue. */
+static void ask_value(struct console *con, enum verb v, const char *arg, const char *now)
+{
+	struct verb_words w = { .arg = arg };
+	char buf[sizeof con->vs.prompt], *clean;
+
+	if (!online(con))
+		return;
+	snprintf(con->ask.arg, sizeof con->ask.arg, "%s", arg);
+	con->ask.verb = v;
+	compose_clear(&con->line);
+	con->compose_verb = v;
+	con->compose_conv = 0;
+	verb_format(verb_info(v)->question, &w, buf, sizeof buf);
+	if (now)
+		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), " (now %s)", now);
+	clean = text_clean(buf, con->vs.text_flags);
+	snprintf(con->vs.prompt, sizeof con->vs.prompt, "%s", clean);
+	free(clean);
+	console_set_mode(con, VIEW_MODE_COMPOSE);
+}
+
+static void ask_capacity(struct console *con, const struct super_data *d)
+{
+	const struct super_agent *a = view_super_agent(&con->vsup, d);
+	char now[16];
+
+	if (!a || !a->login) {
+		say(con, VIEW_ROLE_NORMAL, "select an agent to set their capacity");
+		return;
+	}
+	snprintf(now, sizeof now, "%d", a->capacity);
+	ask_value(con, VERB_SET_CAPACITY, a->login, a->capacity >= 0 ? now : NULL);
+}
+
+static void ask_routing(struct console *con, const struct super_data *d)
+{
+	const struct super_queue *q = view_super_queue(&con->vsup, d);
+
+	if (!q) {
+		say(con, VIEW_ROLE_NORMAL, "select a queue (the top rows) to set its routing");
+		return;
+	}
+	ask_value(con, VERB_SET_ROUTING, q->id, NULL);
+}
+
+void console_super_submit(struct console *con, const char *text)
+{
+	struct action call = { .kind = con->compose_verb, .arg = con->ask.arg };
+	char value[32];
+	char *end;
+	long n;
+
+	snprintf(value, sizeof value, "%s", text + strspn(text, " "));
+	value[strcspn(value, " ")] = '\0';
+	if (call.kind == VERB_SET_CAPACITY) {
+		n = strtol(value, &end, 10);
+		if (end == value || *end || n < 0 || n > 1000) {
+			say(con, VIEW_ROLE_ERROR, "capacity is a number of conversations, 0 to 1000");
+			return;
+		}
+		call.number = n;
+	} else if (strcmp(value, "auto") != 0 && strcmp(value, "manual") != 0) {
+		say(con, VIEW_ROLE_ERROR, "routing is auto or manual");
+		return;
+	} else {
+		call.text = value;
+	}
+	if (!online(con))
+		return;
+	console_send(con, &call);
+	console_leave_compose(con, false);
+}
+
 /* p: asks before pausing or resuming the selected queue's bot. */
 static void ask_pause(struct console *con, const struct super_data *d)
 {
@@ -180,6 +345,9 @@ static enum console_key super_key(struct console *con, enum verb v)
 	case VERB_TAKEOVER: take_selected(con, d); break;
 	case VERB_TRANSFER: transfer_selected(con, d); break;
 	case VERB_PAUSE_BOT: ask_pause(con, d); break;
+	case VERB_WHISPER: whisper_selected(con, d); break;
+	case VERB_SET_CAPACITY: ask_capacity(con, d); break;
+	case VERB_SET_ROUTING: ask_routing(con, d); break;
 	case VERB_SUPERVISOR: console_show(con, &console_agent_screen); break;
 	case VERB_BACK:
 	case VERB_NONE:

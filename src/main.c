@@ -4,6 +4,7 @@
 #include "balie/cli.h"
 #include "balie/i18n.h"
 #include "balie/migrate.h"
+#include "balie/report.h"
 
 int main(int argc, char **argv)
 {
@@ -16,5 +17,7 @@ int main(int argc, char **argv)
 		return sim_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "migrate") == 0)
 		return migrate_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "report") == 0)
+		return report_main(argc - 1, argv + 1);
 	return console_main(argc, argv);
 }

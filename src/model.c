@@ -25,6 +25,7 @@ void model_msg_clear(struct model_msg *msg)
 
 	free(msg->author);
 	free(msg->body);
+	free(msg->whisper_to);
 	for (i = 0; i < msg->nsources; i++) {
 		free(msg->sources[i].title);
 		free(msg->sources[i].url);

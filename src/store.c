@@ -122,10 +122,12 @@ static void on_msgs(const struct db_result *r, void *arg)
 	struct store_status st;
 	struct model_msg *msgs = NULL;
 	size_t n = 0, i;
-	int rows, row;
+	int rows, row, whisper_col;
 
 	store_status_from(r, &st);
-	if (store_shape_ok(r, 10, &st)) {
+	/* By name: whisper_to is a column 009 appends; absent before it. */
+	whisper_col = r->outcome == DB_OK && r->res ? PQfnumber(r->res, "whisper_to") : -1;
+	if (store_shape_ok(r, whisper_col >= 0 ? 11 : 10, &st)) {
 		rows = PQntuples(r->res);
 		for (row = 0; row < rows; row++)
 			if (strcmp(PQgetvalue(r->res, row, 0), "0") == 0)
@@ -158,6 +160,8 @@ static void on_msgs(const struct db_result *r, void *arg)
 			m->author = store_text_or_null(r->res, row, 5);
 			m->body = store_text_or_null(r->res, row, 6);
 			m->created_at = store_int_or_zero(r->res, row, 7);
+			if (whisper_col >= 0)
+				m->whisper_to = store_text_or_null(r->res, row, whisper_col);
 		}
 	}
 	cb(&st, p->conv, msgs, n, p->arg);

@@ -9,6 +9,17 @@
 #include "balie/util.h"
 #include "store_priv.h"
 
+/* The figures 009 appends, read by name through to_jsonb so that a
+ * database without them yet shows "-" instead of refusing the screen. */
+#define FIG(col, type) " (to_jsonb(q) ->> '" col "')::" type
+#define FIGURES_SQL \
+	FIG("service_level", "float8") "," \
+	" round(" FIG("asa_seconds", "numeric") ")::bigint," \
+	FIG("abandoned", "int") "," \
+	" round(" FIG("aht_seconds", "numeric") ")::bigint," \
+	" round(" FIG("frt_seconds", "numeric") ")::bigint," \
+	FIG("wrapups", "text") "," FIG("hands", "int")
+
 /* Today's escalations come back as one count per reason, in the order of
  * the reason names passed as $1, so the list order is the client's enum. */
 static const char sql_queues[] =
@@ -20,13 +31,15 @@ static const char sql_queues[] =
 	" (SELECT string_agg(coalesce((q.escalations ->> r.name)::int, 0)::text, ','"
 	"   ORDER BY r.ord) FROM unnest($1::text[]) WITH ORDINALITY AS r(name, ord)),"
 	" array_to_string(q.waiting_last_hour, ','),"
-	" floor(extract(epoch FROM now()))::bigint"
+	" floor(extract(epoch FROM now()))::bigint,"
+	FIGURES_SQL
 	" FROM balie.supervisor_queues() q";
 
 enum {
 	SQ_ID, SQ_NAME, SQ_SLA, SQ_PRIORITY, SQ_PAUSED, SQ_BOT, SQ_WAITING, SQ_HUMAN,
 	SQ_OLDEST, SQ_BREACHES, SQ_ONLINE, SQ_AWAY, SQ_CLOSED, SQ_CONTAINED,
-	SQ_ESCALATIONS, SQ_BY_REASON, SQ_SPARK, SQ_NOW, SQ_COUNT
+	SQ_ESCALATIONS, SQ_BY_REASON, SQ_SPARK, SQ_NOW,
+	SQ_SL, SQ_ASA, SQ_ABANDONED, SQ_AHT, SQ_FRT, SQ_WRAPUPS, SQ_HANDS, SQ_COUNT
 };
 
 static const char sql_agents[] =
@@ -34,12 +47,18 @@ static const char sql_agents[] =
 	" floor(extract(epoch FROM a.presence_since))::bigint,"
 	" floor(extract(epoch FROM a.last_seen))::bigint,"
 	" array_to_string(a.queues, ', '), a.open_conversations,"
-	" array_to_string(a.conversations, ',')"
+	" array_to_string(a.conversations, ','),"
+	" to_jsonb(a) ->> 'status',"
+	" floor(extract(epoch FROM (to_jsonb(a) ->> 'status_since')::timestamptz))::bigint,"
+	" (to_jsonb(a) ->> 'capacity')::int, (to_jsonb(a) ->> 'load')::int,"
+	" (to_jsonb(a) ->> 'handled_today')::int,"
+	" round((to_jsonb(a) ->> 'aht_seconds')::numeric)::bigint"
 	" FROM balie.supervisor_agents() a";
 
 enum {
 	SA_LOGIN, SA_NAME, SA_SUPERVISOR, SA_PRESENCE, SA_SINCE, SA_LAST_SEEN, SA_QUEUES,
-	SA_OPEN, SA_CONVS, SA_COUNT
+	SA_OPEN, SA_CONVS, SA_STATUS, SA_STATUS_SINCE, SA_CAPACITY, SA_LOAD, SA_HANDLED,
+	SA_AHT, SA_COUNT
 };
 
 /* Reads one decimal integer of a comma list; returns the end or NULL. */
@@ -117,6 +136,12 @@ static const char *reason_array(void)
 	return lit;
 }
 
+/* A figure that may be NULL (nothing to count): -1. */
+static int64_t int_or_none(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? -1 : store_int_or_zero(res, row, col);
+}
+
 static void parse_queue(const PGresult *res, int i, struct super_queue *q)
 {
 	q->id = store_text_or_null(res, i, SQ_ID);
@@ -140,6 +165,13 @@ static void parse_queue(const PGresult *res, int i, struct super_queue *q)
 		memset(q->by_reason, 0, sizeof q->by_reason);
 	if (store_parse_int_list(PQgetvalue(res, i, SQ_SPARK), q->spark, SUPER_SPARK_POINTS) < 0)
 		memset(q->spark, 0, sizeof q->spark);
+	q->service_level = PQgetisnull(res, i, SQ_SL) ? -1 : strtod(PQgetvalue(res, i, SQ_SL), NULL);
+	q->asa_seconds = int_or_none(res, i, SQ_ASA);
+	q->abandoned = (int)store_int_or_zero(res, i, SQ_ABANDONED);
+	q->aht_seconds = int_or_none(res, i, SQ_AHT);
+	q->frt_seconds = int_or_none(res, i, SQ_FRT);
+	q->wrapups = store_text_or_null(res, i, SQ_WRAPUPS);
+	q->hands = (int)store_int_or_zero(res, i, SQ_HANDS);
 }
 
 static void on_queues(const struct db_result *r, void *arg)
@@ -189,6 +221,12 @@ static void on_agents(const struct db_result *r, void *arg)
 		a[i].queues = store_text_or_null(r->res, row, SA_QUEUES);
 		a[i].open_count = (int)store_int_or_zero(r->res, row, SA_OPEN);
 		store_parse_id_list(PQgetvalue(r->res, row, SA_CONVS), &a[i].convs, &a[i].nconvs);
+		a[i].status = store_text_or_null(r->res, row, SA_STATUS);
+		a[i].status_since = store_int_or_zero(r->res, row, SA_STATUS_SINCE);
+		a[i].capacity = (int)int_or_none(r->res, row, SA_CAPACITY);
+		a[i].load = (int)store_int_or_zero(r->res, row, SA_LOAD);
+		a[i].handled_today = (int)store_int_or_zero(r->res, row, SA_HANDLED);
+		a[i].aht_seconds = int_or_none(r->res, row, SA_AHT);
 	}
 	cb(&st, a, n, p->arg);
 	free(p);

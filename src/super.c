@@ -1,4 +1,5 @@
 /* super: the supervisor figures as data, and the pacing rule; see super.h. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,7 @@ void super_queues_free(struct super_queue *q, size_t n)
 	for (i = 0; q && i < n; i++) {
 		free(q[i].id);
 		free(q[i].name);
+		free(q[i].wrapups);
 	}
 	free(q);
 }
@@ -29,6 +31,7 @@ void super_agents_free(struct super_agent *a, size_t n)
 		free(a[i].display_name);
 		free(a[i].queues);
 		free(a[i].convs);
+		free(a[i].status);
 	}
 	free(a);
 }
@@ -88,6 +91,26 @@ int super_containment_percent(const struct super_queue *q)
 	if (q->closed_today <= 0)
 		return -1;
 	return (int)((int64_t)q->contained_today * 100 / q->closed_today);
+}
+
+int super_service_level_percent(const struct super_queue *q)
+{
+	if (q->service_level < 0 || q->service_level > 1.0001)
+		return -1;
+	/* The epsilon keeps 0.8 from reading 79 %. */
+	return (int)(q->service_level * 100 + 1e-6);
+}
+
+const char *super_figure_duration(int64_t secs, char *buf, size_t size)
+{
+	if (secs < 0)
+		snprintf(buf, size, "-");
+	else if (secs < 3600)
+		snprintf(buf, size, "%d:%02d", (int)(secs / 60), (int)(secs % 60));
+	else
+		snprintf(buf, size, "%d:%02d:%02d", (int)(secs / 3600), (int)(secs / 60 % 60),
+			 (int)(secs % 60));
+	return buf;
 }
 
 bool super_agent_stranded(const struct super_agent *a)

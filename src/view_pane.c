@@ -149,6 +149,8 @@ static void talking_to(struct view_doc *d, const struct model *m, const struct m
 		view_puts(d, role, ")");
 		if (model_can_reply(m, c))
 			view_puts(d, VIEW_ROLE_MINE, _(" · you"));
+		if (c->hand_raised_at)
+			view_puts(d, VIEW_ROLE_LATE, _(" · HAND RAISED"));
 		view_puts(d, VIEW_ROLE_TIME, " · ");
 		view_puts(d, VIEW_ROLE_TIME, clock);
 		view_puts(d, VIEW_ROLE_TIME, _(" since the takeover"));
@@ -329,8 +331,15 @@ static void message(struct view_doc *d, const struct model *m, const struct mode
 	if (msg->kind == AUTHOR_NOTE) {
 		/* Internal notes look different on purpose: own label, own role,
 		 * indented body, so nobody mistakes one for what the customer saw. */
-		view_puts(d, VIEW_ROLE_NOTE, _("note (internal)"));
-		if (msg->author && *msg->author) {
+		if (msg->whisper_to) {
+			/* A supervisor's whisper: to this agent, never to the customer. */
+			view_puts(d, VIEW_ROLE_LATE, _("whisper from "));
+			view_put_clean(d, VIEW_ROLE_LATE, model_agent_name(m, msg->author), -24, f);
+			view_puts(d, VIEW_ROLE_NOTE, _(" (internal)"));
+		} else {
+			view_puts(d, VIEW_ROLE_NOTE, _("note (internal)"));
+		}
+		if (!msg->whisper_to && msg->author && *msg->author) {
 			view_puts(d, VIEW_ROLE_NOTE, " · ");
 			view_put_clean(d, VIEW_ROLE_NOTE, model_agent_name(m, msg->author),
 				       -24, f);

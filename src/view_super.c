@@ -59,7 +59,52 @@ static void add_item(struct view_super *v, enum view_super_kind kind, size_t ind
 		v->cap = v->cap ? v->cap * 2 : 64;
 		v->items = xrealloc(v->items, v->cap * sizeof *v->items);
 	}
-	v->items[v->nitems++] = (struct view_super_item){ kind, index, conv };
+	v->items[v->nitems++] = (struct view_super_item){ kind, index, conv, VIEW_SUPER_ATTN_NONE };
+}
+
+/* At most this many attention rows: the rest are counted in the header. */
+#define ATTN_MAX 12
+
+struct attn {
+	const struct model_conv *c;
+	enum view_super_attn why;
+	int64_t since;
+};
+
+static int attn_cmp(const void *x, const void *y)
+{
+	const struct attn *a = x, *b = y;
+
+	if (a->why != b->why)
+		return (int)a->why - (int)b->why;
+	if (a->since != b->since)
+		return a->since < b->since ? -1 : 1;
+	return a->c->id < b->c->id ? -1 : a->c->id > b->c->id;
+}
+
+/* Raised hands first (oldest first), then past SLA, then near it. */
+static void add_attention(struct view_super *v, const struct model *m, int64_t now)
+{
+	struct attn *list;
+	size_t i, n = 0;
+
+	if (!m || !m->nconvs)
+		return;
+	list = xcalloc(m->nconvs, sizeof *list);
+	for (i = 0; i < m->nconvs; i++) {
+		const struct model_conv *c = m->convs[i];
+		enum view_super_attn why = view_super_attention(m, c, now);
+
+		if (why != VIEW_SUPER_ATTN_NONE)
+			list[n++] = (struct attn){ c, why, why == VIEW_SUPER_ATTN_HAND ?
+						   c->hand_raised_at : c->escalated_at };
+	}
+	qsort(list, n, sizeof *list, attn_cmp);
+	for (i = 0; i < n && i < ATTN_MAX; i++) {
+		add_item(v, VIEW_SUPER_ATTN, (size_t)-1, list[i].c->id);
+		v->items[v->nitems - 1].why = list[i].why;
+	}
+	free(list);
 }
 
 /* Remembers what row I shows, to find it again after a rebuild. */
@@ -92,6 +137,12 @@ static const char *item_key(const struct view_super_item *it, const struct super
 
 void view_super_refresh(struct view_super *v, const struct super_data *d)
 {
+	view_super_rebuild(v, d, NULL, 0);
+}
+
+void view_super_rebuild(struct view_super *v, const struct super_data *d, const struct model *m,
+			int64_t now)
+{
 	const struct super_agent **order;
 	size_t i, j, old_sel = v->sel, found = (size_t)-1, agent_row = (size_t)-1;
 
@@ -99,6 +150,7 @@ void view_super_refresh(struct view_super *v, const struct super_data *d)
 	for (i = 0; i < d->nqueues; i++)
 		add_item(v, VIEW_SUPER_QUEUE, i, 0);
 	v->nqueues = v->nitems;
+	add_attention(v, m, now);
 	order = xcalloc(d->nagents ? d->nagents : 1, sizeof *order);
 	for (i = 0; i < d->nagents; i++)
 		order[i] = &d->agents[i];
@@ -123,7 +175,7 @@ void view_super_refresh(struct view_super *v, const struct super_data *d)
 
 		if (it->kind != v->sel_kind)
 			continue;
-		if (it->kind == VIEW_SUPER_CONV ? it->conv == v->sel_conv :
+		if (it->kind == VIEW_SUPER_CONV || it->kind == VIEW_SUPER_ATTN ? it->conv == v->sel_conv :
 		    strcmp(item_key(it, d), v->sel_key) == 0)
 			found = i;
 	}
@@ -172,8 +224,8 @@ const struct super_agent *view_super_agent(const struct view_super *v, const str
 {
 	const struct view_super_item *it = selected(v);
 
-	return it && it->kind != VIEW_SUPER_QUEUE && it->index < d->nagents ?
-		&d->agents[it->index] : NULL;
+	return it && (it->kind == VIEW_SUPER_AGENT || it->kind == VIEW_SUPER_CONV) &&
+		it->index < d->nagents ? &d->agents[it->index] : NULL;
 }
 
 int64_t view_super_conv(const struct view_super *v, const struct super_data *d)
@@ -183,7 +235,7 @@ int64_t view_super_conv(const struct view_super *v, const struct super_data *d)
 
 	if (!it)
 		return 0;
-	if (it->kind == VIEW_SUPER_CONV)
+	if (it->kind == VIEW_SUPER_CONV || it->kind == VIEW_SUPER_ATTN)
 		return it->conv;
 	return a && a->nconvs ? a->convs[0] : 0;
 }
@@ -219,13 +271,13 @@ size_t view_super_scroll(const struct view_doc *rows, int tag, size_t top, int h
 	return top;
 }
 
-/* The queue region gets its title and two lines per queue, at most half of
+/* The queue region gets its title and three lines per queue, at most half of
  * the middle; the agents get the rest. The regions tile the screen, so
  * nothing of another screen shows through. */
 static void split_super(struct view_layout *l, struct view_rect mid, const void *arg)
 {
 	size_t nqueues = *(const size_t *)arg;
-	int want = 1 + 2 * (int)(nqueues ? nqueues : 1);
+	int want = 1 + 3 * (int)(nqueues ? nqueues : 1);
 	int qh = want < mid.h / 2 ? want : mid.h / 2;
 
 	if (qh < 3)

@@ -65,12 +65,14 @@ void view_super_header(struct view_doc *d, const struct model *m, const struct v
 /* Column widths of the queue region; 0 drops a column. */
 struct queue_cols {
 	int marker, queue, bot, waiting, human, longest, breaches, agents, contained, spark;
+	int width;
 };
 
 static void queue_cols_for(int width, struct queue_cols *c)
 {
 	int rest;
 
+	c->width = width;
 	c->marker = 2;
 	c->queue = view_clamp(width / 8, 7, 14);
 	c->bot = 5;
@@ -144,6 +146,14 @@ static void reasons_text(const struct super_queue *q, char *buf, size_t size)
 	}
 }
 
+/* A service level under 80 % reads as a warning. */
+static bool pct_late(const struct super_queue *q)
+{
+	int sl = super_service_level_percent(q);
+
+	return sl >= 0 && sl < 80;
+}
+
 static void queue_rows(struct view_doc *d, const struct super_queue *q, bool sel, size_t row,
 		       const struct view_state *st, int64_t now, const struct queue_cols *c)
 {
@@ -155,7 +165,8 @@ static void queue_rows(struct view_doc *d, const struct super_queue *q, bool sel
 	char buf[600], reasons[400];
 
 	view_line(d, base, (int)row + 1);
-	view_put_pad(d, base, sel ? ">" : "", c->marker, f);
+	view_put_pad(d, q->hands ? VIEW_ROLE_LATE : base, q->hands ? "H!" : sel ? ">" : "",
+		     c->marker, f);
 	view_put_clean(d, base, q->id, c->queue, f);
 	put_int(d, q->with_bot ? VIEW_ROLE_BOT : base, q->with_bot, c->bot);
 	put_int(d, q->waiting ? VIEW_ROLE_WAITING : base, q->waiting, c->waiting);
@@ -200,7 +211,8 @@ static void queue_rows(struct view_doc *d, const struct super_queue *q, bool sel
 		view_puts(d, VIEW_ROLE_DIM, top);
 	}
 
-	/* The second line: name, a paused bot, today's escalations and containment. */
+	/* The second line: name, a paused bot, today's escalations and
+	 * containment; the third: today's figures and wrap-up codes. */
 	view_line(d, base, 0);
 	view_put_pad(d, base, "", c->marker + 2, f);
 	view_put_clean(d, VIEW_ROLE_LABEL, q->name ? q->name : q->id, -24, f);
@@ -213,6 +225,14 @@ static void queue_rows(struct view_doc *d, const struct super_queue *q, bool sel
 	if (q->closed_today) {
 		snprintf(buf, sizeof buf, _(", %d by the bot alone"), q->contained_today);
 		view_puts(d, base, buf);
+	}
+	view_line(d, base, 0);
+	view_put_pad(d, base, "", c->marker + 2, f);
+	view_super_figures_text(q, buf, sizeof buf);
+	view_puts(d, pct_late(q) ? VIEW_ROLE_LATE : base, buf);
+	if (view_super_wrapups_text(q->wrapups, buf, sizeof buf)) {
+		view_puts(d, base, " · wrap-up ");
+		view_put_clean(d, base, buf, -200, f);
 	}
 }
 
@@ -239,17 +259,19 @@ void view_super_queue_rows(struct view_doc *d, const struct super_data *sd,
 
 /* Column widths of the agent region. */
 struct agent_cols {
-	int marker, name, presence, since, queues, open;
+	int marker, name, presence, status, load, handled, aht, queues;
 };
 
 static void agent_cols_for(int width, struct agent_cols *c)
 {
 	c->marker = 2;
 	c->name = view_clamp(width / 5, 10, 24);
-	c->presence = 10;
-	c->since = 9;
-	c->queues = view_clamp(width / 5, 8, 28);
-	c->open = 6;
+	c->presence = 9;
+	c->status = width >= 100 ? 17 : 12;
+	c->load = 6;
+	c->handled = 5;
+	c->aht = 7;
+	c->queues = view_clamp(width - 2 - c->name - 1 - 9 - 12 - 6 - 5 - 7 - 2, 6, 28);
 }
 
 void view_super_agent_title(struct view_doc *d, const struct view_state *st, int width)
@@ -263,11 +285,12 @@ void view_super_agent_title(struct view_doc *d, const struct view_state *st, int
 	view_put_pad(d, VIEW_ROLE_TITLE, _("agent"), c.name, f);
 	view_puts(d, VIEW_ROLE_TITLE, " ");
 	view_put_pad(d, VIEW_ROLE_TITLE, _("presence"), c.presence, f);
-	view_put_pad(d, VIEW_ROLE_TITLE, _("since"), c.since - 1, f | TEXT_ALIGN_RIGHT);
-	view_puts(d, VIEW_ROLE_TITLE, " ");
-	view_put_pad(d, VIEW_ROLE_TITLE, _(" queues"), c.queues, f);
-	view_put_pad(d, VIEW_ROLE_TITLE, C_("column title", "open"), c.open, f | TEXT_ALIGN_RIGHT);
-	view_puts(d, VIEW_ROLE_TITLE, _("  conversations"));
+	view_put_pad(d, VIEW_ROLE_TITLE, _("status"), c.status, f);
+	view_put_pad(d, VIEW_ROLE_TITLE, _("load"), c.load, f | TEXT_ALIGN_RIGHT);
+	view_put_pad(d, VIEW_ROLE_TITLE, _("done"), c.handled, f | TEXT_ALIGN_RIGHT);
+	view_put_pad(d, VIEW_ROLE_TITLE, _("AHT"), c.aht, f | TEXT_ALIGN_RIGHT);
+	view_puts(d, VIEW_ROLE_TITLE, "  ");
+	view_put_pad(d, VIEW_ROLE_TITLE, _("queues"), c.queues, f);
 }
 
 static void agent_row(struct view_doc *d, const struct super_agent *a, bool sel, size_t row,
@@ -278,6 +301,7 @@ static void agent_row(struct view_doc *d, const struct super_agent *a, bool sel,
 	bool stranded = super_agent_stranded(a);
 	const char *flag;
 	enum view_role flag_role;
+	char buf[64], dur[24];
 
 	switch (a->presence) {
 	case SUPER_ONLINE:
@@ -285,7 +309,7 @@ static void agent_row(struct view_doc *d, const struct super_agent *a, bool sel,
 		flag_role = VIEW_ROLE_OK;
 		break;
 	case SUPER_AWAY:
-		flag = _("away");
+		flag = _("idle");
 		flag_role = VIEW_ROLE_WAITING;
 		break;
 	default:
@@ -298,18 +322,39 @@ static void agent_row(struct view_doc *d, const struct super_agent *a, bool sel,
 	view_put_clean(d, base, a->display_name ? a->display_name : a->login, c->name, f);
 	view_puts(d, base, " ");
 	view_put_pad(d, flag_role, flag, c->presence, f);
-	if (a->presence_since && now >= a->presence_since)
-		put_duration(d, VIEW_ROLE_TIME, now - a->presence_since, "", c->since - 1);
+	/* What they set (available / away) and for how long; before a status
+	 * is known, how long the presence has lasted. */
+	if (a->status) {
+		super_figure_duration(a->status_since && now >= a->status_since ?
+				      now - a->status_since : -1, dur, sizeof dur);
+		snprintf(buf, sizeof buf, "%.*s %s", c->status > 12 ? 9 : 5, a->status,
+			 a->status_since ? dur : "");
+	} else if (a->presence_since && now >= a->presence_since) {
+		snprintf(buf, sizeof buf, "%s", super_figure_duration(now - a->presence_since, dur,
+								       sizeof dur));
+	} else {
+		snprintf(buf, sizeof buf, "never");
+	}
+	view_put_clean(d, a->status && strcmp(a->status, "away") == 0 ? VIEW_ROLE_WAITING : base,
+		       buf, c->status, f);
+	if (a->capacity >= 0)
+		snprintf(buf, sizeof buf, "%d/%d", a->open_count, a->capacity);
 	else
-		view_put_pad(d, VIEW_ROLE_DIM, a->presence_since ? "0:00" : _("never"), c->since - 1,
-			     f | TEXT_ALIGN_RIGHT);
+		snprintf(buf, sizeof buf, "%d", a->open_count);
+	view_put_pad(d, a->capacity >= 0 && a->open_count >= a->capacity ? VIEW_ROLE_LATE :
+		     a->open_count ? VIEW_ROLE_HUMAN : base, buf, c->load, f | TEXT_ALIGN_RIGHT);
+	put_int(d, base, a->handled_today, c->handled);
+	view_put_pad(d, base, super_figure_duration(a->aht_seconds, dur, sizeof dur), c->aht,
+		     f | TEXT_ALIGN_RIGHT);
 	view_puts(d, base, "  ");
-	view_put_clean(d, base, a->queues ? a->queues : "", c->queues - 1, f);
-	put_int(d, a->open_count ? VIEW_ROLE_HUMAN : base, a->open_count, c->open);
-	if (stranded)
-		view_puts(d, VIEW_ROLE_LATE, _("  needs a person: take over or transfer"));
-	else if (a->is_supervisor)
-		view_puts(d, VIEW_ROLE_DIM, _("  supervisor"));
+	/* What to do matters more than their queues. */
+	if (stranded) {
+		view_puts(d, VIEW_ROLE_LATE, "needs a person: take over or transfer");
+		return;
+	}
+	view_put_clean(d, base, a->queues ? a->queues : "", c->queues, f);
+	if (a->is_supervisor)
+		view_puts(d, VIEW_ROLE_DIM, "  supervisor");
 }
 
 static void conv_row(struct view_doc *d, const struct model *m, int64_t id, bool sel,
@@ -355,6 +400,10 @@ void view_super_agent_rows(struct view_doc *d, const struct model *m, const stru
 		const struct super_agent *a = it->index < sd->nagents ? &sd->agents[it->index] : NULL;
 		bool sel = v->has_sel && v->sel == i;
 
+		if (it->kind == VIEW_SUPER_ATTN) {
+			view_super_attn_row(d, m, it->conv, it->why, sel, i, st, now);
+			continue;
+		}
 		if (!a)
 			continue;
 		if (it->kind == VIEW_SUPER_AGENT) {
@@ -424,17 +473,23 @@ void view_super_status(struct view_doc *d, const struct model *m, const struct s
 	}
 	view_line(d, VIEW_ROLE_STATUS, 0);
 	if (q) {
-		view_hint(d, st, VERB_PAUSE_BOT, q->bot_paused ? _("resume the bot") : _("pause the bot"));
-		view_hint(d, st, VERB_OPEN, _("its conversations"));
+		view_hint(d, st, VERB_PAUSE_BOT, q->bot_paused ? "resume the bot" : "pause the bot");
+		view_hint(d, st, VERB_OPEN, "its conversations");
+	} else if (it && it->kind == VIEW_SUPER_ATTN) {
+		view_hint(d, st, VERB_WHISPER, "whisper");
+		view_hint(d, st, VERB_TAKEOVER, "take over");
+		view_hint(d, st, VERB_OPEN, "open");
 	} else if (it && view_super_conv(v, sd)) {
 		view_hint(d, st, VERB_TAKEOVER, it->kind == VIEW_SUPER_CONV ? _("take over") :
 		     _("take the oldest"));
 		view_hint(d, st, VERB_TRANSFER, _("transfer"));
 		view_hint(d, st, VERB_OPEN, _("open"));
 	}
-	view_hint(d, st, VERB_SUPERVISOR, _("agent view"));
-	view_hint(d, st, VERB_HELP, _("help"));
-	view_hint(d, st, VERB_QUIT, _("quit"));
+	if (it && it->kind == VIEW_SUPER_AGENT)
+		view_hint(d, st, VERB_SET_CAPACITY, "capacity");
+	view_hint(d, st, VERB_SUPERVISOR, "agent view");
+	view_hint(d, st, VERB_HELP, "help");
+	view_hint(d, st, VERB_QUIT, "quit");
 	conn_text(st, sd, now, conn, sizeof conn);
 	left = d->lines[d->nlines - 1].cols;
 	right = text_width(conn) + 2;

@@ -28,6 +28,7 @@ struct model_msg {
 	struct model_source *sources;
 	size_t nsources;
 	int64_t created_at;		/* unix seconds */
+	char *whisper_to;		/* a supervisor's whisper: the agent's login */
 };
 
 struct model_conv {

@@ -75,6 +75,15 @@ struct super_queue {
 	int escalations_today;
 	int by_reason[SUPER_REASON_COUNT];	/* today's escalations */
 	int spark[SUPER_SPARK_POINTS];	/* waiting per minute, oldest first */
+	/* Today, as contact centers count them (definitions in balie(1));
+	 * -1 where there is nothing to count yet. */
+	double service_level;		/* 0..1: answered within the SLA */
+	int64_t asa_seconds;		/* average speed of answer */
+	int abandoned;			/* left before a person came */
+	int64_t aht_seconds;		/* average handling time */
+	int64_t frt_seconds;		/* first response time */
+	char *wrapups;			/* "code=n,…", NULL when none */
+	int hands;			/* raised hands now */
 };
 
 struct super_agent {
@@ -88,6 +97,12 @@ struct super_agent {
 	int open_count;			/* conversations they have now */
 	int64_t *convs;			/* the oldest of them (at most 50) */
 	size_t nconvs;
+	char *status;			/* "available", "away" (what they set) */
+	int64_t status_since;		/* unix seconds; 0 = unknown */
+	int capacity;			/* open conversations at most; -1 unknown */
+	int load;			/* open conversations counted against it */
+	int handled_today;		/* closed by them today */
+	int64_t aht_seconds;		/* their handling time today; -1 none */
 };
 
 struct super_data {
@@ -118,6 +133,13 @@ int64_t super_longest_wait(const struct super_queue *q, int64_t now);
 /* Today's bot containment in whole percent (rounded down), or -1 when
  * nothing closed today. */
 int super_containment_percent(const struct super_queue *q);
+
+/* Today's service level in whole percent (rounded down), or -1 when
+ * nothing was answered or missed today. */
+int super_service_level_percent(const struct super_queue *q);
+
+/* "m:ss" (or "h:mm:ss") for a figure in seconds, "-" for -1, into BUF. */
+const char *super_figure_duration(int64_t secs, char *buf, size_t size);
 
 /* Whether an agent's conversations need a person: offline but owning some. */
 bool super_agent_stranded(const struct super_agent *a);

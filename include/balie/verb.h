@@ -169,6 +169,26 @@ enum {
 	  NULL, "", "pick a macro (a canned reply) for the reply line", "use a macro", \
 	  "reply to #{id} with which macro?", "no macro used", NULL, NULL) \
 	/* Supervisors: raised hands, whispers, capacity, routing. */ \
+	X(RAISE_HAND, "raise-hand", "H", VERB_ON_AGENT, VERB_ASK_NONE, VERB_IF_CONV | VERB_IF_OWNER, \
+	  "SELECT balie.raise_hand($1, $2)", "ct", \
+	  "raise a hand: ask a supervisor for help with this conversation", "raise a hand", \
+	  NULL, NULL, "raising a hand on #{id}…", \
+	  "hand raised on #{id}: the supervisors see it first") \
+	X(WHISPER, "whisper", "w", VERB_ON_BOTH, VERB_ASK_LINE, VERB_IF_CONV | VERB_IF_SUPERVISOR, \
+	  "SELECT balie.whisper($1, $2)", "ct", \
+	  "whisper to the agent of the conversation (never shown to the customer)", "whisper", \
+	  "whisper to {owner} about #{id} ({customer})", NULL, "whispering to {owner}…", \
+	  "whisper sent to {owner} about #{id} (not shown to the customer)") \
+	X(SET_CAPACITY, "set-capacity", "C", VERB_ON_SUPER, VERB_ASK_NONE, VERB_IF_SUPERVISOR, \
+	  "SELECT balie.set_capacity($1, $2::int)", "an", \
+	  "set the selected agent's capacity (supervisor screen)", "set capacity", \
+	  "capacity of {arg} (open conversations at most):", NULL, \
+	  "setting the capacity of {arg}…", "capacity of {arg} set") \
+	X(SET_ROUTING, "set-routing", "R", VERB_ON_SUPER, VERB_ASK_NONE, VERB_IF_SUPERVISOR, \
+	  "SELECT balie.set_routing($1, $2)", "at", \
+	  "set the selected queue's routing: auto or manual (supervisor screen)", "set routing", \
+	  "routing of {arg} (auto or manual):", NULL, \
+	  "setting the routing of {arg}…", "routing of {arg} set") \
 	/* (end of the verb table) */
 
 #define VERB_ENUM_(e, ...) VERB_##e,

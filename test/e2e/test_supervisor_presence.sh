@@ -24,7 +24,7 @@ conv=$(escalate billing 'Mia de Boer' customer_request 'I was charged twice')
 
 start_console sue tmux-256color --supervisor
 wait_for_screen 'SUPERVISOR · Sue Visser'
-wait_for_screen '^  Ann Jansen +OFFLINE! +never .*needs a person'
+wait_for_screen '^  Ann Jansen +OFFLINE! .*needs a person'
 
 start_agent ann agent
 wait_for_screen '^  Ann Jansen +ONLINE ' 10
@@ -48,7 +48,8 @@ SELECT agent FROM balie.conversations WHERE id = $conv
 SQL
 wait_for_screen "#$conv is yours now"
 # The customer is told the person changed (schema 007's person_changed text).
-wait_for_screen "^>   #$conv +HUMAN .* You are now talking t"
+wait_for_screen "^  Sue Visser .*billing, health"
+wait_for_screen "^>   #$conv +HUMAN .* billing +Mia de Boer"
 wait_for_screen '^  Ann Jansen +offline '
 keys Enter
 wait_for_screen 'talking to: HUMAN \(Sue Visser\) · you'

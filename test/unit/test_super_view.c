@@ -45,6 +45,8 @@ static struct super_agent agent(const char *login, const char *name, enum super_
 	a.last_seen = since;
 	a.queues = xstrdup("billing, health");
 	a.open_count = (int)n;
+	a.capacity = -1;
+	a.aht_seconds = -1;
 	a.nconvs = n;
 	if (n) {
 		a.convs = xcalloc(n, sizeof *a.convs);
@@ -78,7 +80,22 @@ static void fill_data(struct super_data *d)
 		q[1].spark[i] = i < 30 ? 0 : i < 50 ? 2 : 4;
 	q[2] = (struct super_queue){ .id = xstrdup("parcels"), .name = xstrdup("Parcel delivery"),
 		.sla_seconds = 300, .priority = 1, .with_bot = 1 };
+	/* Today's figures: billing has some, the others nothing to count. */
+	q[0].service_level = q[2].service_level = -1;
+	q[0].asa_seconds = q[0].aht_seconds = q[0].frt_seconds = -1;
+	q[2].asa_seconds = q[2].aht_seconds = q[2].frt_seconds = -1;
+	q[1].service_level = 0.75;
+	q[1].asa_seconds = 42;
+	q[1].abandoned = 1;
+	q[1].aht_seconds = 370;
+	q[1].frt_seconds = 35;
+	q[1].wrapups = xstrdup("refund=3,info=1");
 	a[0] = agent("ann", "Ann Jansen", SUPER_ONLINE, FIX_NOW - 600, ann, 1);
+	a[0].status = xstrdup("available");
+	a[0].status_since = FIX_NOW - 600;
+	a[0].capacity = 4;
+	a[0].handled_today = 3;
+	a[0].aht_seconds = 300;
 	a[1] = agent("bob", "Bob de Vries", SUPER_OFFLINE, FIX_NOW - 95, bob, 1);
 	a[2] = agent("cid", "Cid Bakker", SUPER_AWAY, FIX_NOW - 60, NULL, 0);
 	a[3] = agent("dirk", "Dirk Smit", SUPER_OFFLINE, 0, NULL, 0);
@@ -204,6 +221,23 @@ static void test_selection_follows_across_refreshes(void **state)
 	assert_string_equal(view_super_queue(&f->v, &f->d)->id, "billing");
 }
 
+/* The role of the first span of line I whose text holds WHAT; -1 if none. */
+static int span_role(const struct view_doc *d, size_t i, const char *what)
+{
+	const struct view_line *l = &d->lines[i];
+	char text[256];
+	size_t k;
+
+	for (k = l->span0; k < l->span0 + l->nspans; k++) {
+		const struct view_span *sp = &d->spans[k];
+
+		snprintf(text, sizeof text, "%.*s", (int)sp->len, d->buf + sp->off);
+		if (strstr(text, what))
+			return (int)sp->role;
+	}
+	return -1;
+}
+
 /* ------------------------------------------------------------------ lines */
 
 static void test_queue_lines(void **state)
@@ -215,25 +249,32 @@ static void test_queue_lines(void **state)
 			    "  waiting, 1 h    ");
 	view_doc_clear(&f->doc);
 	view_super_queue_rows(&f->doc, &f->d, &f->v, &f->st, FIX_NOW, 80);
-	assert_int_equal(f->doc.nlines, 6);
+	assert_int_equal(f->doc.nlines, 9);
 	/* The selected queue, its figures; the sparkline is one level for zero. */
 	assert_string_equal(line(&f->doc, 0),
 			    "> health        0     1      0    0:30      0     1/0        -  "
 			    "\u2581\u2581\u2581\u2581\u2581\u2581\u2581\u2581\u2581\u2581\u2581\u2581\u2581\u2581 0");
 	assert_int_equal(f->doc.lines[0].tag, 1);
 	assert_int_equal(f->doc.lines[1].tag, 0);
+	assert_int_equal(f->doc.lines[2].tag, 0);
 	assert_string_equal(line(&f->doc, 1), "    Health insurance · today 1 escalated (sensitive topic 1) "
 			    "· 0 closed");
+	/* Nothing answered today: a dash, not a zero that reads as failure. */
+	assert_string_equal(line(&f->doc, 2), "    SL - · ASA - · AHT - · FRT - · abandoned 0");
 	/* Past the SLA: the clock says so with "!", and so does the count. */
-	assert_non_null(strstr(line(&f->doc, 2), "  billing       0     1      2    3:05!    1!     1/1"
+	assert_non_null(strstr(line(&f->doc, 3), "  billing       0     1      2    3:05!    1!     1/1"
 			       "      66%  "));
-	assert_non_null(strstr(line(&f->doc, 2), "\u2588 4"));
-	assert_string_equal(line(&f->doc, 3), "    Billing & banking · BOT PAUSED · today 4 escalated "
+	assert_non_null(strstr(line(&f->doc, 3), "\u2588 4"));
+	assert_string_equal(line(&f->doc, 4), "    Billing & banking · BOT PAUSED · today 4 escalated "
 			    "(asked for a person 3, not understood 1) · 3 closed, 2 by the bot alone");
+	assert_string_equal(line(&f->doc, 5), "    SL 75% · ASA 0:42 · AHT 6:10 · FRT 0:35 · abandoned 1"
+			    " · wrap-up refund 3, info 1");
+	/* Under 80 %: the figures read as a warning. */
+	assert_int_equal(span_role(&f->doc, 5, "SL 75%"), VIEW_ROLE_LATE);
 	/* The clock ticks without a refresh. */
 	view_doc_clear(&f->doc);
 	view_super_queue_rows(&f->doc, &f->d, &f->v, &f->st, FIX_NOW + 10, 80);
-	assert_non_null(strstr(line(&f->doc, 2), " 3:15! "));
+	assert_non_null(strstr(line(&f->doc, 3), " 3:15! "));
 }
 
 static void test_ascii_sparkline(void **state)
@@ -244,8 +285,9 @@ static void test_ascii_sparkline(void **state)
 	f->doc.ascii = true;
 	view_super_queue_rows(&f->doc, &f->d, &f->v, &f->st, FIX_NOW, 80);
 	/* 60 minutes in 14 cells: zero, then the 2s, then the 4s. */
-	assert_non_null(strstr(line(&f->doc, 2), "66%  _______----### 4"));
-	assert_non_null(strstr(line(&f->doc, 3), "Billing & banking | BOT PAUSED |"));
+	assert_non_null(strstr(line(&f->doc, 3), "66%  _______----### 4"));
+	assert_non_null(strstr(line(&f->doc, 4), "Billing & banking | BOT PAUSED |"));
+	assert_non_null(strstr(line(&f->doc, 5), "SL 75% | ASA 0:42 |"));
 }
 
 static void test_agent_lines(void **state)
@@ -253,22 +295,28 @@ static void test_agent_lines(void **state)
 	struct fixture *f = *state;
 
 	view_super_agent_title(&f->doc, &f->st, 80);
-	assert_string_equal(line(&f->doc, 0), "  agent            presence     since  queues           "
-			    "open  conversations");
+	assert_string_equal(line(&f->doc, 0), "  agent            presence status        load done    AHT"
+			    "  queues              ");
 	view_doc_clear(&f->doc);
 	view_super_agent_rows(&f->doc, &f->m, &f->d, &f->v, &f->st, FIX_NOW, 80);
 	assert_int_equal(f->doc.nlines, 6);
-	assert_string_equal(line(&f->doc, 0), "  Bob de Vries     OFFLINE!      1:35  billing, health   "
-			    "  1  needs a person: take over or transfer");
+	assert_string_equal(line(&f->doc, 0), "  Bob de Vries     OFFLINE! 1:35             1    0      -  "
+			    "needs a person: take over or transfer");
 	assert_int_equal(f->doc.lines[0].tag, 4);
 	/* Conversation details come from the model. */
 	assert_string_equal(line(&f->doc, 1), "    #3      HUMAN     1:10 billing    Ahmed El Amrani     ");
-	assert_string_equal(line(&f->doc, 2), "  Ann Jansen       ONLINE       10:00  billing, health   "
-			    "  1");
-	assert_string_equal(line(&f->doc, 4), "  Cid Bakker       away          1:00  billing, health   "
-			    "  0");
-	assert_string_equal(line(&f->doc, 5), "  Dirk Smit        offline      never  billing, health   "
-			    "  0");
+	/* Status and time in it, load against capacity, handled today, their AHT. */
+	assert_string_equal(line(&f->doc, 2), "  Ann Jansen       ONLINE   avail 10:00    1/4    3   5:00  "
+			    "billing, health     ");
+	assert_string_equal(line(&f->doc, 4), "  Cid Bakker       idle     1:00             0    0      -  "
+			    "billing, health     ");
+	assert_string_equal(line(&f->doc, 5), "  Dirk Smit        offline  never            0    0      -  "
+			    "billing, health     ");
+	/* At capacity: the load says so. */
+	f->d.agents[0].capacity = 1;
+	view_doc_clear(&f->doc);
+	view_super_agent_rows(&f->doc, &f->m, &f->d, &f->v, &f->st, FIX_NOW, 80);
+	assert_int_equal(span_role(&f->doc, 2, "1/1"), VIEW_ROLE_LATE);
 }
 
 static void test_more_than_listed_and_not_loaded(void **state)
@@ -326,15 +374,15 @@ static void test_scroll_keeps_the_row_and_its_detail_in_sight(void **state)
 	struct fixture *f = *state;
 
 	view_super_queue_rows(&f->doc, &f->d, &f->v, &f->st, FIX_NOW, 80);
-	/* 6 lines in 3 rows of height: row 3 (parcels, lines 4-5) needs top 3. */
-	assert_int_equal(view_super_scroll(&f->doc, 3, 0, 3), 3);
-	assert_int_equal(view_super_scroll(&f->doc, 1, 3, 3), 0);
-	assert_int_equal(view_super_scroll(&f->doc, 2, 0, 3), 1);
-	assert_int_equal(view_super_scroll(&f->doc, 2, 1, 3), 1);
+	/* 9 lines in 4 rows of height: row 3 (parcels, lines 6-8) needs top 5. */
+	assert_int_equal(view_super_scroll(&f->doc, 3, 0, 4), 5);
+	assert_int_equal(view_super_scroll(&f->doc, 1, 5, 4), 0);
+	assert_int_equal(view_super_scroll(&f->doc, 2, 0, 4), 2);
+	assert_int_equal(view_super_scroll(&f->doc, 2, 2, 4), 2);
 	/* Everything fits: no scrolling at all. */
 	assert_int_equal(view_super_scroll(&f->doc, 3, 5, 10), 0);
 	/* An unknown tag keeps the top, clamped. */
-	assert_int_equal(view_super_scroll(&f->doc, 77, 9, 3), 3);
+	assert_int_equal(view_super_scroll(&f->doc, 77, 9, 4), 5);
 }
 
 static void test_layout(void **state)
@@ -345,9 +393,9 @@ static void test_layout(void **state)
 	view_super_layout(24, 80, 3, false, &l);
 	assert_false(l.too_small);
 	assert_int_equal(l.queues.y, 1);
-	assert_int_equal(l.queues.h, 7);
-	assert_int_equal(l.agents.y, 8);
-	assert_int_equal(l.agents.h, 15);
+	assert_int_equal(l.queues.h, 10);
+	assert_int_equal(l.agents.y, 11);
+	assert_int_equal(l.agents.h, 12);
 	assert_int_equal(l.status.y, 23);
 	assert_int_equal(l.prompt.h, 0);
 	/* Many queues take at most half; a question takes a row. */
@@ -359,6 +407,60 @@ static void test_layout(void **state)
 	assert_true(l.too_small);
 	view_super_layout(24, 39, 3, false, &l);
 	assert_true(l.too_small);
+}
+
+/* Raised hands first, then past the SLA, then near it: between the queues
+ * and the agents, selectable, acting on their conversation. */
+static void test_attention_first(void **state)
+{
+	struct fixture *f = *state;
+	struct model_conv *bobs = model_find(&f->m, 3);
+	char buf[200];
+
+	bobs->hand_raised_at = FIX_NOW - 12;
+	view_super_rebuild(&f->v, &f->d, &f->m, FIX_NOW);
+	assert_int_equal(f->v.items[3].kind, VIEW_SUPER_ATTN);
+	assert_int_equal(f->v.items[3].conv, 3);
+	assert_int_equal(f->v.items[3].why, VIEW_SUPER_ATTN_HAND);
+	assert_int_equal(f->v.items[4].kind, VIEW_SUPER_ATTN);
+	assert_int_equal(f->v.items[4].conv, 1);
+	assert_int_equal(f->v.items[4].why, VIEW_SUPER_ATTN_LATE);
+	assert_int_equal(f->v.items[5].kind, VIEW_SUPER_AGENT);
+	view_super_agent_rows(&f->doc, &f->m, &f->d, &f->v, &f->st, FIX_NOW, 80);
+	assert_string_equal(line(&f->doc, 0), "  HAND #3          0:12 billing    Bob de Vries       "
+			    "Ahmed El Amrani");
+	assert_int_equal(f->doc.lines[0].tag, 4);
+	assert_string_equal(line(&f->doc, 1), "  SLA! #1          3:05 billing    Mia de Boer");
+	/* Selected, it is what w, t and Enter act on. */
+	view_super_select(&f->v, &f->d, 3);
+	assert_int_equal(view_super_conv(&f->v, &f->d), 3);
+	assert_null(view_super_agent(&f->v, &f->d));
+	/* Twenty seconds on, #2 (50 s of its 60 s SLA) is near it. */
+	view_super_rebuild(&f->v, &f->d, &f->m, FIX_NOW + 20);
+	assert_int_equal(f->v.items[5].conv, 2);
+	assert_int_equal(f->v.items[5].why, VIEW_SUPER_ATTN_NEAR);
+	/* The selection stays on the hand; answered, the hand is gone. */
+	assert_int_equal(view_super_conv(&f->v, &f->d), 3);
+	bobs->hand_raised_at = 0;
+	view_super_rebuild(&f->v, &f->d, &f->m, FIX_NOW);
+	assert_int_equal(f->v.items[3].conv, 1);
+	assert_int_equal(view_super_attention(&f->m, bobs, FIX_NOW), VIEW_SUPER_ATTN_NONE);
+	/* The queue row marks a queue with a raised hand. */
+	f->d.queues[1].hands = 1;
+	view_doc_clear(&f->doc);
+	view_super_queue_rows(&f->doc, &f->d, &f->v, &f->st, FIX_NOW, 80);
+	assert_true(strncmp(line(&f->doc, 3), "H!billing", 9) == 0);
+	/* Figures as words. */
+	view_super_figures_text(&f->d.queues[1], buf, sizeof buf);
+	assert_string_equal(buf, "SL 75% · ASA 0:42 · AHT 6:10 · FRT 0:35 · abandoned 1");
+	f->d.queues[1].service_level = 0.8;
+	f->d.queues[1].aht_seconds = 3725;
+	view_super_figures_text(&f->d.queues[1], buf, sizeof buf);
+	assert_string_equal(buf, "SL 80% · ASA 0:42 · AHT 1:02:05 · FRT 0:35 · abandoned 1");
+	assert_true(view_super_wrapups_text("refund=3,info=1", buf, sizeof buf));
+	assert_string_equal(buf, "refund 3, info 1");
+	assert_false(view_super_wrapups_text(NULL, buf, sizeof buf));
+	assert_false(view_super_wrapups_text("", buf, sizeof buf));
 }
 
 /* ----------------------------------------------------------------- curses */
@@ -383,8 +485,8 @@ static void test_drawn_at_80x24_and_too_small(void **state)
 	assert_non_null(strstr(screen_row(0), "balie · SUPERVISOR · Ann Jansen (ann)"));
 	assert_non_null(strstr(screen_row(1), "queue       BOT  WAIT  HUMAN"));
 	assert_non_null(strstr(screen_row(2), "> health        0     1      0    0:30"));
-	assert_non_null(strstr(screen_row(8), "agent            presence"));
-	assert_non_null(strstr(screen_row(9), "Bob de Vries     OFFLINE!"));
+	assert_non_null(strstr(screen_row(11), "agent            presence"));
+	assert_non_null(strstr(screen_row(12), "Bob de Vries     OFFLINE!"));
 	assert_non_null(strstr(screen_row(23), "online"));
 	/* The selection is reverse video, not colour alone. */
 	{
@@ -397,11 +499,11 @@ static void test_drawn_at_80x24_and_too_small(void **state)
 		getcchar(&cc, wc, &a, &pair, NULL);
 		assert_true(a & A_REVERSE);
 	}
-	/* Selecting far down scrolls the agent region, the queues stay. */
+	/* Selecting far down moves in the agent region, the queues stay. */
 	view_super_select(&f->v, &f->d, 8);
 	ui_render(ui, UI_SCREEN_SUPER, &uf);
 	assert_non_null(strstr(screen_row(2), "  health"));
-	assert_non_null(strstr(screen_row(14), "> Dirk Smit"));
+	assert_non_null(strstr(screen_row(17), "> Dirk Smit"));
 	/* A question takes the prompt line above the status. */
 	f->st.mode = VIEW_MODE_CONFIRM;
 	snprintf(f->st.prompt, sizeof f->st.prompt, "pause the bot of billing? y/n ");
@@ -424,6 +526,42 @@ static void test_drawn_at_80x24_and_too_small(void **state)
 	close(fds[1]);
 }
 
+/* The screen a supervisor sees at 80x24 with a raised hand: the hand is
+ * the first row under the agent title. BALIE_TEST_DUMP prints it. */
+static void test_hand_drawn_at_80x24(void **state)
+{
+	struct fixture *f = *state;
+	struct ui_options opt = { false, UI_BELL_OFF };
+	char err[256];
+	int fds[2], r;
+	FILE *out = tmpfile(), *in;
+	struct ui *ui;
+	struct ui_frame uf = { &f->m, &f->st, FIX_NOW, &f->d, &f->v };
+
+	model_find(&f->m, 3)->hand_raised_at = FIX_NOW - 12;
+	f->d.queues[1].hands = 1;
+	view_super_rebuild(&f->v, &f->d, &f->m, FIX_NOW);
+	assert_non_null(out);
+	assert_int_equal(pipe(fds), 0);
+	in = fdopen(fds[0], "r");
+	ui = ui_open(out, in, "xterm-256color", &opt, err, sizeof err);
+	assert_non_null(ui);
+	ui_resize_to(ui, 24, 80);
+	ui_render(ui, UI_SCREEN_SUPER, &uf);
+	for (r = 0; getenv("BALIE_TEST_DUMP") && r < 24; r++)
+		fprintf(stderr, "|%s\n", screen_row(r));
+	assert_non_null(strstr(screen_row(4), "SL - · ASA - · AHT -"));
+	assert_non_null(strstr(screen_row(5), "H!billing"));
+	assert_non_null(strstr(screen_row(7), "SL 75% · ASA 0:42 · AHT 6:10 · FRT 0:35 · abandoned 1"));
+	assert_non_null(strstr(screen_row(11), "agent            presence status"));
+	assert_non_null(strstr(screen_row(12), "HAND #3          0:12 billing    Bob de Vries"));
+	assert_non_null(strstr(screen_row(13), "SLA! #1          3:05 billing"));
+	ui_close(ui);
+	fclose(out);
+	fclose(in);
+	close(fds[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -438,7 +576,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_scroll_keeps_the_row_and_its_detail_in_sight,
 						setup, teardown),
 		cmocka_unit_test(test_layout),
+		cmocka_unit_test_setup_teardown(test_attention_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drawn_at_80x24_and_too_small, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hand_drawn_at_80x24, setup, teardown),
 	};
 
 	setlocale(LC_ALL, "C.UTF-8");
