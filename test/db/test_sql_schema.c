@@ -36,17 +36,16 @@ static const char *const tables[] = {
 	"schema_version", "queues", "agents", "agent_queues",
 	"conversations", "messages", "agreements", "state_changes",
 	"waiting_samples", "escalations", "bots", "bot_queues", "waiting_changes",
-	"feed", "relay_tickets", "texts", "macros", "wrapups",
+	"feed", "relay_tickets", "texts", "macros", "wrapups", "read_marks",
 };
 /* The versions the schema files record. */
-#define SCHEMA_VERSIONS "1,2,3,4,5,6,7"
+#define SCHEMA_VERSIONS "1,2,3,4,5,6,7,8"
 #define NTABLES (sizeof tables / sizeof tables[0])
 
 /* A column of each table that an UPDATE can name. */
 static const char *const a_column[NTABLES] = {
 	"version", "name", "display_name", "queue", "state", "body", "body", "note",
-	"waiting", "reason", "login", "queue", "delta", "mode", "login",
-	"body", "body", "label",
+	"waiting", "reason", "login", "queue", "delta", "mode", "login", "body", "body", "label", "seq",
 };
 
 /* The contract: every API function with exactly these arguments. */
@@ -85,7 +84,14 @@ static const char *const api[][2] = {
 	{ "read_messages", "conv bigint, after_seq integer, before_seq integer, lim integer" },
 	{ "read_history", "conv bigint" },
 	{ "read_me", "" },
-	{ "read_queues", "" },
+	{ "read_queues", "ids text[] DEFAULT NULL::text[]" },
+	{ "take_next", "" },
+	{ "set_status", "status text" },
+	{ "set_capacity", "agent text, n integer" },
+	{ "set_routing", "queue text, routing text" },
+	{ "mark_read", "conv bigint, seq bigint" },
+	{ "set_viewing", "conv bigint, activity text" },
+	{ "search", "q text, lim integer DEFAULT 50" },
 	{ "read_agents", "" },
 	{ "read_states", "ids bigint[]" },
 };
@@ -167,8 +173,9 @@ static void writers_are_locked_down_definers(void **state)
 			     " from pg_proc where pronamespace = 'balie'::regnamespace and proname = $1",
 			     api[i][0]);
 	/* Every call that may wait for a row lock gives up after 3 s (BL040). */
-	assert_value(f->r.root, "assign,close,confirm_agreement,escalate,handback,heartbeat,note,"
-		     "open_conversation,pause_bot,post_message,relay_seen,reply,takeover,transfer",
+	assert_value(f->r.root, "assign,close,confirm_agreement,escalate,handback,heartbeat,mark_read,note,"
+		     "open_conversation,pause_bot,post_message,relay_seen,reply,set_capacity,set_routing,"
+		     "set_status,set_viewing,take_next,takeover,transfer",
 		     "select string_agg(proname, ',' order by proname) from pg_proc"
 		     " where pronamespace = 'balie'::regnamespace and proname !~ '^_'"
 		     " and 'lock_timeout=3s' = any (proconfig)");
@@ -179,7 +186,7 @@ static void writers_are_locked_down_definers(void **state)
 		" or not coalesce(proconfig @> array['search_path=pg_catalog, balie, pg_temp'], false)"
 		" or exists (select 1 from aclexplode(p.proacl) a where a.grantee = 0))"), 0);
 	/* Only the API runs as the owner on a caller's behalf; internal helpers do not. */
-	assert_value(f->r.root, "_can_see,_is_agent,_is_bot,_is_supervisor,_me,_my_queues",
+	assert_value(f->r.root, "_can_see,_is_agent,_is_bot,_is_supervisor,_me,_my_queues,_route_trigger",
 		     "select string_agg(proname, ',' order by proname) from pg_proc"
 		     " where pronamespace = 'balie'::regnamespace and prosecdef and proname ~ '^_'");
 }
@@ -196,15 +203,16 @@ static void execute_grants_follow_the_roles(void **state)
 	struct fx *f = *state;
 	const char *bot = "close,escalate,open_conversation,post_message,read_conversations,read_feed,"
 			  "read_history,read_me,read_messages,read_queues,read_states,relay_ticket,whoami";
-	const char *agent = "close,confirm_agreement,handback,heartbeat,note,read_agents,read_conversations,"
-			    "read_feed,read_history,read_macros,read_me,read_messages,read_queues,read_states,"
-			    "read_wrapups,relay_ticket,reply,takeover,transfer,whoami";
-	const char *supervisor = "add_macro,add_wrapup,assign,close,confirm_agreement,disclosure_report,"
-				 "handback,heartbeat,note,pause_bot,"
-				 "read_agents,read_conversations,read_feed,read_history,read_macros,read_me,"
-				 "read_messages,read_queues,read_states,read_wrapups,relay_ticket,reply,"
-				 "supervisor_agents,supervisor_queues,"
-				 "takeover,transfer,whoami";
+	const char *agent = "close,confirm_agreement,handback,heartbeat,mark_read,note,read_agents,"
+			    "read_conversations,read_feed,read_history,read_macros,read_me,read_messages,"
+			    "read_queues,read_states,read_wrapups,relay_ticket,reply,search,set_status,"
+			    "set_viewing,take_next,takeover,transfer,whoami";
+	const char *supervisor = "add_macro,add_wrapup,assign,close,confirm_agreement,disclosure_report,handback,"
+				 "heartbeat,mark_read,note,pause_bot,read_agents,read_conversations,read_feed,"
+				 "read_history,read_macros,read_me,read_messages,read_queues,read_states,"
+				 "read_wrapups,relay_ticket,reply,search,set_capacity,set_routing,set_status,"
+				 "set_viewing,supervisor_agents,supervisor_queues,take_next,takeover,transfer,"
+				 "whoami";
 	const char *const want[][2] = {
 		{ "balie_bot", bot }, { "botty", bot },
 		{ "balie_agent", agent }, { "ann", agent }, { "race01", agent },
@@ -212,11 +220,12 @@ static void execute_grants_follow_the_roles(void **state)
 		{ "mallory", "-" },
 		{ "balie_relay", "read_feed,relay_redeem,relay_seen" },
 		{ "balie_owner", "add_agent,add_bot,add_macro,add_queue,add_wrapup,assign,close,confirm_agreement,"
-		  "disclosure_report,escalate,handback,"
-		  "heartbeat,note,open_conversation,pause_bot,post_message,read_agents,read_conversations,"
-		  "read_feed,read_history,read_macros,read_me,read_messages,read_queues,read_states,"
-		  "read_wrapups,relay_redeem,relay_seen,relay_ticket,reply,set_feed,"
-		  "set_text,supervisor_agents,supervisor_queues,takeover,transfer,whoami" },
+		  "disclosure_report,escalate,handback,heartbeat,mark_read,note,open_conversation,"
+		  "pause_bot,post_message,read_agents,read_conversations,read_feed,read_history,"
+		  "read_macros,read_me,read_messages,read_queues,read_states,read_wrapups,"
+		  "relay_redeem,relay_seen,relay_ticket,reply,search,set_capacity,set_feed,"
+		  "set_routing,set_status,set_text,set_viewing,supervisor_agents,supervisor_queues,"
+		  "take_next,takeover,transfer,whoami" },
 	};
 
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
@@ -582,7 +591,8 @@ static const char v4_rows_sql[] =
 	"select concat_ws('|',"
 	" (select md5(string_agg(row(q.id, q.name, q.sla_seconds, q.priority, q.bot_paused, q.created_at)::text,"
 	"  ',' order by q.id)) from balie.queues q),"
-	" (select md5(string_agg(a::text, ',' order by a.login)) from balie.agents a),"
+	" (select md5(string_agg(row(a.login, a.display_name, a.is_supervisor, a.created_at, a.last_seen,"
+	"  a.away, a.presence_since)::text, ',' order by a.login)) from balie.agents a),"
 	" (select md5(string_agg(x::text, ',' order by x.login, x.queue)) from balie.agent_queues x),"
 	" (select md5(string_agg(row(c.id, c.queue, c.state, c.agent, c.customer_ref, c.customer_name,"
 	"  c.channel, c.intent, c.confidence, c.escalation_reason, c.bot_summary, c.resolution,"
