@@ -102,11 +102,20 @@ static void relay_queue(struct feed *f, struct model_queue *q, void *user)
 	size_t i, n = 0;
 
 	(void)f;
-	for (i = 0; i < s->m->nqueues; i++)
-		if (strcmp(s->m->queues[i].id, q->id) != 0)
-			all[n++] = (struct model_queue){ xstrdup(s->m->queues[i].id),
-				xstrdup(s->m->queues[i].name), s->m->queues[i].sla_seconds,
-				s->m->queues[i].priority, s->m->queues[i].bot_paused };
+	for (i = 0; i < s->m->nqueues; i++) {
+		const struct model_queue *held = &s->m->queues[i];
+
+		if (strcmp(held->id, q->id) == 0) {
+			/* The frame carries the row; the load figures come with reads. */
+			q->waiting = held->waiting;
+			q->agents_online = held->agents_online;
+			continue;
+		}
+		all[n] = *held;
+		all[n].id = xstrdup(held->id);
+		all[n].name = xstrdup(held->name);
+		n++;
+	}
 	all[n++] = *q;
 	qsort(all, n, sizeof *all, queue_cmp);	/* the store's order */
 	model_set_queues(s->m, all, n);
