@@ -275,11 +275,17 @@ if [ -n "${DEMO_SMOKE:-}" ]; then
 	exit 0
 fi
 
+if [ "$joined" = 1 ]; then
+	quits="q quits this console (the demo
+  goes on until its first console quits)"
+else
+	quits="q quits (and stops
+  the demo)"
+fi
 cat <<EOF
 balie demo: customers and a chatbot are live (balie sim; log: $dir/sim.log).
   Opening the console as $login. Keys: j/k move, Enter opens, t takes over,
-  r replies, h hands back to the bot, c closes, ? help, q quits (and stops
-  the demo).
+  r replies, h hands back to the bot, c closes, ? help, $quits.
   A second agent, in another terminal:
     make demo ROLE=agent2
   or
