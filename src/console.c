@@ -73,7 +73,9 @@ void console_render(struct console *con)
 	struct frame_mark mark;
 	struct ui_frame f = { 0 };
 
-	if (con->stopping || con->editing)
+	/* Stopping (say --supervisor refused): nothing more is drawn, not even
+	 * the rows that arrived with the refusal (issue 14 #6). */
+	if (con->stopping || con->stop_requested || con->editing)
 		return;
 	console_frame_begin(con, &mark);
 	con->render_pending = false;

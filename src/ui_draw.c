@@ -161,7 +161,7 @@ static void render_too_small(struct ui *ui)
 		return;
 	view_doc_clear(&ui->doc);
 	view_line(&ui->doc, VIEW_ROLE_NORMAL, 0);
-	cut = text_truncate(view_too_small_text(), COLS, ui->doc.ascii ? TEXT_ASCII : 0);
+	cut = text_truncate(view_too_small_text(COLS), COLS, ui->doc.ascii ? TEXT_ASCII : 0);
 	view_puts(&ui->doc, VIEW_ROLE_ERROR, cut);
 	free(cut);
 	ui_show(ui, UI_SMALL, &ui->doc, 0);

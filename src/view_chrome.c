@@ -161,25 +161,63 @@ static void conn_text(const struct view_state *st, char *buf, size_t size, bool 
 	}
 }
 
+/* S cut to WIDTH columns by taking out its middle: a third of the room for
+ * the start, the rest for the end (a newly allocated string). */
+static char *keep_ends(const char *s, int width, unsigned flags)
+{
+	int ell_cols = (flags & TEXT_ASCII) ? 3 : 1, tail;
+	char *head, *out;
+	size_t i, n;
+
+	if (text_width(s) <= width)
+		return xstrdup(s);
+	if (width < 3 * ell_cols + 8)
+		return text_truncate(s, width, flags);
+	tail = (width - ell_cols) * 2 / 3;
+	/* The head as text_truncate makes it ends in the ellipsis already. */
+	head = text_truncate(s, width - tail, flags);
+	n = strlen(s);
+	for (i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80 && text_width(s + i) <= tail)
+			break;
+	/* Start the end at a word. */
+	if (i > 0 && s[i - 1] != ' ' && strchr(s + i, ' '))
+		i = (size_t)(strchr(s + i, ' ') - s);
+	while (s[i] == ' ')
+		i++;
+	out = xmalloc(strlen(head) + (n - i) + 1);
+	sprintf(out, "%s%s", head, s + i);
+	free(head);
+	return out;
+}
+
 void view_status(struct view_doc *d, const struct model *m, const struct view_state *st,
 		 int64_t now, int width)
 {
 	char conn[400], *cut;
+	const char *msg;
 	int right, left;
-	enum view_role conn_role;
+	enum view_role conn_role, mrole;
 
 	view_line(d, VIEW_ROLE_STATUS, 0);
-	if (st->message[0] && now < st->message_until) {
+	conn_role = st->conn == VIEW_ONLINE ? VIEW_ROLE_STATUS : VIEW_ROLE_ERROR;
+	conn_text(st, conn, sizeof conn, true);
+	right = text_width(conn) + 2;
+	if ((msg = view_message_now(st, now, &mrole)) != NULL) {
+		if (1 + text_width(msg) + right > width) {
+			conn_text(st, conn, sizeof conn, false);
+			right = text_width(conn) + 2;
+		}
+		/* What a message ends with is often what to do ("press q again
+		 * …"): a long one loses its middle, not its end. */
+		cut = keep_ends(msg, width - right - 1, st->text_flags);
 		view_puts(d, VIEW_ROLE_STATUS, " ");
-		view_puts(d, st->message_role == VIEW_ROLE_NORMAL ? VIEW_ROLE_STATUS :
-			  st->message_role, st->message);
+		view_puts(d, mrole == VIEW_ROLE_NORMAL ? VIEW_ROLE_STATUS : mrole, cut);
+		free(cut);
 	} else {
 		hints(d, m, st);
 	}
-	conn_role = st->conn == VIEW_ONLINE ? VIEW_ROLE_STATUS : VIEW_ROLE_ERROR;
-	conn_text(st, conn, sizeof conn, true);
 	left = d->lines[d->nlines - 1].cols;
-	right = text_width(conn) + 2;
 	if (left + right > width) {
 		conn_text(st, conn, sizeof conn, false);
 		right = text_width(conn) + 2;
@@ -389,10 +427,15 @@ void view_layout(int rows, int cols, bool pane_open, bool prompt, struct view_la
 	view_layout_screen(rows, cols, prompt, split_agent, &pane_open, l);
 }
 
-const char *view_too_small_text(void)
+const char *view_too_small_text(int width)
 {
 	static char buf[64];
 
+	/* The size it needs is what matters: shorter words before a cut. */
 	snprintf(buf, sizeof buf, "terminal too small (need %dx%d)", VIEW_MIN_COLS, VIEW_MIN_ROWS);
+	if (text_width(buf) > width)
+		snprintf(buf, sizeof buf, "too small: need %dx%d", VIEW_MIN_COLS, VIEW_MIN_ROWS);
+	if (text_width(buf) > width)
+		snprintf(buf, sizeof buf, "need %dx%d", VIEW_MIN_COLS, VIEW_MIN_ROWS);
 	return buf;
 }

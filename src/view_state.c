@@ -71,10 +71,40 @@ void view_message(struct view_state *st, enum view_role role, int64_t now, int s
 	va_end(ap);
 	/* Messages quote names and server text: sanitise like everything else. */
 	clean = text_clean(raw, st->text_flags);
+	if (role == VIEW_ROLE_WAITING && now < st->message_held && now < st->message_until) {
+		/* The person is reading what their action did: news waits. */
+		snprintf(st->news, sizeof st->news, "%s", clean);
+		st->news_role = role;
+		st->news_from = st->message_held;
+		st->news_until = st->message_held + seconds;
+		free(clean);
+		return;
+	}
 	snprintf(st->message, sizeof st->message, "%s", clean);
 	free(clean);
 	st->message_role = role;
 	st->message_until = now + seconds;
+	st->message_held = role == VIEW_ROLE_WAITING ? 0 : now + VIEW_HOLD_SECONDS;
+	if (role == VIEW_ROLE_WAITING)
+		st->news[0] = '\0';
+	else if (st->news[0]) {
+		/* Waiting news waits for this one too. */
+		st->news_until += st->message_held - st->news_from;
+		st->news_from = st->message_held;
+	}
+}
+
+const char *view_message_now(const struct view_state *st, int64_t now, enum view_role *role)
+{
+	if (st->news[0] && now >= st->news_from && now < st->news_until) {
+		*role = st->news_role;
+		return st->news;
+	}
+	if (st->message[0] && now < st->message_until) {
+		*role = st->message_role;
+		return st->message;
+	}
+	return NULL;
 }
 
 /* ASCII case-insensitive substring search (names and intents are mostly

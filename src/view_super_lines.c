@@ -417,7 +417,9 @@ void view_super_status(struct view_doc *d, const struct model *m, const struct s
 	int left, right;
 
 	/* Messages, questions and overlays read as on the agent screen. */
-	if (st->mode != VIEW_MODE_LIST || (st->message[0] && now < st->message_until)) {
+	enum view_role mrole;
+
+	if (st->mode != VIEW_MODE_LIST || view_message_now(st, now, &mrole)) {
 		view_status(d, m, st, now, width);
 		return;
 	}

@@ -181,6 +181,10 @@ struct view_state {
 	char message[512];		/* safe text */
 	enum view_role message_role;
 	int64_t message_until;		/* local unix seconds */
+	int64_t message_held;		/* news waits until then (a result is read) */
+	char news[512];			/* news that came while a result was held */
+	enum view_role news_role;
+	int64_t news_from, news_until;
 	enum view_conn conn;
 	char conn_reason[256];		/* safe text */
 	unsigned retry_s;
@@ -190,12 +194,20 @@ struct view_state {
 void view_state_init(struct view_state *st, const struct keys_map *keys, unsigned text_flags);
 void view_state_free(struct view_state *st);
 
+/* How long the result of the person's own action stays on the status line
+ * before news (ROLE WAITING: a new escalation) may replace it. */
+#define VIEW_HOLD_SECONDS 4
+
 /* Sets the status line message (sanitised: it may quote the server) for
- * SECONDS from NOW. */
+ * SECONDS from NOW. News (ROLE WAITING) that comes while another message is
+ * held waits until the hold ends; any other message is held. */
 void view_message(struct view_state *st, enum view_role role, int64_t now, int seconds,
 		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* Replaces the shown history with a copy of H (N items) for CONV. */
+/* The status line message shown at NOW (and its role), or NULL. */
+const char *view_message_now(const struct view_state *st, int64_t now, enum view_role *role);
+
 void view_set_history(struct view_state *st, int64_t conv, const struct model_history *h,
 		      size_t n);
 void view_clear_history(struct view_state *st);
@@ -349,6 +361,6 @@ void view_layout(int rows, int cols, bool pane_open, bool prompt, struct view_la
 int view_clamp(int v, int lo, int hi);
 
 /* The line shown instead of the screen when it is too small. */
-const char *view_too_small_text(void);
+const char *view_too_small_text(int width);
 
 #endif

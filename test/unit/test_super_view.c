@@ -411,7 +411,7 @@ static void test_drawn_at_80x24_and_too_small(void **state)
 	/* Too small never crashes and says why. */
 	ui_resize_to(ui, 8, 30);
 	ui_render(ui, UI_SCREEN_SUPER, &uf);
-	assert_non_null(strstr(screen_row(0), "terminal too small"));
+	assert_non_null(strstr(screen_row(0), "too small: need 40x10"));
 	ui_resize_to(ui, 24, 80);
 	ui_render(ui, UI_SCREEN_SUPER, &uf);
 	assert_non_null(strstr(screen_row(0), "SUPERVISOR"));

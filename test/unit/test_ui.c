@@ -244,7 +244,7 @@ static void test_too_small_never_crashes(void **state)
 	}
 	ui_resize_to(f->ui, 5, 20);
 	render(f);
-	assert_string_equal(screen_row(0), "terminal too small …");
+	assert_string_equal(screen_row(0), "need 40x10");
 	assert_string_equal(screen_row(1), "");
 	ui_resize_to(f->ui, 10, 80);
 	render(f);

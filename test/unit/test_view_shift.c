@@ -1,0 +1,91 @@
+/* Unit tests of what issue 14 found in a shift at the console: the status
+ * line's priorities and cuts, the header's counts, help, markers. */
+#include <locale.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "balie/text.h"
+#include "balie/view.h"
+#include "test_view_fixture.h"
+
+static char *line(const struct view_doc *d, size_t i)
+{
+	static char buf[4096];
+
+	return view_line_text(d, i, buf, sizeof buf);
+}
+
+static __attribute__((unused)) long find_line(const struct view_doc *d, const char *needle)
+{
+	size_t i;
+
+	for (i = 0; i < d->nlines; i++)
+		if (strstr(line(d, i), needle))
+			return (long)i;
+	return -1;
+}
+
+/* #8: the result of one's own action stays a few seconds over news. */
+static void test_result_held_over_news(void **state)
+{
+	struct view_fixture *f = *state;
+
+	view_message(&f->st, VIEW_ROLE_OK, FIX_NOW, 15, "taken over #12 — you talk to Mia now");
+	view_message(&f->st, VIEW_ROLE_WAITING, FIX_NOW + 1, 15, "new escalation: #13 Jan");
+	view_status(&f->d, &f->m, &f->st, FIX_NOW + 1, 80);
+	assert_non_null(strstr(line(&f->d, 0), "taken over #12"));
+	view_doc_clear(&f->d);
+	view_status(&f->d, &f->m, &f->st, FIX_NOW + VIEW_HOLD_SECONDS, 80);
+	assert_non_null(strstr(line(&f->d, 0), "new escalation: #13"));
+	/* News does not hold: the next result replaces it at once. */
+	view_message(&f->st, VIEW_ROLE_OK, FIX_NOW + VIEW_HOLD_SECONDS + 1, 15, "reply sent to #12");
+	view_doc_clear(&f->d);
+	view_status(&f->d, &f->m, &f->st, FIX_NOW + VIEW_HOLD_SECONDS + 1, 80);
+	assert_non_null(strstr(line(&f->d, 0), "reply sent to #12"));
+	/* Without a held result news shows at once. */
+	view_message(&f->st, VIEW_ROLE_WAITING, FIX_NOW + 100, 15, "new escalation: #14 Bo");
+	view_doc_clear(&f->d);
+	view_status(&f->d, &f->m, &f->st, FIX_NOW + 100, 80);
+	assert_non_null(strstr(line(&f->d, 0), "new escalation: #14"));
+}
+
+/* #2: a long message loses its middle, never what it ends with. */
+static void test_long_message_keeps_its_end(void **state)
+{
+	struct view_fixture *f = *state;
+
+	f->st.conn = VIEW_OFFLINE;
+	f->st.retry_s = 7;
+	f->st.outbox = 1;
+	snprintf(f->st.conn_reason, sizeof f->st.conn_reason, "server closed the connection");
+	view_message(&f->st, VIEW_ROLE_ERROR, FIX_NOW, 15,
+		     "1 reply is not sent yet (offline): press q again to quit anyway and lose it");
+	view_status(&f->d, &f->m, &f->st, FIX_NOW, 80);
+	assert_true(f->d.lines[0].cols <= 80);
+	assert_non_null(strstr(line(&f->d, 0), "quit anyway and lose it"));
+	assert_non_null(strstr(line(&f->d, 0), " 1 reply"));
+	assert_non_null(strstr(line(&f->d, 0), "reconnecting in 7 s"));
+	view_doc_clear(&f->d);
+	view_message(&f->st, VIEW_ROLE_ERROR, FIX_NOW, 15,
+		     "not connected — try again when back online");
+	view_status(&f->d, &f->m, &f->st, FIX_NOW, 70);
+	assert_true(f->d.lines[0].cols <= 70);
+	assert_non_null(strstr(line(&f->d, 0), "when back online"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_result_held_over_news, view_fixture_setup, view_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_long_message_keeps_its_end, view_fixture_setup, view_fixture_teardown),
+	};
+
+	setlocale(LC_ALL, "C.UTF-8");
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
