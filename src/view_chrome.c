@@ -23,8 +23,7 @@ void view_header(struct view_doc *d, const struct model *m, const struct view_st
 		 int width)
 {
 	unsigned f = st->text_flags;
-	char counts[160];
-	int right, left;
+	char counts[160], short_counts[100];
 
 	view_line(d, VIEW_ROLE_HEADER, 0);
 	view_puts(d, VIEW_ROLE_HEADER, " balie · ");
@@ -38,19 +37,65 @@ void view_header(struct view_doc *d, const struct model *m, const struct view_st
 		view_puts(d, VIEW_ROLE_HEADER, " · search: ");
 		view_put_clean(d, VIEW_ROLE_HEADER, st->search, -20, f);
 	}
-	left = d->lines[d->nlines - 1].cols;
 	snprintf(counts, sizeof counts, "%zu waiting · %zu with a person · %zu with the bot ",
 		 st->counts[0], st->counts[1], st->counts[2]);
-	right = text_width(counts);
-	if (left + 1 + right > width) {
-		snprintf(counts, sizeof counts, "%zu WAIT · %zu HUMAN · %zu BOT ",
-			 st->counts[0], st->counts[1], st->counts[2]);
-		right = text_width(counts);
-	}
-	if (left + 1 + right > width)
+	snprintf(short_counts, sizeof short_counts, "%zu WAIT · %zu HUMAN · %zu BOT ",
+		 st->counts[0], st->counts[1], st->counts[2]);
+	view_header_right(d, counts, short_counts, width, f);
+}
+
+/* Cuts the last line of D to WIDTH columns (with an ellipsis). */
+static void cut_last_line(struct view_doc *d, int width, unsigned flags)
+{
+	struct view_doc tmp;
+	struct view_line *ln = &d->lines[d->nlines - 1];
+	size_t k;
+	int used = 0;
+	char *cut, *part;
+
+	if (ln->cols <= width)
 		return;
+	view_doc_init(&tmp);
+	tmp.ascii = d->ascii;
+	view_line(&tmp, ln->fill, ln->tag);
+	for (k = 0; k < ln->nspans; k++) {
+		const struct view_span *sp = &d->spans[ln->span0 + k];
+
+		if (used + sp->cols < width) {
+			view_put(&tmp, sp->role, d->buf + sp->off, sp->len);
+			used += sp->cols;
+			continue;
+		}
+		part = xstrndup(d->buf + sp->off, sp->len);
+		cut = text_truncate(part, width - used, flags);
+		view_puts(&tmp, sp->role, cut);
+		free(cut);
+		free(part);
+		break;
+	}
+	d->nlines--;
+	view_line(d, tmp.lines[0].fill, tmp.lines[0].tag);
+	for (k = 0; k < tmp.lines[0].nspans; k++) {
+		const struct view_span *sp = &tmp.spans[tmp.lines[0].span0 + k];
+
+		view_put(d, sp->role, tmp.buf + sp->off, sp->len);
+	}
+	view_doc_free(&tmp);
+}
+
+void view_header_right(struct view_doc *d, const char *long_words, const char *short_words,
+		       int width, unsigned flags)
+{
+	/* The words depend on the width alone, never on the name's length,
+	 * and the counts win over the end of the name or the search. */
+	const char *words = width >= VIEW_HEADER_LONG_COLS ? long_words : short_words;
+	int right = text_width(words);
+
+	if (right + 8 > width)
+		return;
+	cut_last_line(d, width - right - 1, flags);
 	view_put_to(d, VIEW_ROLE_HEADER, width - right);
-	view_puts(d, VIEW_ROLE_HEADER, counts);
+	view_puts(d, VIEW_ROLE_HEADER, words);
 }
 
 void view_hint(struct view_doc *d, const struct view_state *st, enum verb a, const char *what)

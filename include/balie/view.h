@@ -300,6 +300,12 @@ const char *view_refusal(const struct model *m, const struct view_state *st,
 /* Appends "Name (login)" of who is logged in to the header line; returns
  * false (nothing appended) before that is known. */
 bool view_header_me(struct view_doc *d, const struct model *m, unsigned flags);
+/* From this width the header's counts are said in whole words. */
+#define VIEW_HEADER_LONG_COLS 100
+/* Ends the header line with LONG_WORDS (from VIEW_HEADER_LONG_COLS
+ * columns) or SHORT_WORDS, right-aligned, cutting the left part to fit. */
+void view_header_right(struct view_doc *d, const char *long_words, const char *short_words,
+		       int width, unsigned flags);
 /* The top line: who is logged in and the counts. */
 void view_header(struct view_doc *d, const struct model *m, const struct view_state *st,
 		 int width);

@@ -116,7 +116,7 @@ static void test_draws_queue_at_80x24(void **state)
 	render(f);
 	dump();
 	assert_non_null(strstr(screen_row(0), "balie · Ann Jansen (ann)"));
-	assert_non_null(strstr(screen_row(0), "2 waiting · 2 with a person · 1 with the bot"));
+	assert_non_null(strstr(screen_row(0), "2 WAIT · 2 HUMAN · 1 BOT"));
 	assert_non_null(strstr(screen_row(1), "state"));
 	assert_non_null(strstr(screen_row(1), "customer"));
 	assert_true(strncmp(screen_row(2), "> WAIT", 6) == 0);

@@ -79,11 +79,31 @@ static void test_long_message_keeps_its_end(void **state)
 	assert_non_null(strstr(line(&f->d, 0), "when back online"));
 }
 
+/* #12: the same words for a short and a long name, and the counts stay at
+ * 80 columns during a search. */
+static void test_header_words_stable(void **state)
+{
+	struct view_fixture *f = *state;
+
+	view_rows_refresh(&f->st, &f->m, FIX_NOW);
+	view_header(&f->d, &f->m, &f->st, 80);
+	assert_non_null(strstr(line(&f->d, 0), "2 WAIT · 2 HUMAN · 1 BOT"));
+	model_set_me(&f->m, "demo_agent_long", "Annabel-Wilhelmina de Vries", false);
+	free(f->st.search);
+	f->st.search = xstrdup("refund_request");
+	view_doc_clear(&f->d);
+	view_header(&f->d, &f->m, &f->st, 80);
+	assert_non_null(strstr(line(&f->d, 0), "2 WAIT · 2 HUMAN · 1 BOT"));
+	assert_non_null(strstr(line(&f->d, 0), "balie · Annabel"));
+	assert_true(f->d.lines[0].cols <= 80);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_result_held_over_news, view_fixture_setup, view_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_long_message_keeps_its_end, view_fixture_setup, view_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_header_words_stable, view_fixture_setup, view_fixture_teardown),
 	};
 
 	setlocale(LC_ALL, "C.UTF-8");
