@@ -1,6 +1,7 @@
 /* console_keys: what a key does — the modes every screen shares (compose
  * line, search, y/n, queue picker, help), then the shown screen's own keys,
  * then the verbs that work everywhere (help, redraw, quit). */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -110,6 +111,14 @@ static enum console_key help_key(struct console *con, enum verb v)
 	case VERB_PAGE_UP:
 		con->vs.help_top = con->vs.help_top > rows ? con->vs.help_top - rows : 0;
 		break;
+	case VERB_HOME:
+		con->vs.help_top = 0;
+		break;
+	case VERB_END:
+		con->vs.help_top = SIZE_MAX / 2;	/* the drawing clamps it */
+		break;
+	case VERB_REDRAW:
+		return CONSOLE_KEY_REDRAW;
 	default:
 		console_set_mode(con, VIEW_MODE_LIST);
 		break;
@@ -146,16 +155,36 @@ static enum console_key mode_key(struct console *con, enum verb v, int is_keycod
 	return con->screen->key(con, v);
 }
 
-/* Quits, unless replies wait in the outbox: then the second q does. */
+/* The open conversations I hold (a person's, mine). */
+static size_t held(const struct console *con)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < con->model.nconvs; i++)
+		if (con->model.convs[i]->state == MODEL_HUMAN &&
+		    model_can_reply(&con->model, con->model.convs[i]))
+			n++;
+	return n;
+}
+
+/* Quits, unless replies wait in the outbox or customers wait for me: then
+ * it says so and the second q does. */
 static void quit(struct console *con)
 {
-	size_t kept = sync_outbox_count(con->sync);
+	size_t kept = sync_outbox_count(con->sync), mine = held(con);
 
 	if (kept && !con->quit_armed) {
 		con->quit_armed = true;
 		say(con, VIEW_ROLE_ERROR, "%zu %s not sent yet (offline): press q again to quit "
 		    "anyway and lose %s", kept, kept == 1 ? "reply is" : "replies are",
 		    kept == 1 ? "it" : "them");
+		return;
+	}
+	if (mine && !con->quit_armed) {
+		con->quit_armed = true;
+		say(con, VIEW_ROLE_ERROR, "you have %zu open %s (%s stay%s yours): press q "
+		    "again to quit", mine, mine == 1 ? "conversation" : "conversations",
+		    mine == 1 ? "it" : "they", mine == 1 ? "s" : "");
 		return;
 	}
 	console_stop(con, EXIT_OK);

@@ -358,6 +358,16 @@ void view_help(struct view_doc *d, const struct view_state *st, int width)
 		"!      after the clock: waiting longer than the queue's SLA",
 		">      the selected row;  *  the open conversation",
 	};
+	static const char *const super_legend[] = {
+		"SLA!      how many wait longer than their queue's SLA",
+		"ONLINE    the agent's console is running and used",
+		"away      the console runs, no key pressed for a while",
+		"offline   no console running",
+		"OFFLINE!  offline while holding conversations: a customer waits "
+		"for nobody (take over or transfer)",
+		"on/away   a queue's agents online / away (red: none online)",
+		"bot-only  today's conversations of the queue the bot finished alone",
+	};
 
 	view_line(d, VIEW_ROLE_TITLE, 0);
 	view_puts(d, VIEW_ROLE_TITLE, " balie keys — change them in ~/.config/balie/config (see balie(1))");
@@ -387,6 +397,22 @@ void view_help(struct view_doc *d, const struct view_state *st, int width)
 		view_puts(d, VIEW_ROLE_NORMAL, "    ");
 		help_text(d, legend[i], 11, width);
 	}
+	view_line(d, VIEW_ROLE_NORMAL, 0);
+	view_line(d, VIEW_ROLE_NORMAL, 0);
+	view_puts(d, VIEW_ROLE_LABEL, "  On the supervisor screen:");
+	for (i = 0; i < sizeof super_legend / sizeof super_legend[0]; i++) {
+		view_line(d, VIEW_ROLE_NORMAL, 0);
+		view_puts(d, VIEW_ROLE_NORMAL, "    ");
+		help_text(d, super_legend[i], 14, width);
+	}
+}
+
+void view_more_below(struct view_doc *d, const struct view_state *st)
+{
+	view_line(d, VIEW_ROLE_DIM, 0);
+	view_puts(d, VIEW_ROLE_DIM, "  ↓ more below —");
+	view_hint(d, st, VERB_DOWN, "scroll");
+	view_hint(d, st, VERB_END, "to the end");
 }
 
 void view_picker(struct view_doc *d, const struct model *m, const struct model_conv *c,

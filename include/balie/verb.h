@@ -87,7 +87,7 @@ enum {
 	  "taken over #{id} — you talk to {customer} now|#{id} was taken by {owner} first") \
 	X(REPLY, "reply", "r", VERB_ON_AGENT, VERB_ASK_LINE, \
 	  VERB_IF_CONV | VERB_IF_OWNER | VERB_IF_OFFLINE, "SELECT balie.reply($1, $2, $3::uuid)", "ctu", \
-	  "reply on the compose line (Enter sends, Esc cancels)", "reply", \
+	  "reply on the compose line (Enter sends, Esc keeps a draft)", "reply", \
 	  "reply to #{id} ({customer})", NULL, "sending the reply to #{id}…", \
 	  "reply sent to #{id}") \
 	X(REPLY_EDITOR, "reply-editor", "E", VERB_ON_AGENT, VERB_ASK_EDITOR, \

@@ -295,6 +295,9 @@ bool view_pane_wants_newer(const struct view_state *st, const struct model_conv 
 const char *view_refusal(const struct model *m, const struct view_state *st,
 			 const struct model_conv *c, enum verb a, char *buf, size_t size);
 
+/* A last line saying that more lines follow below (help). */
+void view_more_below(struct view_doc *d, const struct view_state *st);
+
 /* Lines around the rest ----------------------------------------------------- */
 
 /* Appends "Name (login)" of who is logged in to the header line; returns

@@ -285,6 +285,18 @@ static void test_help_overlay(void **state)
 		if (strstr(screen_row(y), "takeover") && strstr(screen_row(y), "take the conversation over"))
 			found = y;
 	assert_true(found > 0);
+	/* At 80x24 help does not fit: the last row says so (issue 14 #11). */
+	assert_non_null(strstr(screen_row(22), "more below"));
+	/* At its end: the supervisor's columns explained, no more hint. */
+	f->st.help_top = 1000;
+	render(f);
+	found = -1;
+	for (y = 0; y < 24; y++) {
+		assert_null(strstr(screen_row(y), "more below"));
+		if (strstr(screen_row(y), "OFFLINE!") || strstr(screen_row(y), "bot-only"))
+			found = y;
+	}
+	assert_true(found > 0);
 	/* Closing it brings the list back. */
 	f->st.mode = VIEW_MODE_LIST;
 	render(f);

@@ -21,7 +21,7 @@ static char *line(const struct view_doc *d, size_t i)
 	return view_line_text(d, i, buf, sizeof buf);
 }
 
-static __attribute__((unused)) long find_line(const struct view_doc *d, const char *needle)
+static long find_line(const struct view_doc *d, const char *needle)
 {
 	size_t i;
 
@@ -98,12 +98,28 @@ static void test_header_words_stable(void **state)
 	assert_true(f->d.lines[0].cols <= 80);
 }
 
+/* #11: help says what Esc does on the compose line, and explains the
+ * supervisor's columns. */
+static void test_help_words(void **state)
+{
+	struct view_fixture *f = *state;
+
+	view_help(&f->d, &f->st, 80);
+	assert_true(find_line(&f->d, "Esc keeps a draft") >= 0);
+	assert_true(find_line(&f->d, "Esc cancels") < 0);
+	assert_true(find_line(&f->d, "SLA!") >= 0);
+	assert_true(find_line(&f->d, "on/away") >= 0);
+	assert_true(find_line(&f->d, "bot-only") >= 0);
+	assert_true(find_line(&f->d, "OFFLINE!") >= 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_result_held_over_news, view_fixture_setup, view_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_long_message_keeps_its_end, view_fixture_setup, view_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_header_words_stable, view_fixture_setup, view_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_help_words, view_fixture_setup, view_fixture_teardown),
 	};
 
 	setlocale(LC_ALL, "C.UTF-8");
