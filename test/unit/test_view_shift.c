@@ -104,7 +104,7 @@ static void test_help_words(void **state)
 {
 	struct view_fixture *f = *state;
 
-	view_help(&f->d, &f->st, 80);
+	view_help(&f->d, &f->st, 200);
 	assert_true(find_line(&f->d, "Esc keeps a draft") >= 0);
 	assert_true(find_line(&f->d, "Esc cancels") < 0);
 	assert_true(find_line(&f->d, "SLA!") >= 0);
