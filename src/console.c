@@ -72,6 +72,7 @@ void console_render(struct console *con)
 {
 	struct frame_mark mark;
 	struct ui_frame f = { 0 };
+	const char *unsent[32];
 
 	/* Stopping (say --supervisor refused): nothing more is drawn, not even
 	 * the rows that arrived with the refusal (issue 14 #6). */
@@ -84,12 +85,18 @@ void console_render(struct console *con)
 		ui_bell(con->ui);
 	}
 	con->vs.outbox = sync_outbox_count(con->sync);
+	con->vs.unsent_conv = con->vs.open;
+	con->vs.nunsent = con->vs.open ? sync_outbox_texts(con->sync, con->vs.open, unsent,
+							  sizeof unsent / sizeof unsent[0]) : 0;
+	con->vs.unsent = unsent;
 	f.m = &con->model;
 	f.st = &con->vs;
 	f.now = console_server_now(con);
 	f.sd = con->super ? super_data(con->super) : NULL;
 	f.sup = &con->vsup;
 	ui_render(con->ui, con->screen->ui, &f);
+	con->vs.unsent = NULL;
+	con->vs.nunsent = 0;
 	if (con->screen->rendered)
 		con->screen->rendered(con);
 	console_frame_end(con, "render", &mark);

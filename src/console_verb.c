@@ -123,6 +123,21 @@ void console_verb(struct console *con, enum verb v, struct model_conv *c)
 	struct console_ask ask = { .verb = v };
 	struct action call = { .kind = v };
 
+	if (info->ask == VERB_ASK_LINE && con->vs.conn != VIEW_ONLINE &&
+	    !(info->policy & VERB_IF_OFFLINE)) {
+		/* Offline, the line opens all the same: what is typed next is
+		 * the text, never keys (issue 14 #4); Enter sends when back. */
+		struct view_state online = con->vs;
+		char buf[400];
+
+		online.conn = VIEW_ONLINE;
+		if (!view_refusal(&con->model, &online, c, v, buf, sizeof buf)) {
+			console_start_compose(con, c, v);
+			say(con, VIEW_ROLE_ERROR, "not connected — write it now, Enter sends "
+			    "when back online");
+			return;
+		}
+	}
 	if (console_refused(con, c, v))
 		return;
 	switch (info->ask) {

@@ -189,6 +189,10 @@ struct view_state {
 	char conn_reason[256];		/* safe text */
 	unsigned retry_s;
 	size_t outbox;			/* replies waiting to be sent */
+	/* The open conversation's replies in the outbox (set for one frame). */
+	int64_t unsent_conv;
+	const char *const *unsent;
+	size_t nunsent;
 };
 
 void view_state_init(struct view_state *st, const struct keys_map *keys, unsigned text_flags);

@@ -28,6 +28,8 @@ wait_for_screen "reply to #$conv"
 keys -l 'Sorry, my connection dropped.'
 keys Enter
 wait_for_screen " reply kept; sends when back online +1 to send · offline"
+# It shows where it will land, marked as not sent (issue 14 #14).
+wait_for_screen 'not sent yet +Sorry, my connection dropped\.'
 
 "$harness" resume "$BALIE_TEST_PGDIR" >/dev/null || fail "cannot start the server"
 echo "SELECT balie.post_message($conv, 'customer', 'Hello? Anyone there?')" | sql botty >/dev/null ||

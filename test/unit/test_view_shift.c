@@ -113,6 +113,29 @@ static void test_help_words(void **state)
 	assert_true(find_line(&f->d, "OFFLINE!") >= 0);
 }
 
+/* #14: replies kept offline show in the transcript, marked. */
+static void test_unsent_in_transcript(void **state)
+{
+	struct view_fixture *f = *state;
+	struct model_conv *c = model_find(&f->m, 4);
+	const char *unsent[] = { "Sorry, my connection dropped." };
+
+	fix_msg(&f->m, c, 1, AUTHOR_CUSTOMER, "Hello?");
+	view_pane_body(&f->d, NULL, &f->m, c, &f->st, 80);
+	assert_true(find_line(&f->d, "not sent yet") < 0);
+	f->st.unsent_conv = 4;
+	f->st.unsent = unsent;
+	f->st.nunsent = 1;
+	view_doc_clear(&f->d);
+	view_pane_body(&f->d, NULL, &f->m, c, &f->st, 80);
+	assert_true(find_line(&f->d, "not sent yet") > find_line(&f->d, "Hello?"));
+	assert_true(find_line(&f->d, "Sorry, my connection dropped.") >= 0);
+	/* Another conversation's do not. */
+	view_doc_clear(&f->d);
+	view_pane_body(&f->d, NULL, &f->m, model_find(&f->m, 3), &f->st, 80);
+	assert_true(find_line(&f->d, "not sent yet") < 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -120,6 +143,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_long_message_keeps_its_end, view_fixture_setup, view_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_header_words_stable, view_fixture_setup, view_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_help_words, view_fixture_setup, view_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_unsent_in_transcript, view_fixture_setup, view_fixture_teardown),
 	};
 
 	setlocale(LC_ALL, "C.UTF-8");
