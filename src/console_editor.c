@@ -68,8 +68,8 @@ static void on_editor_exit(uv_process_t *p, int64_t status, int signum)
 	if ((status != 0 || signum != 0) && text && *text) {
 		/* vim's :cq and a crash alike: nothing sent, nothing lost. */
 		keep_draft(con, text);
-		say(con, VIEW_ROLE_ERROR, "the editor failed (exit %lld): nothing sent, your "
-		    "text is kept as a draft (r)", (long long)status);
+		say(con, VIEW_ROLE_ERROR, "the editor failed (exit %lld): not sent, your text "
+		    "is a draft (r)", (long long)status);
 	} else if (status != 0 || signum != 0) {
 		say(con, VIEW_ROLE_ERROR, "the editor failed (exit %lld): nothing sent",
 		    (long long)status);

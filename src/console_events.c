@@ -105,6 +105,7 @@ void console_open_pane(struct console *con, int64_t id)
 	console_close_pane(con);
 	con->vs.open = id;
 	con->vs.selected = id;
+	con->vs.sel_auto = false;
 	con->vs.loading_older = false;
 	con->vs.loading_newer = false;
 	view_pane_follow(&con->vs);

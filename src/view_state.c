@@ -170,6 +170,12 @@ void view_rows_refresh(struct view_state *st, const struct model *m, int64_t now
 			st->rows[w++] = c;
 	}
 	st->nrows = w;
+	/* Nobody chose a row yet: the most urgent one, whatever arrives. */
+	if (st->sel_auto && st->nrows) {
+		st->sel = 0;
+		st->selected = st->rows[0]->id;
+		return;
+	}
 	/* Follow the selected conversation to its new row. */
 	for (i = 0; i < st->nrows; i++) {
 		if (st->rows[i]->id == st->selected) {
@@ -183,6 +189,8 @@ void view_rows_refresh(struct view_state *st, const struct model *m, int64_t now
 		st->selected = 0;
 		return;
 	}
+	if (st->selected == 0)
+		st->sel_auto = true;
 	if (st->sel >= st->nrows)
 		st->sel = st->nrows - 1;
 	st->selected = st->rows[st->sel]->id;
@@ -192,6 +200,7 @@ void view_select_row(struct view_state *st, size_t i)
 {
 	if (st->nrows == 0)
 		return;
+	st->sel_auto = false;
 	st->sel = i < st->nrows ? i : st->nrows - 1;
 	st->selected = st->rows[st->sel]->id;
 }

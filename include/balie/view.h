@@ -152,6 +152,7 @@ struct view_state {
 	size_t nrows, rows_cap;
 	int64_t selected;		/* conversation id, 0 = none */
 	size_t sel;			/* its row */
+	bool sel_auto;			/* nobody chose it: it stays on the first row */
 	size_t list_top;		/* first row shown */
 	char *search;			/* the filter, NULL = none */
 	size_t counts[3];		/* waiting, with a person, with the bot */

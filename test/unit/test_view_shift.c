@@ -136,6 +136,28 @@ static void test_unsent_in_transcript(void **state)
 	assert_true(find_line(&f->d, "not sent yet") < 0);
 }
 
+/* #10: before anyone chose a row the cursor stays on the first one as
+ * rows arrive above; once chosen, it stays on that conversation. */
+static void test_cursor_stays(void **state)
+{
+	struct view_fixture *f = *state;
+	struct model_conv *c;
+
+	view_rows_refresh(&f->st, &f->m, FIX_NOW);
+	assert_int_equal(f->st.sel, 0);
+	c = fix_conv(&f->m, 20, "health", MODEL_WAITING, "Eva Urgent", 900);
+	view_rows_refresh(&f->st, &f->m, FIX_NOW);
+	assert_int_equal(f->st.sel, 0);
+	assert_int_equal(f->st.selected, 20);
+	view_select_move(&f->st, 2);
+	assert_int_equal(f->st.sel, 2);
+	c = fix_conv(&f->m, 21, "health", MODEL_WAITING, "Piet Urgenter", 1900);
+	view_rows_refresh(&f->st, &f->m, FIX_NOW);
+	assert_int_equal(f->st.sel, 3);
+	assert_int_equal(f->st.rows[f->st.sel]->id, f->st.selected);
+	(void)c;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -144,6 +166,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_header_words_stable, view_fixture_setup, view_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_help_words, view_fixture_setup, view_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_unsent_in_transcript, view_fixture_setup, view_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_cursor_stays, view_fixture_setup, view_fixture_teardown),
 	};
 
 	setlocale(LC_ALL, "C.UTF-8");
