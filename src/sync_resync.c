@@ -101,6 +101,12 @@ static void on_open_fetched(const struct store_status *st, struct model_conv **c
 	sync_fetch_dirty(s);
 }
 
+void sync_fetch_queues(struct sync *s)
+{
+	s->outstanding++;
+	store_fetch_queues(s->db, on_queues, s);
+}
+
 void sync_resync(struct sync *s)
 {
 	s->stats.resyncs++;

@@ -23,9 +23,21 @@ printf '#!/bin/sh\nprintf "Half a thought\\n" >"$1"\nexit 3\n' >"$editor"
 chmod +x "$editor"
 export EDITOR="$editor"
 
+echo "SELECT balie.pause_bot('health', true)" | sql sue >/dev/null || fail "cannot pause"
 start_console ann
 wait_for_screen 'Mia de Boer'
 wait_for_screen ' online *$'
+
+# The transfer picker follows a bot pause that ended (issue 14 #1).
+keys x
+wait_for_screen 'health +Health insurance +\(bot paused\)'
+keys Escape
+echo "SELECT balie.pause_bot('health', false)" | sql sue >/dev/null || fail "cannot resume"
+keys x
+wait_for_screen 'health +Health insurance'
+wait_for_no_screen '\(bot paused\)'
+keys Escape
+wait_for_no_screen 'to which queue'
 
 # Help: more below at 80x24; G goes to its end, g back; Esc closes.
 keys '?'
