@@ -63,9 +63,15 @@ keys E
 wait_for_screen 'the editor failed \(exit 3\): not sent, your text is a draft \(r\)' 10
 keys r
 wait_for_screen 'reply to #[0-9]+ .*> +Half a thought'
-keys Escape
 [ "$(echo "SELECT count(*) FROM balie.messages WHERE author_kind = 'agent'" | sql postgres)" = 0 ] ||
 	fail "the failed edit sent something"
+
+# A supervisor transfers it away while the reply line is open: told, and
+# the line closes (issue 14 #3).
+echo "SELECT balie.transfer($conv, 'health', 'specialist')" | sql sue >/dev/null ||
+	fail "cannot transfer"
+wait_for_screen "#$conv was transferred to Health insurance: not yours any more"
+wait_for_no_screen 'reply to #'
 
 # Offline: n opens the note line; what follows is its text, not keys.
 "$harness" halt "$BALIE_TEST_PGDIR" >/dev/null || fail "cannot stop the server"
