@@ -37,6 +37,8 @@ void view_state_free(struct view_state *st)
 	view_clear_history(st);
 	free(st->rows);
 	free(st->search);
+	free(st->hits);
+	free(st->hits_for);
 	memset(st, 0, sizeof *st);
 }
 
@@ -107,44 +109,84 @@ const char *view_message_now(const struct view_state *st, int64_t now, enum view
 	return NULL;
 }
 
-/* ASCII case-insensitive substring search (names and intents are mostly
- * ASCII; other characters must match exactly). */
+/* S folded for searching: transliterated to ASCII and lower case, so that
+ * "zoe" finds "Zoë" and "YILMAZ" finds "Yılmaz" (a newly allocated string). */
+static char *fold(const char *s)
+{
+	size_t len = strlen(s), i = 0, n = 0;
+	char *out = xmalloc(len * 4 + 1), t[TEXT_TRANSLIT_MAX];
+	uint32_t cp;
+	size_t k;
+
+	while (i < len) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x80) {
+			out[n++] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+			i++;
+			continue;
+		}
+		k = text_decode(s + i, len - i, &cp);
+		if (cp != TEXT_BAD_CP && text_translit(cp, t, sizeof t) && strlen(t) <= k * 4) {
+			for (size_t j = 0; t[j]; j++)
+				out[n++] = (char)(t[j] >= 'A' && t[j] <= 'Z' ? t[j] - 'A' + 'a' : t[j]);
+		} else {
+			memcpy(out + n, s + i, k);
+			n += k;
+		}
+		i += k;
+	}
+	out[n] = '\0';
+	return out;
+}
+
 static bool contains_folded(const char *hay, const char *needle)
 {
-	size_t n = strlen(needle), i;
+	char *h;
+	bool found;
 
 	if (!hay)
 		return false;
-	for (; *hay; hay++) {
-		for (i = 0; i < n; i++) {
-			unsigned char a = (unsigned char)hay[i], b = (unsigned char)needle[i];
-
-			if (a >= 'A' && a <= 'Z')
-				a = (unsigned char)(a - 'A' + 'a');
-			if (b >= 'A' && b <= 'Z')
-				b = (unsigned char)(b - 'A' + 'a');
-			if (a != b)
-				break;
-		}
-		if (i == n)
-			return true;
-	}
-	return false;
+	h = fold(hay);
+	found = strstr(h, needle) != NULL;
+	free(h);
+	return found;
 }
 
 bool view_matches(const struct model_conv *c, const struct model *m, const char *query)
 {
 	const struct model_queue *q;
+	char *needle;
+	bool found;
 
 	if (!query || !*query)
 		return true;
 	q = model_queue(m, c->queue);
-	return contains_folded(c->customer_name, query) ||
-	       contains_folded(c->queue, query) ||
-	       (q && contains_folded(q->name, query)) ||
-	       contains_folded(c->last_body, query) ||
-	       contains_folded(c->intent, query) ||
-	       contains_folded(c->summary, query);
+	needle = fold(query);
+	/* Also the owner's name: "anna" finds what Anna has. */
+	found = contains_folded(c->customer_name, needle) ||
+		contains_folded(c->customer_ref, needle) ||
+		contains_folded(c->queue, needle) ||
+		(q && contains_folded(q->name, needle)) ||
+		contains_folded(c->last_body, needle) ||
+		contains_folded(c->intent, needle) ||
+		contains_folded(c->summary, needle) ||
+		(c->agent && contains_folded(model_agent_name(m, c->agent), needle));
+	free(needle);
+	return found;
+}
+
+/* Whether the store's search for the current query found ID. */
+static bool search_hit(const struct view_state *st, int64_t id)
+{
+	size_t i;
+
+	if (!st->search || !st->hits_for || strcmp(st->search, st->hits_for) != 0)
+		return false;
+	for (i = 0; i < st->nhits; i++)
+		if (st->hits[i] == id)
+			return true;
+	return false;
 }
 
 void view_rows_refresh(struct view_state *st, const struct model *m, int64_t now)
@@ -166,7 +208,7 @@ void view_rows_refresh(struct view_state *st, const struct model *m, int64_t now
 			st->counts[1]++;
 		else if (c->state == MODEL_BOT)
 			st->counts[2]++;
-		if (view_matches(c, m, st->search))
+		if (view_matches(c, m, st->search) || search_hit(st, c->id))
 			st->rows[w++] = c;
 	}
 	st->nrows = w;

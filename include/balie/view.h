@@ -155,6 +155,12 @@ struct view_state {
 	bool sel_auto;			/* nobody chose it: it stays on the first row */
 	size_t list_top;		/* first row shown */
 	char *search;			/* the filter, NULL = none */
+	/* What the store's search found for the query HITS_FOR (it folds
+	 * accents and case over more than the list shows): rows it found are
+	 * shown too. */
+	int64_t *hits;
+	size_t nhits;
+	char *hits_for;
 	size_t counts[3];		/* waiting, with a person, with the bot */
 
 	/* The pane. */
@@ -219,8 +225,9 @@ void view_clear_history(struct view_state *st);
 
 /* The list -------------------------------------------------------------- */
 
-/* Whether C matches the search QUERY (case-insensitive, over customer,
- * queue, last message, intent and summary; NULL or "" matches all). */
+/* Whether C matches the search QUERY (accent- and case-insensitive, over
+ * customer, reference, queue, last message, intent, summary and owner's
+ * name; NULL or "" matches all). */
 bool view_matches(const struct model_conv *c, const struct model *m, const char *query);
 
 /* Rebuilds the rows from the model, keeping the selection on the same

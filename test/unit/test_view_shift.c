@@ -158,6 +158,39 @@ static void test_cursor_stays(void **state)
 	(void)c;
 }
 
+/* #18: search folds accents and case and looks at the owner's name; what
+ * the store's search found shows too. */
+static void test_search_folds(void **state)
+{
+	struct view_fixture *f = *state;
+	struct model_conv *c = model_find(&f->m, 1);
+
+	free(c->customer_name);
+	c->customer_name = xstrdup("Zoë Yılmaz");
+	assert_true(view_matches(c, &f->m, "zoe"));
+	assert_true(view_matches(c, &f->m, "YILMAZ"));
+	assert_true(view_matches(c, &f->m, "Zoë"));
+	assert_false(view_matches(c, &f->m, "zoey"));
+	/* #3 is Bob de Vries's. */
+	assert_true(view_matches(model_find(&f->m, 3), &f->m, "bob de"));
+	assert_false(view_matches(model_find(&f->m, 4), &f->m, "bob de"));
+	/* A store hit for this query is shown; one for another query is not. */
+	f->st.search = xstrdup("parcel 42");
+	view_rows_refresh(&f->st, &f->m, FIX_NOW);
+	assert_int_equal(f->st.nrows, 0);
+	f->st.hits = xcalloc(1, sizeof *f->st.hits);
+	f->st.hits[0] = 5;
+	f->st.nhits = 1;
+	f->st.hits_for = xstrdup("parcel 4");
+	view_rows_refresh(&f->st, &f->m, FIX_NOW);
+	assert_int_equal(f->st.nrows, 0);
+	free(f->st.hits_for);
+	f->st.hits_for = xstrdup("parcel 42");
+	view_rows_refresh(&f->st, &f->m, FIX_NOW);
+	assert_int_equal(f->st.nrows, 1);
+	assert_int_equal(f->st.rows[0]->id, 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -167,6 +200,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_help_words, view_fixture_setup, view_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_unsent_in_transcript, view_fixture_setup, view_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_cursor_stays, view_fixture_setup, view_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_search_folds, view_fixture_setup, view_fixture_teardown),
 	};
 
 	setlocale(LC_ALL, "C.UTF-8");
