@@ -7,14 +7,38 @@
 #include <sys/ioctl.h>
 
 #include "balie/cli.h"
+#include "balie/store_search.h"
 #include "balie/util.h"
 #include "console_priv.h"
+
+/* The store's answer: kept for the query it was asked for (the list shows
+ * its rows while that is the query). */
+static void on_search(const struct store_status *st, const char *query, int64_t *ids,
+		      size_t n, void *arg)
+{
+	struct console *con = arg;
+
+	if (st->outcome != STORE_OK || con->stopping) {
+		free(ids);
+		return;	/* the local search stands (an older schema, offline) */
+	}
+	free(con->vs.hits);
+	free(con->vs.hits_for);
+	con->vs.hits = ids;
+	con->vs.nhits = n;
+	con->vs.hits_for = xstrdup(query);
+	console_schedule(con);
+}
 
 static void set_search(struct console *con, const char *text)
 {
 	free(con->vs.search);
 	con->vs.search = text && *text ? xstrdup(text) : NULL;
 	con->vs.list_top = 0;
+	/* Online, the store searches too (accents, case, the owner's name);
+	 * offline the list's own search is what there is. */
+	if (con->vs.search && con->vs.conn == VIEW_ONLINE)
+		store_search(sync_db(con->sync), con->vs.search, 200, on_search, con);
 }
 
 static enum console_key compose_mode_key(struct console *con, int is_keycode, unsigned value)
