@@ -240,6 +240,8 @@ void console_pick_queue(struct console *con, const struct model_conv *c)
 		}
 	}
 	console_set_mode(con, VIEW_MODE_PICK);
+	/* Each queue's load as it is now, not as it was at the last connect. */
+	sync_refresh_queues(con->sync);
 }
 
 void console_picked(struct console *con)

@@ -247,13 +247,20 @@ static void on_queues(const struct db_result *r, void *arg)
 	struct model_queue *q = NULL;
 	size_t n = 0, i;
 
-	q = store_rows(r, 5, sizeof *q, &n, &st);
+	/* 005 has five columns; 008 appends waiting and agents_online. */
+	q = store_rows(r, r->outcome == DB_OK && PQnfields(r->res) >= 7 ? 7 : 5, sizeof *q, &n,
+		       &st);
 	for (i = 0; i < n; i++) {
 		q[i].id = store_text_or_null(r->res, (int)i, 0);
 		q[i].name = store_text_or_null(r->res, (int)i, 1);
 		q[i].sla_seconds = (int)store_int_or_zero(r->res, (int)i, 2);
 		q[i].priority = (int)store_int_or_zero(r->res, (int)i, 3);
 		q[i].bot_paused = strcmp(PQgetvalue(r->res, (int)i, 4), "t") == 0;
+		if (PQnfields(r->res) >= 7) {
+			q[i].has_load = true;
+			q[i].waiting = (int)store_int_or_zero(r->res, (int)i, 5);
+			q[i].agents_online = (int)store_int_or_zero(r->res, (int)i, 6);
+		}
 	}
 	cb(&st, q, n, p->arg);
 	free(p);

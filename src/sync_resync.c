@@ -107,6 +107,12 @@ void sync_fetch_queues(struct sync *s)
 	store_fetch_queues(s->db, on_queues, s);
 }
 
+void sync_refresh_queues(struct sync *s)
+{
+	if (s->state == SYNC_ONLINE && !s->resyncing && !s->stopping)
+		sync_fetch_queues(s);
+}
+
 void sync_resync(struct sync *s)
 {
 	s->stats.resyncs++;

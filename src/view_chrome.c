@@ -437,7 +437,17 @@ void view_picker(struct view_doc *d, const struct model *m, const struct model_c
 		view_puts(d, base, sel ? "> " : "  ");
 		view_put_clean(d, base, q->id, 12, st->text_flags);
 		view_puts(d, base, " ");
-		view_put_clean(d, base, q->name, -(width / 2), st->text_flags);
+		view_put_clean(d, base, q->name, q->has_load ? width / 3 : -(width / 2),
+			       st->text_flags);
+		if (q->has_load) {
+			/* Where the customer would wait, and for how many people. */
+			char load[64];
+
+			snprintf(load, sizeof load, "%3d waiting · %d online", q->waiting,
+				 q->agents_online);
+			view_puts(d, VIEW_ROLE_NORMAL, "  ");
+			view_puts(d, q->agents_online ? VIEW_ROLE_DIM : VIEW_ROLE_LATE, load);
+		}
 		if (c && util_streq(q->id, c->queue))
 			view_puts(d, VIEW_ROLE_DIM, "  (its queue now)");
 		if (q->bot_paused)

@@ -68,6 +68,9 @@ struct model_queue {
 	int sla_seconds;
 	int priority;
 	bool bot_paused;
+	bool has_load;		/* read_queues said (schema 008): */
+	int waiting;		/* conversations waiting for a person */
+	int agents_online;	/* its agents online now */
 };
 
 struct model_agent {

@@ -191,6 +191,29 @@ static void test_search_folds(void **state)
 	assert_int_equal(f->st.rows[0]->id, 5);
 }
 
+/* #20: the picker shows each queue's waiting count and agents online. */
+static void test_picker_load(void **state)
+{
+	struct view_fixture *f = *state;
+	long i;
+
+	view_picker(&f->d, &f->m, model_find(&f->m, 4), &f->st, 80);
+	assert_true(find_line(&f->d, "online") < 0);
+	f->m.queues[1].has_load = true;
+	f->m.queues[1].waiting = 3;
+	f->m.queues[1].agents_online = 2;
+	f->m.queues[2].has_load = true;
+	view_doc_clear(&f->d);
+	view_picker(&f->d, &f->m, model_find(&f->m, 4), &f->st, 80);
+	i = find_line(&f->d, "Health insurance");
+	assert_true(i >= 0);
+	assert_non_null(strstr(line(&f->d, (size_t)i), "3 waiting · 2 online"));
+	i = find_line(&f->d, "Parcel delivery");
+	assert_non_null(strstr(line(&f->d, (size_t)i), "0 waiting · 0 online"));
+	for (i = 0; i < (long)f->d.nlines; i++)
+		assert_true(f->d.lines[i].cols <= 80);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -201,6 +224,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unsent_in_transcript, view_fixture_setup, view_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_cursor_stays, view_fixture_setup, view_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_search_folds, view_fixture_setup, view_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_picker_load, view_fixture_setup, view_fixture_teardown),
 	};
 
 	setlocale(LC_ALL, "C.UTF-8");
