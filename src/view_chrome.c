@@ -44,8 +44,7 @@ void view_header(struct view_doc *d, const struct model *m, const struct view_st
 	view_header_right(d, counts, short_counts, width, f);
 }
 
-/* Cuts the last line of D to WIDTH columns (with an ellipsis). */
-static void cut_last_line(struct view_doc *d, int width, unsigned flags)
+void view_cut_line(struct view_doc *d, int width, unsigned flags)
 {
 	struct view_doc tmp;
 	struct view_line *ln = &d->lines[d->nlines - 1];
@@ -93,7 +92,7 @@ void view_header_right(struct view_doc *d, const char *long_words, const char *s
 
 	if (right + 8 > width)
 		return;
-	cut_last_line(d, width - right - 1, flags);
+	view_cut_line(d, width - right - 1, flags);
 	view_put_to(d, VIEW_ROLE_HEADER, width - right);
 	view_puts(d, VIEW_ROLE_HEADER, words);
 }

@@ -139,3 +139,32 @@ void view_queue_rows(struct view_doc *d, const struct model *m, const struct vie
 			view_puts(d, VIEW_ROLE_DIM, "  loading…");
 	}
 }
+
+void view_queue_scrolled(struct view_doc *d, const struct model *m, const struct view_state *st,
+			 int64_t now, int width, size_t shown)
+{
+	size_t above = st->list_top < st->nrows ? st->list_top : st->nrows, below, late = 0, i;
+	char mark[96];
+	int cols;
+
+	below = st->nrows > above + shown ? st->nrows - above - shown : 0;
+	if (!above && !below)
+		return;
+	/* A customer past the SLA out of sight at the top must not be missed. */
+	for (i = 0; i < above; i++)
+		if (past_sla(m, st->rows[i], model_clock_seconds(st->rows[i], now)))
+			late++;
+	if (above && below)
+		snprintf(mark, sizeof mark, "↑%zu%s ↓%zu ", above, late ? " (SLA!)" : "", below);
+	else if (above)
+		snprintf(mark, sizeof mark, "↑%zu more above%s ", above,
+			 late ? ", past SLA!" : "");
+	else
+		snprintf(mark, sizeof mark, "↓%zu more below ", below);
+	cols = text_width(mark);
+	if (cols + 10 > width)
+		return;
+	view_cut_line(d, width - cols - 1, st->text_flags);
+	view_put_to(d, VIEW_ROLE_TITLE, width - cols);
+	view_puts(d, late ? VIEW_ROLE_LATE : VIEW_ROLE_TITLE, mark);
+}

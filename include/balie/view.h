@@ -248,6 +248,11 @@ void view_queue_title(struct view_doc *d, const struct view_state *st, int width
 void view_queue_rows(struct view_doc *d, const struct model *m, const struct view_state *st,
 		     int64_t now, int width, size_t first, size_t count);
 
+/* Ends the title line with how many rows are out of sight above (saying
+ * when one of them is past its SLA) and below, SHOWN rows being visible. */
+void view_queue_scrolled(struct view_doc *d, const struct model *m, const struct view_state *st,
+			 int64_t now, int width, size_t shown);
+
 /* The pane --------------------------------------------------------------- */
 
 /* The tag of the last body line when newer messages are not loaded. */
@@ -290,6 +295,11 @@ void view_pane_body(struct view_doc *d, struct view_pane_cache *cache, const str
 void view_pane_place(struct view_state *st, const struct view_doc *body, int height);
 /* Scrolls the body by DELTA lines (negative: up) and re-anchors. */
 void view_pane_scroll(struct view_state *st, const struct view_doc *body, long delta);
+/* Scrolled up with more below the HEIGHT rows shown: appends a line to D
+ * saying how many newer messages wait below (the caller shows it instead of
+ * the last row) and returns true. */
+bool view_pane_below(struct view_doc *d, const struct model_conv *c, const struct view_state *st,
+		     const struct view_doc *body, int height);
 /* Back to following the newest message. */
 void view_pane_follow(struct view_state *st);
 /* Whether the top of the loaded transcript is shown and older ones exist. */
@@ -307,6 +317,8 @@ bool view_pane_wants_newer(const struct view_state *st, const struct model_conv 
 const char *view_refusal(const struct model *m, const struct view_state *st,
 			 const struct model_conv *c, enum verb a, char *buf, size_t size);
 
+/* Cuts the last line of D to WIDTH columns (with an ellipsis). */
+void view_cut_line(struct view_doc *d, int width, unsigned flags);
 /* A last line saying that more lines follow below (help). */
 void view_more_below(struct view_doc *d, const struct view_state *st);
 

@@ -214,6 +214,52 @@ static void test_picker_load(void **state)
 		assert_true(f->d.lines[i].cols <= 80);
 }
 
+/* #9: rows out of sight above (with a past-SLA hint) and below. */
+static void test_scrolled_markers(void **state)
+{
+	struct view_fixture *f = *state;
+
+	view_rows_refresh(&f->st, &f->m, FIX_NOW);
+	view_queue_title(&f->d, &f->st, 80);
+	view_queue_scrolled(&f->d, &f->m, &f->st, FIX_NOW, 80, 10);
+	assert_null(strstr(line(&f->d, 0), "↑"));
+	/* #2 and #1 (past its SLA) above, #5 below. */
+	f->st.list_top = 2;
+	view_doc_clear(&f->d);
+	view_queue_title(&f->d, &f->st, 80);
+	view_queue_scrolled(&f->d, &f->m, &f->st, FIX_NOW, 80, 2);
+	assert_non_null(strstr(line(&f->d, 0), "↑2 (SLA!) ↓1"));
+	assert_true(f->d.lines[0].cols <= 80);
+	f->st.list_top = 0;
+	view_doc_clear(&f->d);
+	view_queue_title(&f->d, &f->st, 80);
+	view_queue_scrolled(&f->d, &f->m, &f->st, FIX_NOW, 80, 3);
+	assert_non_null(strstr(line(&f->d, 0), "↓2 more below"));
+}
+
+/* #9: scrolled up in the pane, the last row says what waits below. */
+static void test_pane_new_below(void **state)
+{
+	struct view_fixture *f = *state;
+	struct model_conv *c = model_find(&f->m, 4);
+	struct view_doc body, out;
+	int i;
+
+	for (i = 1; i <= 20; i++)
+		fix_msg(&f->m, c, i, AUTHOR_CUSTOMER, "line");
+	view_doc_init(&body);
+	view_doc_init(&out);
+	view_pane_body(&body, NULL, &f->m, c, &f->st, 80);
+	f->st.follow = true;
+	assert_false(view_pane_below(&out, c, &f->st, &body, 5));
+	f->st.follow = false;
+	f->st.pane_top = 0;
+	assert_true(view_pane_below(&out, c, &f->st, &body, 5));
+	assert_non_null(strstr(line(&out, 0), "newer messages below"));
+	view_doc_free(&body);
+	view_doc_free(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -225,6 +271,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cursor_stays, view_fixture_setup, view_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_search_folds, view_fixture_setup, view_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_picker_load, view_fixture_setup, view_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_scrolled_markers, view_fixture_setup, view_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_pane_new_below, view_fixture_setup, view_fixture_teardown),
 	};
 
 	setlocale(LC_ALL, "C.UTF-8");
