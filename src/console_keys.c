@@ -37,7 +37,7 @@ static void set_search(struct console *con, const char *text)
 	con->vs.list_top = 0;
 	/* Online, the store searches too (accents, case, the owner's name);
 	 * offline the list's own search is what there is. */
-	if (con->vs.search && con->vs.conn == VIEW_ONLINE)
+	if (con->vs.search && con->vs.conn == VIEW_ONLINE && con->sync)
 		store_search(sync_db(con->sync), con->vs.search, 200, on_search, con);
 }
 

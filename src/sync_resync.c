@@ -109,7 +109,7 @@ void sync_fetch_queues(struct sync *s)
 
 void sync_refresh_queues(struct sync *s)
 {
-	if (s->state == SYNC_ONLINE && !s->resyncing && !s->stopping)
+	if (s && s->state == SYNC_ONLINE && !s->resyncing && !s->stopping)
 		sync_fetch_queues(s);
 }
 
