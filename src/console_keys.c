@@ -221,8 +221,11 @@ void console_handle_key(struct console *con, int is_keycode, unsigned value)
 
 	/* Rows point into the model, which events change: rebuild first. */
 	view_rows_refresh(&con->vs, &con->model, console_server_now(con));
-	if (v != VERB_QUIT)
+	if (v != VERB_QUIT && con->quit_armed) {
+		/* Not quitting after all: the question goes with the arming. */
 		con->quit_armed = false;
+		con->vs.message_until = 0;
+	}
 	console_activity(con);
 	switch (mode_key(con, v, is_keycode, value, code)) {
 	case CONSOLE_KEY_HANDLED:
