@@ -230,6 +230,7 @@ void view_super_queue_rows(struct view_doc *d, const struct super_data *sd,
 /* Column widths of the agent region. */
 struct agent_cols {
 	int marker, name, presence, since, queues, open;
+	int rest;	/* columns left after them */
 };
 
 static void agent_cols_for(int width, struct agent_cols *c)
@@ -240,6 +241,8 @@ static void agent_cols_for(int width, struct agent_cols *c)
 	c->since = 9;
 	c->queues = view_clamp(width / 5, 8, 28);
 	c->open = 6;
+	c->rest = width - (c->marker + c->name + 1 + c->presence + c->since - 1 + 2 +
+			   c->queues - 1 + c->open);
 }
 
 void view_super_agent_title(struct view_doc *d, const struct view_state *st, int width)
@@ -296,8 +299,10 @@ static void agent_row(struct view_doc *d, const struct super_agent *a, bool sel,
 	view_puts(d, base, "  ");
 	view_put_clean(d, base, a->queues ? a->queues : "", c->queues - 1, f);
 	put_int(d, a->open_count ? VIEW_ROLE_HUMAN : base, a->open_count, c->open);
+	/* Whole words that fit, never "needs a person: ta" (issue 14 #2). */
 	if (stranded)
-		view_puts(d, VIEW_ROLE_LATE, "  needs a person: take over or transfer");
+		view_puts(d, VIEW_ROLE_LATE, c->rest >= 39 ? "  needs a person: take over or transfer" :
+			  c->rest >= 16 ? "  needs a person" : "");
 	else if (a->is_supervisor)
 		view_puts(d, VIEW_ROLE_DIM, "  supervisor");
 }
