@@ -51,5 +51,7 @@ wait_for_screen ' online *$' 15
 	sql postgres)" = 1 ] || fail "the reply was stored more than once"
 keys Escape
 keys q
+wait_for_screen 'open conversation.*press q again to quit'
+keys q
 wait_for_screen '^EXIT=0$'
 pass

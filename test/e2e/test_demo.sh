@@ -112,6 +112,8 @@ wait_for_demo_sql 1 20 "SELECT least(count(*), 1) FROM balie.messages m WHERE m.
 	fail "the bot spoke after the takeover"
 
 keys q
+wait_for_screen 'open conversation.*press q again to quit'
+keys q
 wait_for_screen '^EXIT=0$' 20
 screen | grep -q 'stopped the simulator and the server' || fail "the demo did not say it stopped"
 screen | grep -q "balie -d \"host=$DEMO_DIR port=54329 dbname=balie user=demo_agent2\"" ||
