@@ -55,7 +55,7 @@ wait_for_no_screen 'balie keys'
 keys q
 wait_for_screen 'you have 2 open conversations \(they stay yours\): press q again to quit'
 screen | grep -q '^EXIT=' && fail "q quit at once"
-keys j
+keys k
 wait_for_no_screen 'press q again to quit'
 
 # $EDITOR exits 3: nothing sent, the text is the reply's draft.
