@@ -256,11 +256,10 @@ static void on_queues(const struct db_result *r, void *arg)
 		q[i].sla_seconds = (int)store_int_or_zero(r->res, (int)i, 2);
 		q[i].priority = (int)store_int_or_zero(r->res, (int)i, 3);
 		q[i].bot_paused = strcmp(PQgetvalue(r->res, (int)i, 4), "t") == 0;
-		if (PQnfields(r->res) >= 7) {
-			q[i].has_load = true;
-			q[i].waiting = (int)store_int_or_zero(r->res, (int)i, 5);
-			q[i].agents_online = (int)store_int_or_zero(r->res, (int)i, 6);
-		}
+		/* -1: a schema before 008 does not say. */
+		q[i].waiting = PQnfields(r->res) >= 7 ? (int)store_int_or_zero(r->res, (int)i, 5) : -1;
+		q[i].agents_online = PQnfields(r->res) >= 7 ?
+				     (int)store_int_or_zero(r->res, (int)i, 6) : -1;
 	}
 	cb(&st, q, n, p->arg);
 	free(p);

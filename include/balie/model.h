@@ -68,9 +68,8 @@ struct model_queue {
 	int sla_seconds;
 	int priority;
 	bool bot_paused;
-	bool has_load;		/* read_queues said (schema 008): */
-	int waiting;		/* conversations waiting for a person */
-	int agents_online;	/* its agents online now */
+	int waiting;			/* conversations waiting (read_queues) */
+	int agents_online;		/* its agents online (read_queues) */
 };
 
 struct model_agent {

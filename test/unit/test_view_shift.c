@@ -199,10 +199,10 @@ static void test_picker_load(void **state)
 
 	view_picker(&f->d, &f->m, model_find(&f->m, 4), &f->st, 80);
 	assert_true(find_line(&f->d, "online") < 0);
-	f->m.queues[1].has_load = true;
 	f->m.queues[1].waiting = 3;
 	f->m.queues[1].agents_online = 2;
-	f->m.queues[2].has_load = true;
+	f->m.queues[2].waiting = 0;
+	f->m.queues[2].agents_online = 0;
 	view_doc_clear(&f->d);
 	view_picker(&f->d, &f->m, model_find(&f->m, 4), &f->st, 80);
 	i = find_line(&f->d, "Health insurance");
