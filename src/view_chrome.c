@@ -493,8 +493,9 @@ static void split_agent(struct view_layout *l, struct view_rect mid, const void 
 		l->pane = (struct view_rect){ mid.y, listw + 2, mid.h, mid.w - listw - 2 };
 	} else if (pane_open) {
 		/* The open conversation gets most rows; the list keeps a few so
-		 * new escalations stay in sight. */
-		listh = view_clamp(mid.h / 5, 4, 10);
+		 * new escalations stay in sight (at 80x24 four: three of one's
+		 * own and one more). */
+		listh = view_clamp(mid.h / 4, 4, 10);
 		l->list = (struct view_rect){ mid.y, 0, listh, mid.w };
 		l->pane = (struct view_rect){ mid.y + listh, 0, mid.h - listh, mid.w };
 	} else {

@@ -260,6 +260,18 @@ static void test_pane_new_below(void **state)
 	view_doc_free(&out);
 }
 
+/* Found at 80x24 with three conversations: the list above an open pane
+ * shows four rows, so one's own three and one more stay in sight. */
+static void test_list_rows_with_pane(void **state)
+{
+	struct view_layout l;
+
+	(void)state;
+	view_layout(24, 80, true, true, &l);
+	assert_int_equal(l.list.h, 5);	/* the heading and four rows */
+	assert_true(l.pane.h > 2 * l.list.h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -273,6 +285,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_picker_load, view_fixture_setup, view_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_scrolled_markers, view_fixture_setup, view_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_pane_new_below, view_fixture_setup, view_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_list_rows_with_pane, view_fixture_setup, view_fixture_teardown),
 	};
 
 	setlocale(LC_ALL, "C.UTF-8");
