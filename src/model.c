@@ -68,6 +68,8 @@ static void conv_fields_free(struct model_conv *c)
 	free(c->summary);
 	free(c->last_body);
 	free(c->json);
+	free(c->lang);
+	free(c->viewers);
 }
 
 struct model_conv *model_conv_new(void)

@@ -16,7 +16,9 @@ enum {
 	CC_ID, CC_VERSION, CC_QUEUE, CC_STATE, CC_AGENT, CC_CUSTOMER_REF,
 	CC_CUSTOMER_NAME, CC_CHANNEL, CC_INTENT, CC_CONFIDENCE, CC_REASON,
 	CC_SUMMARY, CC_CREATED, CC_ESCALATED, CC_TAKEN, CC_CLOSED,
-	CC_MESSAGE_COUNT, CC_LAST_KIND, CC_LAST_BODY, CC_JSON, CC_NOW, CC_COUNT
+	CC_MESSAGE_COUNT, CC_LAST_KIND, CC_LAST_BODY, CC_JSON, CC_NOW,
+	/* appended by schemas 007-009 */
+	CC_LANG, CC_MY_READ_SEQ, CC_CUSTOMER_WAITING, CC_VIEWERS, CC_HAND_RAISED, CC_COUNT
 };
 
 static const char sql_open[] = "SELECT * FROM balie.read_conversations()";
@@ -68,6 +70,11 @@ static struct model_conv *parse_conv(const PGresult *res, int i)
 	c->last_kind = model_author_parse(kind);
 	c->last_body = store_text_or_null(res, i, CC_LAST_BODY);
 	c->json = store_text_or_null(res, i, CC_JSON);
+	c->lang = store_text_or_null(res, i, CC_LANG);
+	c->my_read_seq = (int)store_int_or_zero(res, i, CC_MY_READ_SEQ);
+	c->customer_waiting_since = store_int_or_zero(res, i, CC_CUSTOMER_WAITING);
+	c->viewers = store_text_or_null(res, i, CC_VIEWERS);
+	c->hand_raised_at = store_int_or_zero(res, i, CC_HAND_RAISED);
 	free(state);
 	free(kind);
 	return c;
@@ -247,19 +254,15 @@ static void on_queues(const struct db_result *r, void *arg)
 	struct model_queue *q = NULL;
 	size_t n = 0, i;
 
-	/* 005 has five columns; 008 appends waiting and agents_online. */
-	q = store_rows(r, r->outcome == DB_OK && PQnfields(r->res) >= 7 ? 7 : 5, sizeof *q, &n,
-		       &st);
+	q = store_rows(r, 7, sizeof *q, &n, &st);
 	for (i = 0; i < n; i++) {
 		q[i].id = store_text_or_null(r->res, (int)i, 0);
 		q[i].name = store_text_or_null(r->res, (int)i, 1);
 		q[i].sla_seconds = (int)store_int_or_zero(r->res, (int)i, 2);
 		q[i].priority = (int)store_int_or_zero(r->res, (int)i, 3);
 		q[i].bot_paused = strcmp(PQgetvalue(r->res, (int)i, 4), "t") == 0;
-		/* -1: a schema before 008 does not say. */
-		q[i].waiting = PQnfields(r->res) >= 7 ? (int)store_int_or_zero(r->res, (int)i, 5) : -1;
-		q[i].agents_online = PQnfields(r->res) >= 7 ?
-				     (int)store_int_or_zero(r->res, (int)i, 6) : -1;
+		q[i].waiting = (int)store_int_or_zero(r->res, (int)i, 5);
+		q[i].agents_online = (int)store_int_or_zero(r->res, (int)i, 6);
 	}
 	cb(&st, q, n, p->arg);
 	free(p);

@@ -49,6 +49,11 @@ struct model_conv {
 	enum model_author last_kind;	/* last message, for the queue row */
 	char *last_body;		/* its start, or NULL */
 	char *json;			/* the server-built JSON line (watch) */
+	char *lang;			/* the customer's language (BCP 47) or NULL */
+	int my_read_seq;		/* the caller's read mark, 0 = none */
+	int64_t customer_waiting_since;	/* oldest unanswered customer message, 0 = none */
+	char *viewers;			/* JSON array of {login,name,activity} or NULL */
+	int64_t hand_raised_at;		/* 0 = no hand raised */
 
 	/* The loaded part of the transcript: msgs[0..nmsgs) in seq order,
 	 * covering seq first_seq..first_seq+nmsgs-1. It is a window of at most

@@ -406,8 +406,8 @@ static void attack_tables(PGconn *c, PGconn *root)
 	attack(c, "42501", "CREATE VIEW balie.pwned AS SELECT 1");
 	attack(c, "42501", "ALTER SCHEMA balie RENAME TO pwned");
 	attack(c, "42501", "DROP SCHEMA balie CASCADE");
-	attack(c, "42501", "ALTER FUNCTION balie.reply(bigint, text, uuid) SECURITY INVOKER");
-	attack(c, "42501", "ALTER FUNCTION balie.reply(bigint, text, uuid) RESET search_path");
+	attack(c, "42501", "ALTER FUNCTION balie.reply(bigint, text, uuid, jsonb) SECURITY INVOKER");
+	attack(c, "42501", "ALTER FUNCTION balie.reply(bigint, text, uuid, jsonb) RESET search_path");
 	attack(c, "42501", "CREATE OR REPLACE FUNCTION balie._is_supervisor() RETURNS boolean"
 	       " LANGUAGE sql AS 'SELECT true'");
 	attack(c, "42501", "DROP FUNCTION balie._can_see(text, text)");
@@ -482,7 +482,7 @@ static void other_queues_stay_unseen(void **state)
 	/* Sanity: they do see their own. */
 	assert_count(f->r.cid, 1, "SELECT count(*) FROM balie.read_conversations(ARRAY[$1::bigint])", f->p);
 	assert_count(f->r.ann, 1, "SELECT count(*) FROM balie.read_conversations(ARRAY[$1::bigint])", f->a);
-	assert_count(f->r.cid, 5, "SELECT count(*) FROM balie.read_messages($1, 0, 0, 1000) WHERE part = 0", f->p);
+	assert_count(f->r.cid, 6, "SELECT count(*) FROM balie.read_messages($1, 0, 0, 1000) WHERE part = 0", f->p);
 
 	for (size_t i = 0; i < NROLES; i++)
 		cannot_read_tables(roles[i].conn(f));
@@ -1280,16 +1280,19 @@ static void only_the_api_is_callable(void **state)
 	char *before = snapshot(f->r.root), *after;
 	/* What each role may execute in schema balie, and nothing more. */
 	static const char *const people[] = {
-		"_can_see", "_is_agent", "_is_bot", "_is_supervisor", "_my_queues", "close",
-		"confirm_agreement", "handback", "heartbeat", "note", "read_agents", "read_conversations",
-		"read_history", "read_me", "read_messages", "read_queues", "read_states", "reply",
-		"takeover", "transfer", "whoami",
+		"_can_see", "_is_agent", "_is_bot", "_is_supervisor", "_my_queues", "close", "confirm_agreement",
+		"handback", "heartbeat", "mark_read", "note", "read_agents", "read_conversations",
+		"read_history", "read_macros", "read_me", "read_messages", "read_queues", "read_states",
+		"read_wrapups", "reply", "search", "set_status", "set_viewing", "take_next", "takeover",
+		"transfer", "whoami",
 	};
 	static const char *const want[] = {
-		"_can_see,_is_agent,_is_bot,_is_supervisor,_my_queues,assign,close,confirm_agreement,"
-		"handback,heartbeat,note,pause_bot,read_agents,read_conversations,read_history,read_me,"
-		"read_messages,read_queues,read_states,reply,supervisor_agents,supervisor_queues,takeover,"
-		"transfer,whoami",
+		"_can_see,_is_agent,_is_bot,_is_supervisor,_my_queues,add_macro,add_wrapup,assign,close,"
+		"confirm_agreement,disclosure_report,"
+		"handback,heartbeat,mark_read,note,pause_bot,read_agents,read_conversations,read_history,read_macros,"
+		"read_me,read_messages,read_queues,read_states,read_wrapups,reply,search,set_capacity,"
+		"set_routing,set_status,set_viewing,supervisor_agents,"
+		"supervisor_queues,take_next,takeover,transfer,whoami",
 		"_can_see,_is_agent,_is_bot,_is_supervisor,_my_queues,close,escalate,open_conversation,"
 		"post_message,read_conversations,read_history,read_me,read_messages,read_queues,"
 		"read_states,whoami",

@@ -36,32 +36,38 @@ static const char *const tables[] = {
 	"schema_version", "queues", "agents", "agent_queues",
 	"conversations", "messages", "agreements", "state_changes",
 	"waiting_samples", "escalations", "bots", "bot_queues", "waiting_changes",
+	"texts", "macros", "wrapups", "read_marks",
 };
+/* The versions the schema files record. */
+#define SCHEMA_VERSIONS "1,2,3,4,5,7,8"
 #define NTABLES (sizeof tables / sizeof tables[0])
 
 /* A column of each table that an UPDATE can name. */
 static const char *const a_column[NTABLES] = {
 	"version", "name", "display_name", "queue", "state", "body", "body", "note",
 	"waiting", "reason", "login", "queue", "delta",
+	"body", "body", "label", "seq",
 };
 
 /* The contract: every API function with exactly these arguments. */
 static const char *const api[][2] = {
-	{ "add_queue", "id text, name text, sla_seconds integer, priority integer DEFAULT 0" },
+	{ "add_queue", "id text, name text, sla_seconds integer, priority integer DEFAULT 0, "
+	  "lang text DEFAULT NULL::text" },
 	{ "add_agent", "login text, display_name text, queues text[], supervisor boolean DEFAULT false" },
 	{ "open_conversation", "queue text, customer_ref text, customer_name text, "
-	  "channel text DEFAULT 'chat'::text" },
+	  "channel text DEFAULT 'chat'::text, lang text DEFAULT NULL::text" },
 	{ "post_message", "conv bigint, author_kind text, body text, sources jsonb DEFAULT NULL::jsonb, "
 	  "client_msg_id uuid DEFAULT NULL::uuid" },
 	{ "escalate", "conv bigint, reason text, intent text DEFAULT NULL::text, "
 	  "confidence real DEFAULT NULL::real, summary text DEFAULT NULL::text" },
 	{ "takeover", "conv bigint" },
-	{ "reply", "conv bigint, body text, client_msg_id uuid DEFAULT NULL::uuid" },
+	{ "reply", "conv bigint, body text, client_msg_id uuid DEFAULT NULL::uuid, "
+	  "sources jsonb DEFAULT NULL::jsonb" },
 	{ "note", "conv bigint, body text" },
 	{ "confirm_agreement", "conv bigint, body text" },
 	{ "handback", "conv bigint, note text DEFAULT NULL::text" },
 	{ "transfer", "conv bigint, queue text, note text DEFAULT NULL::text" },
-	{ "close", "conv bigint, resolution text DEFAULT NULL::text" },
+	{ "close", "conv bigint, resolution text DEFAULT NULL::text, wrapup text DEFAULT NULL::text" },
 	{ "assign", "conv bigint, agent text" },
 	{ "pause_bot", "queue text, paused boolean" },
 	{ "heartbeat", "away boolean DEFAULT false" },
@@ -69,11 +75,24 @@ static const char *const api[][2] = {
 	{ "supervisor_queues", "" },
 	{ "supervisor_agents", "" },
 	{ "add_bot", "login text, queues text[]" },
-	{ "read_conversations", "ids bigint[] DEFAULT NULL::bigint[]" },
+	{ "read_conversations", "ids bigint[] DEFAULT NULL::bigint[], lim integer DEFAULT NULL::integer" },
+	{ "set_text", "key text, lang text, body text" },
+	{ "add_macro", "queue text, name text, lang text, body text, sources jsonb DEFAULT NULL::jsonb" },
+	{ "read_macros", "conv bigint" },
+	{ "add_wrapup", "queue text, code text, label text" },
+	{ "read_wrapups", "conv bigint" },
+	{ "disclosure_report", "\"from\" timestamp with time zone, \"to\" timestamp with time zone" },
 	{ "read_messages", "conv bigint, after_seq integer, before_seq integer, lim integer" },
 	{ "read_history", "conv bigint" },
 	{ "read_me", "" },
-	{ "read_queues", "" },
+	{ "read_queues", "ids text[] DEFAULT NULL::text[]" },
+	{ "take_next", "" },
+	{ "set_status", "status text" },
+	{ "set_capacity", "agent text, n integer" },
+	{ "set_routing", "queue text, routing text" },
+	{ "mark_read", "conv bigint, seq bigint" },
+	{ "set_viewing", "conv bigint, activity text" },
+	{ "search", "q text, lim integer DEFAULT 50" },
 	{ "read_agents", "" },
 	{ "read_states", "ids bigint[]" },
 };
@@ -138,7 +157,7 @@ static void api_signatures_are_the_contract(void **state)
 		free(args);
 	}
 	assert_value(f->r.root, "bigint", "select pg_get_function_result('balie.open_conversation"
-		     "(text,text,text,text)'::regprocedure)");
+		     "(text,text,text,text,text)'::regprocedure)");
 	assert_value(f->r.root, "boolean", "select pg_get_function_result('balie.takeover(bigint)'"
 		     "::regprocedure)");
 }
@@ -155,8 +174,9 @@ static void writers_are_locked_down_definers(void **state)
 			     " from pg_proc where pronamespace = 'balie'::regnamespace and proname = $1",
 			     api[i][0]);
 	/* Every call that may wait for a row lock gives up after 3 s (BL040). */
-	assert_value(f->r.root, "assign,close,confirm_agreement,escalate,handback,heartbeat,note,"
-		     "open_conversation,pause_bot,post_message,reply,takeover,transfer",
+	assert_value(f->r.root, "assign,close,confirm_agreement,escalate,handback,heartbeat,mark_read,note,"
+		     "open_conversation,pause_bot,post_message,reply,set_capacity,set_routing,set_status,"
+		     "set_viewing,take_next,takeover,transfer",
 		     "select string_agg(proname, ',' order by proname) from pg_proc"
 		     " where pronamespace = 'balie'::regnamespace and proname !~ '^_'"
 		     " and 'lock_timeout=3s' = any (proconfig)");
@@ -167,7 +187,7 @@ static void writers_are_locked_down_definers(void **state)
 		" or not coalesce(proconfig @> array['search_path=pg_catalog, balie, pg_temp'], false)"
 		" or exists (select 1 from aclexplode(p.proacl) a where a.grantee = 0))"), 0);
 	/* Only the API runs as the owner on a caller's behalf; internal helpers do not. */
-	assert_value(f->r.root, "_can_see,_is_agent,_is_bot,_is_supervisor,_me,_my_queues",
+	assert_value(f->r.root, "_can_see,_is_agent,_is_bot,_is_supervisor,_me,_my_queues,_route_trigger",
 		     "select string_agg(proname, ',' order by proname) from pg_proc"
 		     " where pronamespace = 'balie'::regnamespace and prosecdef and proname ~ '^_'");
 }
@@ -184,21 +204,23 @@ static void execute_grants_follow_the_roles(void **state)
 	struct fx *f = *state;
 	const char *bot = "close,escalate,open_conversation,post_message,read_conversations,read_history,"
 			  "read_me,read_messages,read_queues,read_states,whoami";
-	const char *agent = "close,confirm_agreement,handback,heartbeat,note,read_agents,read_conversations,"
-			    "read_history,read_me,read_messages,read_queues,read_states,reply,takeover,transfer,"
-			    "whoami";
-	const char *supervisor = "assign,close,confirm_agreement,handback,heartbeat,note,pause_bot,"
-				 "read_agents,read_conversations,read_history,read_me,read_messages,read_queues,"
-				 "read_states,reply,supervisor_agents,supervisor_queues,takeover,transfer,whoami";
+	const char *agent = "close,confirm_agreement,handback,heartbeat,mark_read,note,read_agents,read_conversations,r"
+		"ead_history,read_macros,read_me,read_messages,read_queues,read_states,read_wrapups,reply,s"
+		"earch,set_status,set_viewing,take_next,takeover,transfer,whoami";
+	const char *supervisor = "add_macro,add_wrapup,assign,close,confirm_agreement,disclosure_report,handback,heartbeat,m"
+		"ark_read,note,pause_bot,read_agents,read_conversations,read_history,read_macros,read_me,re"
+		"ad_messages,read_queues,read_states,read_wrapups,reply,search,set_capacity,set_routing,set"
+		"_status,set_viewing,supervisor_agents,supervisor_queues,take_next,takeover,transfer,whoami";
 	const char *const want[][2] = {
 		{ "balie_bot", bot }, { "botty", bot },
 		{ "balie_agent", agent }, { "ann", agent }, { "race01", agent },
 		{ "balie_supervisor", supervisor }, { "sue", supervisor },
 		{ "mallory", "-" },
-		{ "balie_owner", "add_agent,add_bot,add_queue,assign,close,confirm_agreement,escalate,handback,"
-		  "heartbeat,note,open_conversation,pause_bot,post_message,read_agents,read_conversations,"
-		  "read_history,read_me,read_messages,read_queues,read_states,reply,supervisor_agents,"
-		  "supervisor_queues,takeover,transfer,whoami" },
+		{ "balie_owner", "add_agent,add_bot,add_macro,add_queue,add_wrapup,assign,close,confirm_agreement,disclosure"
+		  "_report,escalate,handback,heartbeat,mark_read,note,open_conversation,pause_bot,post_messag"
+		  "e,read_agents,read_conversations,read_history,read_macros,read_me,read_messages,read_queue"
+		  "s,read_states,read_wrapups,reply,search,set_capacity,set_routing,set_status,set_text,set_v"
+		  "iewing,supervisor_agents,supervisor_queues,take_next,takeover,transfer,whoami" },
 	};
 
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
@@ -223,7 +245,7 @@ static void roles_are_groups_with_the_right_members(void **state)
 		     " pg_has_role('ann', 'balie_supervisor', 'MEMBER'), pg_has_role('botty', 'balie_agent', 'MEMBER'))");
 	assert_int_equal(pgt_long(f->r.root, "select count(*) from pg_auth_members"
 				  " where member = 'mallory'::regrole"), 0);
-	assert_value(f->r.root, "1,2,3,4,5", "select string_agg(version::text, ',' order by version)"
+	assert_value(f->r.root, SCHEMA_VERSIONS, "select string_agg(version::text, ',' order by version)"
 		     " from balie.schema_version");
 }
 
@@ -304,7 +326,7 @@ static void agents_see_their_queues_and_their_own(void **state)
 	assert_value(f->r.sue, "billing,health,parcels", QUEUES_SEEN);
 	assert_value(f->r.bot, "billing,health,parcels", QUEUES_SEEN);
 	assert_int_equal(pgt_long(f->r.ann, MSGS_SEEN, parcels.s), 0);
-	assert_int_equal(pgt_long(f->r.cid, MSGS_SEEN, parcels.s), 1);
+	assert_int_equal(pgt_long(f->r.cid, MSGS_SEEN, parcels.s), 2);	/* disclosure, message */
 	assert_int_equal(pgt_long(f->r.ann, "select count(*) from balie.read_states(array[$1::bigint])",
 				  parcels.s), 0);
 	assert_int_equal(pgt_long(f->r.cid, "select count(*) from balie.read_states(array[$1::bigint])",
@@ -317,7 +339,7 @@ static void agents_see_their_queues_and_their_own(void **state)
 	OK(f->r.bot, "select balie.escalate($1, 'other')", parcels.s);
 	OK(f->r.sue, "select balie.assign($1, 'ann')", parcels.s);
 	assert_value(f->r.ann, "billing,health,parcels", QUEUES_SEEN);
-	assert_int_equal(pgt_long(f->r.ann, MSGS_SEEN, parcels.s), 2);
+	assert_int_equal(pgt_long(f->r.ann, MSGS_SEEN, parcels.s), 3);
 	OK(f->r.ann, "select balie.confirm_agreement($1, 'We send a new parcel.')", parcels.s);
 	OK(f->r.ann, "select balie.close($1)", parcels.s);
 	assert_int_equal(pgt_long(f->r.ann, "select count(*) from balie.read_conversations(array[$1::bigint])",
@@ -347,7 +369,7 @@ static void the_bot_never_sees_notes(void **state)
 	OK(f->r.bot, "select balie.escalate($1, 'other')", id.s);
 	OK(f->r.ann, "select balie.takeover($1)", id.s);
 	OK(f->r.ann, "select balie.handback($1, 'Bot: do not promise a refund')", id.s);
-	assert_value(f->r.bot, "customer,system,system",
+	assert_value(f->r.bot, "system,customer,system,system",
 		     "select string_agg(author_kind, ',' order by seq) from balie.read_messages($1, 0, 0, 1000)"
 		     " where part = 0", id.s);
 	assert_int_equal(pgt_long(f->r.bot, notes, id.s), 0);
@@ -408,7 +430,7 @@ static void mallory_sees_and_does_nothing(void **state)
 	assert_int_equal(pgt_long(f->r.root, "select count(*) from pg_proc"
 				  " where pronamespace = 'balie'::regnamespace"
 				  " and has_function_privilege('mallory', oid, 'EXECUTE')"), 0);
-	assert_value(f->r.root, "bot|0", "select state || '|' || message_count from balie.conversations"
+	assert_value(f->r.root, "bot|1", "select state || '|' || message_count from balie.conversations"
 		     " where id = $1", id.s);
 }
 
@@ -546,7 +568,7 @@ static void applying_the_schema_again_changes_nothing(void **state)
 	data_after = pgt_scalar(f->r.root, data_sql);
 	assert_string_equal(catalog_before, catalog_after);
 	assert_string_equal(data_before, data_after);
-	assert_value(f->r.root, "1,2,3,4,5", "select string_agg(version::text, ',' order by version)"
+	assert_value(f->r.root, SCHEMA_VERSIONS, "select string_agg(version::text, ',' order by version)"
 		     " from balie.schema_version");
 
 	/* And the store still works afterwards. */
@@ -561,14 +583,17 @@ static void applying_the_schema_again_changes_nothing(void **state)
 /* Every row a balie database at version 4 holds, as the superuser sees it. */
 static const char v4_rows_sql[] =
 	"select concat_ws('|',"
-	" (select md5(string_agg(q::text, ',' order by q.id)) from balie.queues q),"
-	" (select md5(string_agg(a::text, ',' order by a.login)) from balie.agents a),"
+	" (select md5(string_agg(row(q.id, q.name, q.sla_seconds, q.priority, q.bot_paused, q.created_at)::text,"
+	"  ',' order by q.id)) from balie.queues q),"
+	" (select md5(string_agg(row(a.login, a.display_name, a.is_supervisor, a.created_at, a.last_seen,"
+	"  a.away, a.presence_since)::text, ',' order by a.login)) from balie.agents a),"
 	" (select md5(string_agg(x::text, ',' order by x.login, x.queue)) from balie.agent_queues x),"
 	" (select md5(string_agg(row(c.id, c.queue, c.state, c.agent, c.customer_ref, c.customer_name,"
 	"  c.channel, c.intent, c.confidence, c.escalation_reason, c.bot_summary, c.resolution,"
 	"  c.created_at, c.escalated_at, c.taken_at, c.closed_at, c.updated_at, c.version,"
 	"  c.message_count)::text, ',' order by c.id)) from balie.conversations c),"
-	" (select md5(string_agg(m::text, ',' order by m.id)) from balie.messages m),"
+	" (select md5(string_agg(row(m.id, m.conversation, m.seq, m.author_kind, m.author, m.body, m.sources,"
+	"  m.client_msg_id, m.created_at)::text, ',' order by m.id)) from balie.messages m),"
 	" (select md5(string_agg(a::text, ',' order by a.id)) from balie.agreements a),"
 	" (select md5(string_agg(s::text, ',' order by s.id)) from balie.state_changes s),"
 	" (select md5(string_agg(e::text, ',' order by e.id)) from balie.escalations e),"
@@ -617,8 +642,10 @@ static void upgrade_from_version_4_keeps_every_row(void **state)
 	free(printed);
 	after = pgt_scalar(root, v4_rows_sql);
 	assert_string_equal(before, after);
-	assert_value(root, "1,2,3,4,5", "select string_agg(version::text, ',' order by version)"
+	assert_value(root, SCHEMA_VERSIONS, "select string_agg(version::text, ',' order by version)"
 		     " from balie.schema_version");
+	/* Existing conversations speak their queue's language (007). */
+	assert_value(root, "en,en", "select string_agg(lang, ',' order by id) from balie.conversations");
 	/* The bot that worked here is registered here, for the queues there are. */
 	assert_value(root, "botty:billing,botty:parcels", "select string_agg(login || ':' || queue, ','"
 		     " order by queue) from balie.bot_queues");
