@@ -436,7 +436,7 @@ void view_picker(struct view_doc *d, const struct model *m, const struct model_c
 		view_puts(d, base, sel ? "> " : "  ");
 		view_put_clean(d, base, q->id, 12, st->text_flags);
 		view_puts(d, base, " ");
-		view_put_clean(d, base, q->name, q->waiting >= 0 ? width / 3 : -(width / 2),
+		view_put_clean(d, base, q->name, q->waiting >= 0 ? width / 4 : -(width / 2),
 			       st->text_flags);
 		if (q->waiting >= 0) {
 			/* Where the customer would wait, and for how many people. */

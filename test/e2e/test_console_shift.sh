@@ -30,7 +30,7 @@ wait_for_screen ' online *$'
 
 # The transfer picker follows a bot pause that ended (issue 14 #1).
 keys x
-wait_for_screen 'health +Health insurance +\(bot paused\)'
+wait_for_screen 'health +Health insurance .*\(bot paused\)'
 keys Escape
 echo "SELECT balie.pause_bot('health', false)" | sql sue >/dev/null || fail "cannot resume"
 keys x

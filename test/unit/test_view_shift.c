@@ -203,6 +203,8 @@ static void test_picker_load(void **state)
 	f->m.queues[1].agents_online = 2;
 	f->m.queues[2].waiting = 0;
 	f->m.queues[2].agents_online = 0;
+	f->m.queues[0].waiting = 12;
+	f->m.queues[0].agents_online = 1;
 	view_doc_clear(&f->d);
 	view_picker(&f->d, &f->m, model_find(&f->m, 4), &f->st, 80);
 	i = find_line(&f->d, "Health insurance");
@@ -210,6 +212,8 @@ static void test_picker_load(void **state)
 	assert_non_null(strstr(line(&f->d, (size_t)i), "3 waiting · 2 online"));
 	i = find_line(&f->d, "Parcel delivery");
 	assert_non_null(strstr(line(&f->d, (size_t)i), "0 waiting · 0 online"));
+	i = find_line(&f->d, "Billing & banking");
+	assert_non_null(strstr(line(&f->d, (size_t)i), "12 waiting · 1 online  (its queue now)"));
 	for (i = 0; i < (long)f->d.nlines; i++)
 		assert_true(f->d.lines[i].cols <= 80);
 }
