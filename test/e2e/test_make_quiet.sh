@@ -18,12 +18,12 @@ SH
 chmod +x "$tmp/pkg-config"
 
 : >"$tmp/asked"
-PATH="$tmp:$PATH" make -C "$top" -n balie >/dev/null 2>&1 || fail "make -n balie failed"
+PATH="$tmp:$PATH" make -C "$top" -n -B balie >/dev/null 2>&1 || fail "make -n balie failed"
 grep -q ncursesw "$tmp/asked" || fail "the logging pkg-config was not used"
 grep -q cmocka "$tmp/asked" && fail "make balie asked for cmocka: $(cat "$tmp/asked")"
 
 : >"$tmp/asked"
-PATH="$tmp:$PATH" make -C "$top" -n build/test/test_text >/dev/null 2>&1 ||
+PATH="$tmp:$PATH" make -C "$top" -n -B build/test/test_text >/dev/null 2>&1 ||
 	fail "make -n of a unit test failed"
 grep -q cmocka "$tmp/asked" || fail "a unit test was built without asking for cmocka"
 echo "test_make_quiet: ok"

@@ -47,7 +47,7 @@ wait_for_sql sue sue 5 <<SQL
 SELECT agent FROM balie.conversations WHERE id = $conv
 SQL
 wait_for_screen "#$conv is yours now"
-wait_for_screen "^>   #$conv +HUMAN .* Sue Visser has joined"
+wait_for_screen "^>   #$conv +HUMAN .* (Sue Visser has joined|You are now talking)"
 wait_for_screen '^  Ann Jansen +offline '
 keys Enter
 wait_for_screen 'talking to: HUMAN \(Sue Visser\) · you'
