@@ -15,8 +15,10 @@ CC        ?= cc
 PKGS      := ncursesw libpq libuv
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
-CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka)
-CMOCKA_LIBS   := $(shell pkg-config --libs cmocka)
+# Asked lazily (=, not :=): only test targets expand them, so `make` and
+# `make demo` say nothing about cmocka where it is not installed.
+CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka)
+CMOCKA_LIBS   = $(shell pkg-config --libs cmocka)
 
 WARNINGS  := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
              -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla \

@@ -73,8 +73,11 @@ void console_render(struct console *con)
 {
 	struct frame_mark mark;
 	struct ui_frame f = { 0 };
+	const char *unsent[32];
 
-	if (con->stopping || con->editing)
+	/* Stopping (say --supervisor refused): nothing more is drawn, not even
+	 * the rows that arrived with the refusal (issue 14 #6). */
+	if (con->stopping || con->stop_requested || con->editing)
 		return;
 	console_frame_begin(con, &mark);
 	con->render_pending = false;
@@ -83,6 +86,10 @@ void console_render(struct console *con)
 		ui_bell(con->ui);
 	}
 	con->vs.outbox = sync_outbox_count(con->sync);
+	con->vs.unsent_conv = con->vs.open;
+	con->vs.nunsent = con->vs.open ? sync_outbox_texts(con->sync, con->vs.open, unsent,
+							  sizeof unsent / sizeof unsent[0]) : 0;
+	con->vs.unsent = unsent;
 	f.m = &con->model;
 	f.st = &con->vs;
 	f.now = console_server_now(con);
@@ -91,6 +98,8 @@ void console_render(struct console *con)
 	if (con->screen == &console_super_screen)
 		console_super_frame(con);
 	ui_render(con->ui, con->screen->ui, &f);
+	con->vs.unsent = NULL;
+	con->vs.nunsent = 0;
 	if (con->screen->rendered)
 		con->screen->rendered(con);
 	console_frame_end(con, "render", &mark);

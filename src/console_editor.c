@@ -42,6 +42,17 @@ static void on_editor_closed(uv_handle_t *h)
 	(void)h;
 }
 
+/* TEXT (on one line) as the compose draft of the reply. */
+static void keep_draft(struct console *con, const char *text)
+{
+	struct compose tmp;
+
+	compose_init(&tmp, 0);
+	compose_insert_str(&tmp, text, strlen(text));
+	console_draft_save(con, con->editor_conv, VERB_REPLY, compose_text(&tmp));
+	compose_free(&tmp);
+}
+
 static void on_editor_exit(uv_process_t *p, int64_t status, int signum)
 {
 	struct console *con = p->data;
@@ -55,7 +66,12 @@ static void on_editor_exit(uv_process_t *p, int64_t status, int signum)
 	console_resume_input(con);
 	text = read_edited(con->editor_path);
 	unlink(con->editor_path);
-	if (status != 0 || signum != 0) {
+	if ((status != 0 || signum != 0) && text && *text) {
+		/* vim's :cq and a crash alike: nothing sent, nothing lost. */
+		keep_draft(con, text);
+		say(con, VIEW_ROLE_ERROR, _("the editor failed (exit %lld): not sent, your text "
+		    "is a draft (r)"), (long long)status);
+	} else if (status != 0 || signum != 0) {
 		say(con, VIEW_ROLE_ERROR, _("the editor failed (exit %lld): nothing sent"),
 		    (long long)status);
 	} else if (!text || !*text) {
@@ -64,12 +80,7 @@ static void on_editor_exit(uv_process_t *p, int64_t status, int signum)
 		console_draft_drop(con, con->editor_conv, VERB_REPLY);
 	} else {
 		/* Refused: keep the text (on one line) as the compose draft. */
-		struct compose tmp;
-
-		compose_init(&tmp, 0);
-		compose_insert_str(&tmp, text, strlen(text));
-		console_draft_save(con, con->editor_conv, VERB_REPLY, compose_text(&tmp));
-		compose_free(&tmp);
+		keep_draft(con, text);
 	}
 	free(text);
 	console_render(con);

@@ -114,6 +114,7 @@ void console_open_pane(struct console *con, int64_t id)
 	console_close_pane(con);
 	con->vs.open = id;
 	con->vs.selected = id;
+	con->vs.sel_auto = false;
 	con->vs.loading_older = false;
 	con->vs.loading_newer = false;
 	view_pane_follow(&con->vs);
@@ -197,6 +198,13 @@ static void on_conn(struct sync *s, enum sync_conn st, const char *reason, unsig
 	console_schedule(con);
 }
 
+static const char *queue_name(const struct console *con, const char *id)
+{
+	const struct model_queue *q = id ? model_queue(&con->model, id) : NULL;
+
+	return q && q->name ? q->name : id ? id : "another queue";
+}
+
 static void on_changed(struct sync *s, struct model_conv *c, enum model_apply how, void *user)
 {
 	struct console *con = user;
@@ -222,11 +230,22 @@ static void on_changed(struct sync *s, struct model_conv *c, enum model_apply ho
 	console_super_changed(con, c);
 	if (c->id == con->vs.open) {
 		bool mine = model_can_reply(&con->model, c);
+		bool was_mine = con->open_state == MODEL_HUMAN &&
+				util_streq(con->open_agent, con->model.me);
 
+		/* It stopped being mine: the compose line closes (the text stays
+		 * a draft) and the status line says why (issue 14 #3). */
+		if (was_mine && !mine && c->id != con->sent_away &&
+		    con->vs.mode == VIEW_MODE_COMPOSE && con->compose_conv == c->id &&
+		    (verb_info(con->compose_verb)->policy & VERB_IF_OWNER))
+			console_leave_compose(con, true);
 		if (c->state == MODEL_HUMAN && !mine &&
 		    (con->open_state != MODEL_HUMAN || !util_streq(con->open_agent, c->agent)))
 			say(con, VIEW_ROLE_ERROR, _("#%lld was taken over by %s"), (long long)c->id,
 			    model_agent_name(&con->model, c->agent));
+		else if (c->state == MODEL_WAITING && was_mine && c->id != con->sent_away)
+			say(con, VIEW_ROLE_ERROR, "#%lld was transferred to %s: not yours any more",
+			    (long long)c->id, queue_name(con, c->queue));
 		else if (c->state == MODEL_CLOSED && con->open_state != MODEL_CLOSED &&
 			 c->id != con->sent_away)
 			say(con, VIEW_ROLE_NORMAL, _("#%lld is closed"), (long long)c->id);

@@ -1,20 +1,45 @@
 /* console_keys: what a key does — the modes every screen shares (compose
  * line, search, y/n, queue picker, help), then the shown screen's own keys,
  * then the verbs that work everywhere (help, redraw, quit). */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 
 #include "balie/cli.h"
 #include "balie/i18n.h"
+#include "balie/store_search.h"
 #include "balie/util.h"
 #include "console_priv.h"
+
+/* The store's answer: kept for the query it was asked for (the list shows
+ * its rows while that is the query). */
+static void on_search(const struct store_status *st, const char *query, int64_t *ids,
+		      size_t n, void *arg)
+{
+	struct console *con = arg;
+
+	if (st->outcome != STORE_OK || con->stopping) {
+		free(ids);
+		return;	/* the local search stands (an older schema, offline) */
+	}
+	free(con->vs.hits);
+	free(con->vs.hits_for);
+	con->vs.hits = ids;
+	con->vs.nhits = n;
+	con->vs.hits_for = xstrdup(query);
+	console_schedule(con);
+}
 
 static void set_search(struct console *con, const char *text)
 {
 	free(con->vs.search);
 	con->vs.search = text && *text ? xstrdup(text) : NULL;
 	con->vs.list_top = 0;
+	/* Online, the store searches too (accents, case, the owner's name);
+	 * offline the list's own search is what there is. */
+	if (con->vs.search && con->vs.conn == VIEW_ONLINE && con->sync)
+		store_search(sync_db(con->sync), con->vs.search, 200, on_search, con);
 }
 
 static enum console_key compose_mode_key(struct console *con, int is_keycode, unsigned value)
@@ -120,6 +145,14 @@ static enum console_key help_key(struct console *con, enum verb v)
 	case VERB_PAGE_UP:
 		con->vs.help_top = con->vs.help_top > rows ? con->vs.help_top - rows : 0;
 		break;
+	case VERB_HOME:
+		con->vs.help_top = 0;
+		break;
+	case VERB_END:
+		con->vs.help_top = SIZE_MAX / 2;	/* the drawing clamps it */
+		break;
+	case VERB_REDRAW:
+		return CONSOLE_KEY_REDRAW;
 	default:
 		console_set_mode(con, VIEW_MODE_LIST);
 		break;
@@ -157,10 +190,23 @@ static enum console_key mode_key(struct console *con, enum verb v, int is_keycod
 	return con->screen->key(con, v);
 }
 
-/* Quits, unless replies wait in the outbox: then the second q does. */
+/* The open conversations I hold (a person's, mine). */
+static size_t held(const struct console *con)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < con->model.nconvs; i++)
+		if (con->model.convs[i]->state == MODEL_HUMAN &&
+		    model_can_reply(&con->model, con->model.convs[i]))
+			n++;
+	return n;
+}
+
+/* Quits, unless replies wait in the outbox or customers wait for me: then
+ * it says so and the second q does. */
 static void quit(struct console *con)
 {
-	size_t kept = sync_outbox_count(con->sync);
+	size_t kept = sync_outbox_count(con->sync), mine = held(con);
 
 	if (kept && !con->quit_armed) {
 		con->quit_armed = true;
@@ -168,6 +214,13 @@ static void quit(struct console *con)
 					     "to quit anyway and lose it",
 					     "%zu replies are not sent yet (offline): press q again "
 					     "to quit anyway and lose them", kept), kept);
+		return;
+	}
+	if (mine && !con->quit_armed) {
+		con->quit_armed = true;
+		say(con, VIEW_ROLE_ERROR, "you have %zu open %s (%s stay%s yours): press q "
+		    "again to quit", mine, mine == 1 ? "conversation" : "conversations",
+		    mine == 1 ? "it" : "they", mine == 1 ? "s" : "");
 		return;
 	}
 	console_stop(con, EXIT_OK);
@@ -180,8 +233,11 @@ void console_handle_key(struct console *con, int is_keycode, unsigned value)
 
 	/* Rows point into the model, which events change: rebuild first. */
 	view_rows_refresh(&con->vs, &con->model, console_server_now(con));
-	if (v != VERB_QUIT)
+	if (v != VERB_QUIT && con->quit_armed) {
+		/* Not quitting after all: the question goes with the arming. */
 		con->quit_armed = false;
+		con->vs.message_until = 0;
+	}
 	console_activity(con);
 	switch (mode_key(con, v, is_keycode, value, code)) {
 	case CONSOLE_KEY_HANDLED:

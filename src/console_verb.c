@@ -141,6 +141,21 @@ void console_verb(struct console *con, enum verb v, struct model_conv *c)
 	struct console_ask ask = { .verb = v };
 	struct action call = { .kind = v };
 
+	if (info->ask == VERB_ASK_LINE && con->vs.conn != VIEW_ONLINE &&
+	    !(info->policy & VERB_IF_OFFLINE)) {
+		/* Offline, the line opens all the same: what is typed next is
+		 * the text, never keys (issue 14 #4); Enter sends when back. */
+		struct view_state online = con->vs;
+		char buf[400];
+
+		online.conn = VIEW_ONLINE;
+		if (!view_refusal(&con->model, &online, c, v, buf, sizeof buf)) {
+			console_start_compose(con, c, v);
+			say(con, VIEW_ROLE_ERROR, "not connected — write it now, Enter sends "
+			    "when back online");
+			return;
+		}
+	}
 	if (console_refused(con, c, v))
 		return;
 	switch (info->ask) {
@@ -250,6 +265,8 @@ void console_pick_queue(struct console *con, const struct model_conv *c)
 		}
 	}
 	console_set_mode(con, VIEW_MODE_PICK);
+	/* Each queue's load as it is now, not as it was at the last connect. */
+	sync_refresh_queues(con->sync);
 }
 
 void console_picked(struct console *con)

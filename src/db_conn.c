@@ -88,7 +88,7 @@ static void db_connect_reason(const char *raw, char *buf, size_t len)
 		end = strchr(sock + 11, '"');
 		snprintf(buf, len, "could not connect: no server socket %.*s "
 			 "(is the server running?)",
-			 end ? (int)(end - sock - 10) : 0, sock + 10);
+			 end ? (int)(end - sock - 9) : 0, sock + 10);
 		return;
 	}
 	snprintf(buf, len, "could not connect: %s", p);

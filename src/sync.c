@@ -190,6 +190,10 @@ static void on_notify(struct db *db, const char *channel, const char *payload, v
 			sync_fetch_dirty(s);
 		}
 	}
+	/* A queue's settings changed (a bot paused or resumed): the picker
+	 * must not go on saying what was (issue 14 #1). */
+	if (strcmp(channel, STORE_CHANNEL_QUEUE) == 0 && s->state == SYNC_ONLINE && !s->resyncing)
+		sync_fetch_queues(s);
 	if (s->ev.notify)
 		s->ev.notify(s, channel, payload, s->ev.user);
 	for (size_t k = 0; k < SYNC_MAX_SUBSCRIBERS; k++)
@@ -254,6 +258,7 @@ struct sync *sync_new(uv_loop_t *loop, const char *conninfo, struct model *m,
 		s->feed = sync_relay_new(s);	/* no LISTEN balie: changes come from the relay */
 	else
 		store_link_listen(s->db, STORE_CHANNEL_CHANGES);
+	store_link_listen(s->db, STORE_CHANNEL_QUEUE);
 	return s;
 }
 

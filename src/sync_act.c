@@ -192,6 +192,17 @@ size_t sync_outbox_count(const struct sync *s)
 	return n;
 }
 
+size_t sync_outbox_texts(const struct sync *s, int64_t conv, const char **texts, size_t max)
+{
+	size_t n = 0;
+	const struct outbox_item *o;
+
+	for (o = s->outbox; o && n < max; o = o->next)
+		if (o->a.conv == conv && o->text)
+			texts[n++] = o->text;
+	return n;
+}
+
 void sync_outbox_free(struct sync *s)
 {
 	struct outbox_item *o, *next;

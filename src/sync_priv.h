@@ -85,6 +85,8 @@ void sync_apply_convs(struct sync *s, struct model_conv **convs, size_t n);
 void sync_fetch_dirty(struct sync *s);
 /* The re-read after every (re)connect (sync_resync.c). */
 void sync_resync(struct sync *s);
+/* Reads the queues again (their settings changed). */
+void sync_fetch_queues(struct sync *s);
 
 /* Transcripts (sync_msgs.c). */
 struct transcript *sync_find_transcript(struct sync *s, int64_t conv);

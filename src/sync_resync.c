@@ -111,6 +111,18 @@ void sync_fetch_agents(struct sync *s)
 	store_fetch_agents(s->db, on_agents, s);
 }
 
+void sync_fetch_queues(struct sync *s)
+{
+	s->outstanding++;
+	store_fetch_queues(s->db, on_queues, s);
+}
+
+void sync_refresh_queues(struct sync *s)
+{
+	if (s && s->state == SYNC_ONLINE && !s->resyncing && !s->stopping)
+		sync_fetch_queues(s);
+}
+
 void sync_resync(struct sync *s)
 {
 	s->stats.resyncs++;

@@ -292,8 +292,13 @@ char *text_sanitize(const char *in, size_t len, unsigned flags)
 		} else if (is_bidi_control(cp)) {
 			col += sb_put_uplus(&b, cp);
 		} else if (flags & TEXT_ASCII) {
-			sb_putc(&b, '?');
-			col += 1;
+			char t[TEXT_TRANSLIT_MAX];
+
+			/* Not wcwidth: under LANG=C it knows no letter beyond ASCII. */
+			if (!text_translit(cp, t, sizeof t))
+				snprintf(t, sizeof t, "?");
+			sb_put(&b, t, strlen(t));
+			col += (int)strlen(t);
 		} else if ((w = text_cp_width(cp)) < 0) {
 			col += sb_put_uplus(&b, cp);
 		} else {

@@ -161,7 +161,7 @@ static void render_too_small(struct ui *ui)
 		return;
 	view_doc_clear(&ui->doc);
 	view_line(&ui->doc, VIEW_ROLE_NORMAL, 0);
-	cut = text_truncate(view_too_small_text(), COLS, ui->doc.ascii ? TEXT_ASCII : 0);
+	cut = text_truncate(view_too_small_text(COLS), COLS, ui->doc.ascii ? TEXT_ASCII : 0);
 	view_puts(&ui->doc, VIEW_ROLE_ERROR, cut);
 	free(cut);
 	ui_show(ui, UI_SMALL, &ui->doc, 0);
@@ -187,6 +187,10 @@ static void render_overlay(struct ui *ui, const struct model *m, struct view_sta
 		size_t want = st->pick + 2;
 
 		st->help_top = want >= (size_t)w->r.h ? want - (size_t)w->r.h + 1 : 0;
+	} else if (st->help_top < max_top && w->r.h > 1) {
+		/* The last row says that more follows, and how to get there. */
+		ui->doc.nlines = st->help_top + (size_t)w->r.h - 1;
+		view_more_below(&ui->doc, st);
 	}
 	ui_show(ui, UI_OVERLAY, &ui->doc, st->help_top);
 }

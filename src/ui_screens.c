@@ -38,6 +38,7 @@ static void render_list(struct ui *ui, const struct model *m, struct view_state 
 	view_list_scroll(st, ui->page_rows);
 	view_doc_clear(&ui->doc);
 	view_queue_title(&ui->doc, st, w->r.w);
+	view_queue_scrolled(&ui->doc, m, st, now, w->r.w, (size_t)ui->page_rows);
 	view_queue_rows(&ui->doc, m, st, now, w->r.w, st->list_top, (size_t)ui->page_rows);
 	ui_show(ui, UI_BODY + 0, &ui->doc, 0);
 }
@@ -63,8 +64,15 @@ static void render_pane(struct ui *ui, const struct model *m, struct view_state 
 	view_pane_place(st, &ui->body, body_rows > 0 ? body_rows : 1);
 	/* One document for the region: the info block, then the visible part
 	 * of the body, so the hash covers exactly what is shown. */
-	if (body_rows > 0)
+	if (body_rows > 1 && c && !st->follow &&
+	    st->pane_top + (size_t)body_rows < ui->body.nlines) {
+		/* Scrolled up: the last row says what waits below. */
+		ui_doc_copy(&ui->doc, &ui->body, st->pane_top, (size_t)body_rows - 1);
+		if (!view_pane_below(&ui->doc, c, st, &ui->body, body_rows))
+			ui_doc_copy(&ui->doc, &ui->body, st->pane_top + (size_t)body_rows - 1, 1);
+	} else if (body_rows > 0) {
 		ui_doc_copy(&ui->doc, &ui->body, st->pane_top, (size_t)body_rows);
+	}
 	ui_show(ui, UI_BODY + 1, &ui->doc, 0);
 }
 

@@ -24,8 +24,7 @@ void view_header(struct view_doc *d, const struct model *m, const struct view_st
 		 int width)
 {
 	unsigned f = st->text_flags;
-	char counts[160];
-	int right, left;
+	char counts[160], short_counts[100];
 
 	view_line(d, VIEW_ROLE_HEADER, 0);
 	view_puts(d, VIEW_ROLE_HEADER, " balie · ");
@@ -39,19 +38,64 @@ void view_header(struct view_doc *d, const struct model *m, const struct view_st
 		view_puts(d, VIEW_ROLE_HEADER, _(" · search: "));
 		view_put_clean(d, VIEW_ROLE_HEADER, st->search, -20, f);
 	}
-	left = d->lines[d->nlines - 1].cols;
 	snprintf(counts, sizeof counts, _("%zu waiting · %zu with a person · %zu with the bot "),
 		 st->counts[0], st->counts[1], st->counts[2]);
-	right = text_width(counts);
-	if (left + 1 + right > width) {
-		snprintf(counts, sizeof counts, _("%zu WAIT · %zu HUMAN · %zu BOT "),
-			 st->counts[0], st->counts[1], st->counts[2]);
-		right = text_width(counts);
-	}
-	if (left + 1 + right > width)
+	snprintf(short_counts, sizeof short_counts, _("%zu WAIT · %zu HUMAN · %zu BOT "),
+		 st->counts[0], st->counts[1], st->counts[2]);
+	view_header_right(d, counts, short_counts, width, f);
+}
+
+void view_cut_line(struct view_doc *d, int width, unsigned flags)
+{
+	struct view_doc tmp;
+	struct view_line *ln = &d->lines[d->nlines - 1];
+	size_t k;
+	int used = 0;
+	char *cut, *part;
+
+	if (ln->cols <= width)
 		return;
+	view_doc_init(&tmp);
+	tmp.ascii = d->ascii;
+	view_line(&tmp, ln->fill, ln->tag);
+	for (k = 0; k < ln->nspans; k++) {
+		const struct view_span *sp = &d->spans[ln->span0 + k];
+
+		if (used + sp->cols < width) {
+			view_put(&tmp, sp->role, d->buf + sp->off, sp->len);
+			used += sp->cols;
+			continue;
+		}
+		part = xstrndup(d->buf + sp->off, sp->len);
+		cut = text_truncate(part, width - used, flags);
+		view_puts(&tmp, sp->role, cut);
+		free(cut);
+		free(part);
+		break;
+	}
+	d->nlines--;
+	view_line(d, tmp.lines[0].fill, tmp.lines[0].tag);
+	for (k = 0; k < tmp.lines[0].nspans; k++) {
+		const struct view_span *sp = &tmp.spans[tmp.lines[0].span0 + k];
+
+		view_put(d, sp->role, tmp.buf + sp->off, sp->len);
+	}
+	view_doc_free(&tmp);
+}
+
+void view_header_right(struct view_doc *d, const char *long_words, const char *short_words,
+		       int width, unsigned flags)
+{
+	/* The words depend on the width alone, never on the name's length,
+	 * and the counts win over the end of the name or the search. */
+	const char *words = width >= VIEW_HEADER_LONG_COLS ? long_words : short_words;
+	int right = text_width(words);
+
+	if (right + 8 > width)
+		return;
+	view_cut_line(d, width - right - 1, flags);
 	view_put_to(d, VIEW_ROLE_HEADER, width - right);
-	view_puts(d, VIEW_ROLE_HEADER, counts);
+	view_puts(d, VIEW_ROLE_HEADER, words);
 }
 
 void view_hint(struct view_doc *d, const struct view_state *st, enum verb a, const char *what)
@@ -165,25 +209,63 @@ static void conn_text(const struct view_state *st, char *buf, size_t size, bool 
 	}
 }
 
+/* S cut to WIDTH columns by taking out its middle: a third of the room for
+ * the start, the rest for the end (a newly allocated string). */
+static char *keep_ends(const char *s, int width, unsigned flags)
+{
+	int ell_cols = (flags & TEXT_ASCII) ? 3 : 1, tail;
+	char *head, *out;
+	size_t i, n;
+
+	if (text_width(s) <= width)
+		return xstrdup(s);
+	if (width < 3 * ell_cols + 8)
+		return text_truncate(s, width, flags);
+	tail = (width - ell_cols) * 2 / 3;
+	/* The head as text_truncate makes it ends in the ellipsis already. */
+	head = text_truncate(s, width - tail, flags);
+	n = strlen(s);
+	for (i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80 && text_width(s + i) <= tail)
+			break;
+	/* Start the end at a word. */
+	if (i > 0 && s[i - 1] != ' ' && strchr(s + i, ' '))
+		i = (size_t)(strchr(s + i, ' ') - s);
+	while (s[i] == ' ')
+		i++;
+	out = xmalloc(strlen(head) + (n - i) + 1);
+	sprintf(out, "%s%s", head, s + i);
+	free(head);
+	return out;
+}
+
 void view_status(struct view_doc *d, const struct model *m, const struct view_state *st,
 		 int64_t now, int width)
 {
 	char conn[400], *cut;
+	const char *msg;
 	int right, left;
-	enum view_role conn_role;
+	enum view_role conn_role, mrole;
 
 	view_line(d, VIEW_ROLE_STATUS, 0);
-	if (st->message[0] && now < st->message_until) {
+	conn_role = st->conn == VIEW_ONLINE ? VIEW_ROLE_STATUS : VIEW_ROLE_ERROR;
+	conn_text(st, conn, sizeof conn, true);
+	right = text_width(conn) + 2;
+	if ((msg = view_message_now(st, now, &mrole)) != NULL) {
+		if (1 + text_width(msg) + right > width) {
+			conn_text(st, conn, sizeof conn, false);
+			right = text_width(conn) + 2;
+		}
+		/* What a message ends with is often what to do ("press q again
+		 * …"): a long one loses its middle, not its end. */
+		cut = keep_ends(msg, width - right - 1, st->text_flags);
 		view_puts(d, VIEW_ROLE_STATUS, " ");
-		view_puts(d, st->message_role == VIEW_ROLE_NORMAL ? VIEW_ROLE_STATUS :
-			  st->message_role, st->message);
+		view_puts(d, mrole == VIEW_ROLE_NORMAL ? VIEW_ROLE_STATUS : mrole, cut);
+		free(cut);
 	} else {
 		hints(d, m, st);
 	}
-	conn_role = st->conn == VIEW_ONLINE ? VIEW_ROLE_STATUS : VIEW_ROLE_ERROR;
-	conn_text(st, conn, sizeof conn, true);
 	left = d->lines[d->nlines - 1].cols;
-	right = text_width(conn) + 2;
 	if (left + right > width) {
 		conn_text(st, conn, sizeof conn, false);
 		right = text_width(conn) + 2;
@@ -279,6 +361,16 @@ void view_help(struct view_doc *d, const struct view_state *st, int width)
 		N_("!      after the clock: waiting longer than the queue's SLA"),
 		N_(">      the selected row;  *  the open conversation"),
 	};
+	static const char *const super_legend[] = {
+		N_("SLA!      how many wait longer than their queue's SLA"),
+		N_("ONLINE    the agent's console is running and used"),
+		N_("away      the console runs, no key pressed for a while"),
+		N_("offline   no console running"),
+		N_("OFFLINE!  offline while holding conversations: a customer waits "
+		"for nobody (take over or transfer)"),
+		N_("on/away   a queue's agents online / away (red: none online)"),
+		N_("bot-only  today's conversations of the queue the bot finished alone"),
+	};
 
 	view_line(d, VIEW_ROLE_TITLE, 0);
 	view_puts(d, VIEW_ROLE_TITLE, _(" balie keys — change them in ~/.config/balie/config (see balie(1))"));
@@ -308,6 +400,14 @@ void view_help(struct view_doc *d, const struct view_state *st, int width)
 		view_puts(d, VIEW_ROLE_NORMAL, "    ");
 		help_text(d, _(legend[i]), 11, width);
 	}
+	view_line(d, VIEW_ROLE_NORMAL, 0);
+	view_line(d, VIEW_ROLE_NORMAL, 0);
+	view_puts(d, VIEW_ROLE_LABEL, _("  On the supervisor screen:"));
+	for (i = 0; i < sizeof super_legend / sizeof super_legend[0]; i++) {
+		view_line(d, VIEW_ROLE_NORMAL, 0);
+		view_puts(d, VIEW_ROLE_NORMAL, "    ");
+		help_text(d, _(super_legend[i]), 14, width);
+	}
 }
 
 /* The picker's own lines (wrap-up codes, macros), cleaned. */
@@ -327,6 +427,14 @@ static void view_pick_lines(struct view_doc *d, const struct view_state *st, int
 		view_puts(d, base, sel ? "> " : "  ");
 		view_put_clean(d, base, st->pick_items[i], -(width - 3), st->text_flags);
 	}
+}
+
+void view_more_below(struct view_doc *d, const struct view_state *st)
+{
+	view_line(d, VIEW_ROLE_DIM, 0);
+	view_puts(d, VIEW_ROLE_DIM, "  ↓ more below —");
+	view_hint(d, st, VERB_DOWN, "scroll");
+	view_hint(d, st, VERB_END, "to the end");
 }
 
 void view_picker(struct view_doc *d, const struct model *m, const struct model_conv *c,
@@ -355,7 +463,17 @@ void view_picker(struct view_doc *d, const struct model *m, const struct model_c
 		view_puts(d, base, sel ? "> " : "  ");
 		view_put_clean(d, base, q->id, 12, st->text_flags);
 		view_puts(d, base, " ");
-		view_put_clean(d, base, q->name, -(width / 2), st->text_flags);
+		view_put_clean(d, base, q->name, q->waiting >= 0 ? width / 4 : -(width / 2),
+			       st->text_flags);
+		if (q->waiting >= 0) {
+			/* Where the customer would wait, and for how many people. */
+			char load[64];
+
+			snprintf(load, sizeof load, "%3d waiting · %d online", q->waiting,
+				 q->agents_online);
+			view_puts(d, VIEW_ROLE_NORMAL, "  ");
+			view_puts(d, q->agents_online ? VIEW_ROLE_DIM : VIEW_ROLE_LATE, load);
+		}
 		if (c && util_streq(q->id, c->queue))
 			view_puts(d, VIEW_ROLE_DIM, _("  (its queue now)"));
 		if (q->bot_paused)
@@ -402,8 +520,9 @@ static void split_agent(struct view_layout *l, struct view_rect mid, const void 
 		l->pane = (struct view_rect){ mid.y, listw + 2, mid.h, mid.w - listw - 2 };
 	} else if (pane_open) {
 		/* The open conversation gets most rows; the list keeps a few so
-		 * new escalations stay in sight. */
-		listh = view_clamp(mid.h / 5, 4, 10);
+		 * new escalations stay in sight (at 80x24 four: three of one's
+		 * own and one more). */
+		listh = view_clamp(mid.h / 4, 4, 10);
 		l->list = (struct view_rect){ mid.y, 0, listh, mid.w };
 		l->pane = (struct view_rect){ mid.y + listh, 0, mid.h - listh, mid.w };
 	} else {
@@ -416,10 +535,15 @@ void view_layout(int rows, int cols, bool pane_open, bool prompt, struct view_la
 	view_layout_screen(rows, cols, prompt, split_agent, &pane_open, l);
 }
 
-const char *view_too_small_text(void)
+const char *view_too_small_text(int width)
 {
 	static char buf[64];
 
+	/* The size it needs is what matters: shorter words before a cut. */
 	snprintf(buf, sizeof buf, _("terminal too small (need %dx%d)"), VIEW_MIN_COLS, VIEW_MIN_ROWS);
+	if (text_width(buf) > width)
+		snprintf(buf, sizeof buf, _("too small: need %dx%d"), VIEW_MIN_COLS, VIEW_MIN_ROWS);
+	if (text_width(buf) > width)
+		snprintf(buf, sizeof buf, _("need %dx%d"), VIEW_MIN_COLS, VIEW_MIN_ROWS);
 	return buf;
 }

@@ -470,6 +470,29 @@ static const struct view_msg_layout *cached_message(struct view_pane_cache *pc, 
 	return l;
 }
 
+/* Replies kept offline, after the transcript: what the agent wrote shows
+ * where it will land, marked as not sent yet. */
+static void unsent(struct view_doc *d, const struct model_conv *c, const struct view_state *st,
+		   unsigned f, int width)
+{
+	int body_col = TIME_COLS + LABEL_COLS, tag = c->nmsgs ? model_last_seq(c) : 0;
+	bool stacked = width - body_col < 16;
+	size_t i;
+
+	if (st->unsent_conv != c->id)
+		return;
+	for (i = 0; i < st->nunsent; i++) {
+		view_line(d, VIEW_ROLE_NORMAL, tag);
+		view_put_pad(d, VIEW_ROLE_DIM, "not sent yet", TIME_COLS + LABEL_COLS, f);
+		if (stacked)
+			wrapped(d, VIEW_ROLE_DIM, st->unsent[i], 2, width - 2, false, tag, f,
+				SIZE_MAX);
+		else
+			wrapped(d, VIEW_ROLE_DIM, st->unsent[i], body_col, width - body_col, true,
+				tag, f, SIZE_MAX);
+	}
+}
+
 void view_pane_body(struct view_doc *d, struct view_pane_cache *cache, const struct model *m,
 		    const struct model_conv *c, const struct view_state *st, int width)
 {
@@ -538,6 +561,7 @@ void view_pane_body(struct view_doc *d, struct view_pane_cache *cache, const str
 		else
 			message(d, m, msg, f, width);
 	}
+	unsent(d, c, st, f, width);
 	if (c->newer_unloaded) {
 		view_line(d, VIEW_ROLE_NORMAL, VIEW_TAG_MORE_BELOW);
 		if (st->loading_newer) {

@@ -2,7 +2,9 @@
  * message, or anchored on one the agent scrolled to — and when to load more. */
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
+#include "balie/text.h"
 #include "balie/view.h"
 
 /* The message in the middle of the shown lines (the nearest one that is a
@@ -111,4 +113,31 @@ bool view_pane_wants_newer(const struct view_state *st, const struct model_conv 
 
 	return c && c->newer_unloaded && !st->loading_newer && c->nmsgs > 0 &&
 	       st->pane_top + h >= st->pane_lines;
+}
+
+bool view_pane_below(struct view_doc *d, const struct model_conv *c, const struct view_state *st,
+		     const struct view_doc *body, int height)
+{
+	size_t last = st->pane_top + (size_t)height;
+	int tag, below;
+	char buf[96];
+
+	if (!c || st->follow || height < 2 || last >= body->nlines)
+		return false;
+	/* The loaded window's own "newer messages" line says it already. */
+	if (last == body->nlines - 1 && body->lines[last].tag == VIEW_TAG_MORE_BELOW)
+		return false;
+	tag = body->lines[last - 2].tag;
+	below = model_last_seq(c) - tag;
+	if (c->message_count > model_last_seq(c))
+		below += c->message_count - model_last_seq(c);
+	if (below > 0)
+		snprintf(buf, sizeof buf, "%d newer %s below — End: the newest", below,
+			 below == 1 ? "message" : "messages");
+	else
+		snprintf(buf, sizeof buf, "more below — End: the newest");
+	view_line(d, VIEW_ROLE_NORMAL, 0);
+	view_puts(d, VIEW_ROLE_DIM, (st->text_flags & TEXT_ASCII) ? "v " : "↓ ");
+	view_puts(d, VIEW_ROLE_DIM, buf);
+	return true;
 }

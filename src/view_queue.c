@@ -167,3 +167,32 @@ void view_queue_rows(struct view_doc *d, const struct model *m, const struct vie
 			view_puts(d, VIEW_ROLE_DIM, _("  loading…"));
 	}
 }
+
+void view_queue_scrolled(struct view_doc *d, const struct model *m, const struct view_state *st,
+			 int64_t now, int width, size_t shown)
+{
+	size_t above = st->list_top < st->nrows ? st->list_top : st->nrows, below, late = 0, i;
+	char mark[96];
+	int cols;
+
+	below = st->nrows > above + shown ? st->nrows - above - shown : 0;
+	if (!above && !below)
+		return;
+	/* A customer past the SLA out of sight at the top must not be missed. */
+	for (i = 0; i < above; i++)
+		if (shift_sla(m, st->rows[i], now, 0) == SHIFT_SLA_BREACHED)
+			late++;
+	if (above && below)
+		snprintf(mark, sizeof mark, _("↑%zu%s ↓%zu "), above, late ? _(" (SLA!)") : "", below);
+	else if (above)
+		snprintf(mark, sizeof mark, _("↑%zu more above%s "), above,
+			 late ? _(", past SLA!") : "");
+	else
+		snprintf(mark, sizeof mark, _("↓%zu more below "), below);
+	cols = text_width(mark);
+	if (cols + 10 > width)
+		return;
+	view_cut_line(d, width - cols - 1, st->text_flags);
+	view_put_to(d, VIEW_ROLE_TITLE, width - cols);
+	view_puts(d, late ? VIEW_ROLE_LATE : VIEW_ROLE_TITLE, mark);
+}

@@ -39,6 +39,8 @@ void view_state_free(struct view_state *st)
 	view_pick_items(st, NULL, NULL, 0);
 	free(st->rows);
 	free(st->search);
+	free(st->hits);
+	free(st->hits_for);
 	memset(st, 0, sizeof *st);
 }
 
@@ -73,50 +75,120 @@ void view_message(struct view_state *st, enum view_role role, int64_t now, int s
 	va_end(ap);
 	/* Messages quote names and server text: sanitise like everything else. */
 	clean = text_clean(raw, st->text_flags);
+	if (role == VIEW_ROLE_WAITING && now < st->message_held && now < st->message_until) {
+		/* The person is reading what their action did: news waits. */
+		snprintf(st->news, sizeof st->news, "%s", clean);
+		st->news_role = role;
+		st->news_from = st->message_held;
+		st->news_until = st->message_held + seconds;
+		free(clean);
+		return;
+	}
 	snprintf(st->message, sizeof st->message, "%s", clean);
 	free(clean);
 	st->message_role = role;
 	st->message_until = now + seconds;
+	st->message_held = role == VIEW_ROLE_WAITING ? 0 : now + VIEW_HOLD_SECONDS;
+	if (role == VIEW_ROLE_WAITING)
+		st->news[0] = '\0';
+	else if (st->news[0]) {
+		/* Waiting news waits for this one too. */
+		st->news_until += st->message_held - st->news_from;
+		st->news_from = st->message_held;
+	}
 }
 
-/* ASCII case-insensitive substring search (names and intents are mostly
- * ASCII; other characters must match exactly). */
+const char *view_message_now(const struct view_state *st, int64_t now, enum view_role *role)
+{
+	if (st->news[0] && now >= st->news_from && now < st->news_until) {
+		*role = st->news_role;
+		return st->news;
+	}
+	if (st->message[0] && now < st->message_until) {
+		*role = st->message_role;
+		return st->message;
+	}
+	return NULL;
+}
+
+/* S folded for searching: transliterated to ASCII and lower case, so that
+ * "zoe" finds "Zoë" and "YILMAZ" finds "Yılmaz" (a newly allocated string). */
+static char *fold(const char *s)
+{
+	size_t len = strlen(s), i = 0, n = 0;
+	char *out = xmalloc(len * 4 + 1), t[TEXT_TRANSLIT_MAX];
+	uint32_t cp;
+	size_t k;
+
+	while (i < len) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x80) {
+			out[n++] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+			i++;
+			continue;
+		}
+		k = text_decode(s + i, len - i, &cp);
+		if (cp != TEXT_BAD_CP && text_translit(cp, t, sizeof t) && strlen(t) <= k * 4) {
+			for (size_t j = 0; t[j]; j++)
+				out[n++] = (char)(t[j] >= 'A' && t[j] <= 'Z' ? t[j] - 'A' + 'a' : t[j]);
+		} else {
+			memcpy(out + n, s + i, k);
+			n += k;
+		}
+		i += k;
+	}
+	out[n] = '\0';
+	return out;
+}
+
 static bool contains_folded(const char *hay, const char *needle)
 {
-	size_t n = strlen(needle), i;
+	char *h;
+	bool found;
 
 	if (!hay)
 		return false;
-	for (; *hay; hay++) {
-		for (i = 0; i < n; i++) {
-			unsigned char a = (unsigned char)hay[i], b = (unsigned char)needle[i];
-
-			if (a >= 'A' && a <= 'Z')
-				a = (unsigned char)(a - 'A' + 'a');
-			if (b >= 'A' && b <= 'Z')
-				b = (unsigned char)(b - 'A' + 'a');
-			if (a != b)
-				break;
-		}
-		if (i == n)
-			return true;
-	}
-	return false;
+	h = fold(hay);
+	found = strstr(h, needle) != NULL;
+	free(h);
+	return found;
 }
 
 bool view_matches(const struct model_conv *c, const struct model *m, const char *query)
 {
 	const struct model_queue *q;
+	char *needle;
+	bool found;
 
 	if (!query || !*query)
 		return true;
 	q = model_queue(m, c->queue);
-	return contains_folded(c->customer_name, query) ||
-	       contains_folded(c->queue, query) ||
-	       (q && contains_folded(q->name, query)) ||
-	       contains_folded(c->last_body, query) ||
-	       contains_folded(c->intent, query) ||
-	       contains_folded(c->summary, query);
+	needle = fold(query);
+	/* Also the owner's name: "anna" finds what Anna has. */
+	found = contains_folded(c->customer_name, needle) ||
+		contains_folded(c->customer_ref, needle) ||
+		contains_folded(c->queue, needle) ||
+		(q && contains_folded(q->name, needle)) ||
+		contains_folded(c->last_body, needle) ||
+		contains_folded(c->intent, needle) ||
+		contains_folded(c->summary, needle) ||
+		(c->agent && contains_folded(model_agent_name(m, c->agent), needle));
+	free(needle);
+	return found;
+}
+
+/* Whether the store's search for the current query found ID. */
+static bool search_hit(const struct view_state *st, int64_t id)
+{
+	size_t i;
+
+	if (!st->search || !st->hits_for || strcmp(st->search, st->hits_for) != 0)
+		return false;
+	for (i = 0; i < st->nhits; i++)
+		if (st->hits[i] == id)
+			return true;
+	return false;
 }
 
 void view_rows_refresh(struct view_state *st, const struct model *m, int64_t now)
@@ -138,10 +210,16 @@ void view_rows_refresh(struct view_state *st, const struct model *m, int64_t now
 			st->counts[1]++;
 		else if (c->state == MODEL_BOT)
 			st->counts[2]++;
-		if (view_matches(c, m, st->search))
+		if (view_matches(c, m, st->search) || search_hit(st, c->id))
 			st->rows[w++] = c;
 	}
 	st->nrows = w;
+	/* Nobody chose a row yet: the most urgent one, whatever arrives. */
+	if (st->sel_auto && st->nrows) {
+		st->sel = 0;
+		st->selected = st->rows[0]->id;
+		return;
+	}
 	/* Follow the selected conversation to its new row. */
 	for (i = 0; i < st->nrows; i++) {
 		if (st->rows[i]->id == st->selected) {
@@ -155,6 +233,8 @@ void view_rows_refresh(struct view_state *st, const struct model *m, int64_t now
 		st->selected = 0;
 		return;
 	}
+	if (st->selected == 0)
+		st->sel_auto = true;
 	if (st->sel >= st->nrows)
 		st->sel = st->nrows - 1;
 	st->selected = st->rows[st->sel]->id;
@@ -164,6 +244,7 @@ void view_select_row(struct view_state *st, size_t i)
 {
 	if (st->nrows == 0)
 		return;
+	st->sel_auto = false;
 	st->sel = i < st->nrows ? i : st->nrows - 1;
 	st->selected = st->rows[st->sel]->id;
 }

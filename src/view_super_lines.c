@@ -34,8 +34,7 @@ void view_super_header(struct view_doc *d, const struct model *m, const struct v
 {
 	unsigned f = st->text_flags;
 	long waiting = 0, breaches = 0, human = 0, bot = 0;
-	char totals[200];
-	int left, right;
+	char totals[200], short_totals[120];
 	size_t i;
 
 	for (i = 0; i < sd->nqueues; i++) {
@@ -47,19 +46,11 @@ void view_super_header(struct view_doc *d, const struct model *m, const struct v
 	view_line(d, VIEW_ROLE_HEADER, 0);
 	view_puts(d, VIEW_ROLE_HEADER, _(" balie · SUPERVISOR · "));
 	view_header_me(d, m, f);
-	left = d->lines[d->nlines - 1].cols;
 	snprintf(totals, sizeof totals, _("%ld waiting · %ld past SLA · %ld with a person · "
 		 "%ld with the bot "), waiting, breaches, human, bot);
-	right = text_width(totals);
-	if (left + 1 + right > width) {
-		snprintf(totals, sizeof totals, _("%ld WAIT · %ld SLA! · %ld HUMAN · %ld BOT "),
-			 waiting, breaches, human, bot);
-		right = text_width(totals);
-	}
-	if (left + 1 + right > width)
-		return;
-	view_put_to(d, VIEW_ROLE_HEADER, width - right);
-	view_puts(d, VIEW_ROLE_HEADER, totals);
+	snprintf(short_totals, sizeof short_totals, _("%ld WAIT · %ld SLA! · %ld HUMAN · %ld BOT "),
+		 waiting, breaches, human, bot);
+	view_header_right(d, totals, short_totals, width, f);
 }
 
 /* Column widths of the queue region; 0 drops a column. */
@@ -467,7 +458,9 @@ void view_super_status(struct view_doc *d, const struct model *m, const struct s
 	int left, right;
 
 	/* Messages, questions and overlays read as on the agent screen. */
-	if (st->mode != VIEW_MODE_LIST || (st->message[0] && now < st->message_until)) {
+	enum view_role mrole;
+
+	if (st->mode != VIEW_MODE_LIST || view_message_now(st, now, &mrole)) {
 		view_status(d, m, st, now, width);
 		return;
 	}

@@ -100,8 +100,14 @@ void sync_fetch_history(struct sync *s, int64_t conv);
  * NULL; it runs later, from the loop. */
 typedef void sync_action_cb(const struct action_result *r, const struct action *a, void *arg);
 void sync_act(struct sync *s, const struct action *a, sync_action_cb *cb, void *arg);
+/* Reads the queues again now when online (their load changes with every
+ * conversation; the transfer picker shows it). */
+void sync_refresh_queues(struct sync *s);
 /* Replies waiting in the outbox. */
 size_t sync_outbox_count(const struct sync *s);
+/* Up to MAX texts of the replies to CONV waiting in the outbox, oldest
+ * first, into TEXTS (valid until the outbox changes); returns how many. */
+size_t sync_outbox_texts(const struct sync *s, int64_t conv, const char **texts, size_t max);
 
 /* Also LISTENs on CHANNEL (after every reconnect too); its notifications
  * reach events.notify. */

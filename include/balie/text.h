@@ -52,8 +52,17 @@ enum text_flags {
  *   so it cannot combine with whatever the caller drew before it; a byte
  *   order mark at the very start is dropped.
  * With TEXT_ASCII: C0 controls and DEL in caret notation ("^[", "^G", "^?"),
- * C1 and bidi placeholders as above, everything else non-ASCII "?". */
+ * C1 and bidi placeholders as above, everything else non-ASCII
+ * transliterated by iconv //TRANSLIT ("…" "...", "€" "EUR", "ç" "c", a
+ * combining mark nothing), "?" where it knows no ASCII. */
 char *text_sanitize(const char *in, size_t len, unsigned flags);
+
+/* CP in printable ASCII as iconv //TRANSLIT has it ("…" "...", "€" "EUR",
+ * "ç" "c"; "" for a combining mark), into OUT; false when it has none. The
+ * tables are a UTF-8 locale's even under LANG=C. Not thread-safe on the
+ * first call (it opens the converter once). */
+#define TEXT_TRANSLIT_MAX 16
+bool text_translit(uint32_t cp, char *out, size_t size);
 
 /* text_sanitize() of a NUL-terminated string; NULL is treated as "". */
 char *text_clean(const char *s, unsigned flags);

@@ -93,7 +93,7 @@ enum {
 	  N_("taken over #{id} — you talk to {customer} now|#{id} was taken by {owner} first")) \
 	X(REPLY, "reply", "r", VERB_ON_AGENT, VERB_ASK_LINE, \
 	  VERB_IF_CONV | VERB_IF_OWNER | VERB_IF_OFFLINE, "SELECT balie.reply($1, $2, $3::uuid, $4::jsonb)", "ctuj", \
-	  N_("reply on the compose line (Enter sends, Esc cancels)"), N_("reply"), \
+	  N_("reply on the compose line (Enter sends, Esc keeps a draft)"), N_("reply"), \
 	  N_("reply to #{id} ({customer})"), NULL, N_("sending the reply to #{id}…"), \
 	  N_("reply sent to #{id}")) \
 	X(REPLY_EDITOR, "reply-editor", "E", VERB_ON_AGENT, VERB_ASK_EDITOR, \

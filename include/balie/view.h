@@ -152,8 +152,15 @@ struct view_state {
 	size_t nrows, rows_cap;
 	int64_t selected;		/* conversation id, 0 = none */
 	size_t sel;			/* its row */
+	bool sel_auto;			/* nobody chose it: it stays on the first row */
 	size_t list_top;		/* first row shown */
 	char *search;			/* the filter, NULL = none */
+	/* What the store's search found for the query HITS_FOR (it folds
+	 * accents and case over more than the list shows): rows it found are
+	 * shown too. */
+	int64_t *hits;
+	size_t nhits;
+	char *hits_for;
 	size_t counts[3];		/* waiting, with a person, with the bot */
 
 	/* The pane. */
@@ -186,6 +193,10 @@ struct view_state {
 	char message[512];		/* safe text */
 	enum view_role message_role;
 	int64_t message_until;		/* local unix seconds */
+	int64_t message_held;		/* news waits until then (a result is read) */
+	char news[512];			/* news that came while a result was held */
+	enum view_role news_role;
+	int64_t news_from, news_until;
 	enum view_conn conn;
 	char conn_reason[256];		/* safe text */
 	unsigned retry_s;
@@ -195,25 +206,38 @@ struct view_state {
 	/* The shift. */
 	unsigned sla_warn;		/* percent of the SLA that marks a row ~ (0: off) */
 	const char *my_status;		/* "available", "away"; NULL until known */
+	/* The open conversation's replies in the outbox (set for one frame). */
+	int64_t unsent_conv;
+	const char *const *unsent;
+	size_t nunsent;
 };
 
 void view_state_init(struct view_state *st, const struct keys_map *keys, unsigned text_flags);
 void view_state_free(struct view_state *st);
 
+/* How long the result of the person's own action stays on the status line
+ * before news (ROLE WAITING: a new escalation) may replace it. */
+#define VIEW_HOLD_SECONDS 4
+
 /* Sets the status line message (sanitised: it may quote the server) for
- * SECONDS from NOW. */
+ * SECONDS from NOW. News (ROLE WAITING) that comes while another message is
+ * held waits until the hold ends; any other message is held. */
 void view_message(struct view_state *st, enum view_role role, int64_t now, int seconds,
 		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* Replaces the shown history with a copy of H (N items) for CONV. */
+/* The status line message shown at NOW (and its role), or NULL. */
+const char *view_message_now(const struct view_state *st, int64_t now, enum view_role *role);
+
 void view_set_history(struct view_state *st, int64_t conv, const struct model_history *h,
 		      size_t n);
 void view_clear_history(struct view_state *st);
 
 /* The list -------------------------------------------------------------- */
 
-/* Whether C matches the search QUERY (case-insensitive, over customer,
- * queue, last message, intent and summary; NULL or "" matches all). */
+/* Whether C matches the search QUERY (accent- and case-insensitive, over
+ * customer, reference, queue, last message, intent, summary and owner's
+ * name; NULL or "" matches all). */
 bool view_matches(const struct model_conv *c, const struct model *m, const char *query);
 
 /* Rebuilds the rows from the model, keeping the selection on the same
@@ -233,6 +257,11 @@ void view_queue_title(struct view_doc *d, const struct view_state *st, int width
 /* Renders COUNT rows from row FIRST, one line each. */
 void view_queue_rows(struct view_doc *d, const struct model *m, const struct view_state *st,
 		     int64_t now, int width, size_t first, size_t count);
+
+/* Ends the title line with how many rows are out of sight above (saying
+ * when one of them is past its SLA) and below, SHOWN rows being visible. */
+void view_queue_scrolled(struct view_doc *d, const struct model *m, const struct view_state *st,
+			 int64_t now, int width, size_t shown);
 
 /* The pane --------------------------------------------------------------- */
 
@@ -276,6 +305,11 @@ void view_pane_body(struct view_doc *d, struct view_pane_cache *cache, const str
 void view_pane_place(struct view_state *st, const struct view_doc *body, int height);
 /* Scrolls the body by DELTA lines (negative: up) and re-anchors. */
 void view_pane_scroll(struct view_state *st, const struct view_doc *body, long delta);
+/* Scrolled up with more below the HEIGHT rows shown: appends a line to D
+ * saying how many newer messages wait below (the caller shows it instead of
+ * the last row) and returns true. */
+bool view_pane_below(struct view_doc *d, const struct model_conv *c, const struct view_state *st,
+		     const struct view_doc *body, int height);
 /* Back to following the newest message. */
 void view_pane_follow(struct view_state *st);
 /* Whether the top of the loaded transcript is shown and older ones exist. */
@@ -293,11 +327,22 @@ bool view_pane_wants_newer(const struct view_state *st, const struct model_conv 
 const char *view_refusal(const struct model *m, const struct view_state *st,
 			 const struct model_conv *c, enum verb a, char *buf, size_t size);
 
+/* Cuts the last line of D to WIDTH columns (with an ellipsis). */
+void view_cut_line(struct view_doc *d, int width, unsigned flags);
+/* A last line saying that more lines follow below (help). */
+void view_more_below(struct view_doc *d, const struct view_state *st);
+
 /* Lines around the rest ----------------------------------------------------- */
 
 /* Appends "Name (login)" of who is logged in to the header line; returns
  * false (nothing appended) before that is known. */
 bool view_header_me(struct view_doc *d, const struct model *m, unsigned flags);
+/* From this width the header's counts are said in whole words. */
+#define VIEW_HEADER_LONG_COLS 100
+/* Ends the header line with LONG_WORDS (from VIEW_HEADER_LONG_COLS
+ * columns) or SHORT_WORDS, right-aligned, cutting the left part to fit. */
+void view_header_right(struct view_doc *d, const char *long_words, const char *short_words,
+		       int width, unsigned flags);
 /* The top line: who is logged in and the counts. */
 void view_header(struct view_doc *d, const struct model *m, const struct view_state *st,
 		 int width);
@@ -363,6 +408,6 @@ void view_layout(int rows, int cols, bool pane_open, bool prompt, struct view_la
 int view_clamp(int v, int lo, int hi);
 
 /* The line shown instead of the screen when it is too small. */
-const char *view_too_small_text(void);
+const char *view_too_small_text(int width);
 
 #endif

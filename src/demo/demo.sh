@@ -359,12 +359,19 @@ if [ -n "${DEMO_SMOKE:-}" ]; then
 	exit 0
 fi
 
+if [ "$joined" = 1 ]; then
+	quits="q quits this console (the demo
+  goes on until its first console quits)"
+else
+	quits="q quits (and stops
+  the demo)"
+fi
 cat <<EOF
 balie demo: customers and a chatbot are live (balie sim; log: $dir/sim.log);
   changes reach the consoles through balie relay (log: $dir/relay.log).
   Opening the console as $login. Keys: j/k move, Enter opens, t takes over,
   r replies (/name + Tab: a macro), h hands back to the bot, c closes with
-  a wrap-up code, ? help, q quits (and stops the demo).
+  a wrap-up code, ? help, $quits.
   A second agent, in another terminal:
     make demo ROLE=agent2
   or

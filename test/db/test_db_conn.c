@@ -677,6 +677,22 @@ static void test_fatal_auth(void **state)
 	assert_non_null(strstr(f->reasons[f->nstates - 1], "nobody_here"));
 }
 
+/* No server at the socket: the reason names the socket in balanced quotes
+ * (issue 14 #17: sim.log read `no server socket "…54329 (is the…`). */
+static void test_no_server_socket(void **state)
+{
+	struct fx *f = *state;
+
+	fx_db(f, "host=/nonexistent-balie-dir port=54329 dbname=x user=x", NULL);
+	assert_int_equal(db_start(f->db), 0);
+	RUN_UNTIL(f, f->nstates > 0 && f->reasons[f->nstates - 1][0] != '\0', 5000);
+	assert_string_equal(f->reasons[f->nstates - 1],
+			    "could not connect: no server socket "
+			    "\"/nonexistent-balie-dir/.s.PGSQL.54329\" (is the server running?)");
+	fx_stop(f);
+	run_for(f, 20);
+}
+
 static void count_iteration(uv_prepare_t *p)
 {
 	(*(long *)p->data)++;
@@ -920,6 +936,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_notify_10000, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_terminate_backend, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fatal_auth, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_server_socket, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_is_free, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_with_pending, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_repeated_queries_prepared, setup, teardown),

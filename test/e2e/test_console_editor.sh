@@ -44,5 +44,7 @@ wait_for_screen '^ balie · Ann Jansen \(ann\)'
 wait_for_screen ' online *$'
 keys Escape
 keys q
+wait_for_screen 'open conversation.*press q again to quit'
+keys q
 wait_for_screen '^EXIT=0$'
 pass

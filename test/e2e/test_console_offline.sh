@@ -28,6 +28,8 @@ wait_for_screen "reply to #$conv"
 keys -l 'Sorry, my connection dropped.'
 keys Enter
 wait_for_screen " reply kept; sends when back online +1 to send · offline"
+# It shows where it will land, marked as not sent (issue 14 #14).
+wait_for_screen 'not sent yet +Sorry, my connection dropped\.'
 
 "$harness" resume "$BALIE_TEST_PGDIR" >/dev/null || fail "cannot start the server"
 echo "SELECT balie.post_message($conv, 'customer', 'Hello? Anyone there?')" | sql botty >/dev/null ||
@@ -48,6 +50,8 @@ wait_for_screen ' online *$' 15
 [ "$(echo "SELECT count(*) FROM balie.messages WHERE conversation = $conv AND author_kind = 'agent'" |
 	sql postgres)" = 1 ] || fail "the reply was stored more than once"
 keys Escape
+keys q
+wait_for_screen 'open conversation.*press q again to quit'
 keys q
 wait_for_screen '^EXIT=0$'
 pass

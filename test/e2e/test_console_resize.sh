@@ -20,9 +20,9 @@ for size in 200x60 80x24 10x3 1x1 39x9 40x10 140x40 139x40 81x25 20x5 3x100 100x
 	tm resize-window -t "$SESSION" -x "${size%x*}" -y "${size#*x}"
 done
 tm resize-window -t "$SESSION" -x 10 -y 3
-wait_for_screen '^terminal'
+wait_for_screen '^need 40x10'
 tm resize-window -t "$SESSION" -x 80 -y 24
-wait_for_screen '^ balie · Ann Jansen \(ann\) +2 waiting · 0 with a person · 0 with the bot *$'
+wait_for_screen '^ balie · Ann Jansen \(ann\) +2 WAIT · 0 HUMAN · 0 BOT *$'
 kill -0 "$pid" 2>/dev/null || fail "the console died"
 screen >"$E2E_TMP/screen"
 [ "$(wc -l <"$E2E_TMP/screen")" -eq 24 ] || fail "not 24 rows"

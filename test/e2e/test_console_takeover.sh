@@ -72,6 +72,8 @@ keys t
 wait_for_screen "#$other is with Bob de Vries"
 
 keys q
+wait_for_screen 'open conversation.*press q again to quit'
+keys q
 wait_for_screen '^EXIT=0$'
 [ "$(tm display -p -t "$SESSION" '#{alternate_on}')" = 0 ] || fail "still in the alternate screen"
 [ "$(tm display -p -t "$SESSION" '#{cursor_flag}')" = 1 ] || fail "cursor left invisible"

@@ -126,6 +126,8 @@ keys Escape
 wait_for_screen 'not closed' 5
 
 keys q
+wait_for_screen 'open conversation.*press q again to quit'
+keys q
 wait_for_screen '^EXIT=0$' 20
 screen | grep -q 'stopped the simulator and the server' || fail "the demo did not say it stopped"
 screen | grep -q "balie -d \"host=$DEMO_DIR port=54329 dbname=balie user=demo_agent2\"" ||

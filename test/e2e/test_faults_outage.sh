@@ -92,6 +92,8 @@ wait_for_sql ann 1 10 <<SQL
 SELECT count(*) FROM balie.messages WHERE conversation = $mine AND body = 'Uw pas is weer vrijgegeven.'
 SQL
 keys q
+wait_for_screen 'open conversation.*press q again to quit'
+keys q
 wait_for_screen '^EXIT=0$'
 [ "$(echo "SELECT count(*) FROM balie.messages WHERE conversation = $mine AND author_kind = 'agent'" |
 	sql postgres)" = 1 ] || fail "the reply was stored more than once"

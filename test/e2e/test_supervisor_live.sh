@@ -48,7 +48,7 @@ for size in 200x60 10x3 1x1 39x9 40x10 140x40 3x100 100x3 41x11 79x23; do
 	tm resize-window -t "$SESSION" -x "${size%x*}" -y "${size#*x}"
 done
 tm resize-window -t "$SESSION" -x 10 -y 3
-wait_for_screen '^terminal'
+wait_for_screen '^need 40x10'
 tm resize-window -t "$SESSION" -x 80 -y 24
 wait_for_screen '^ balie · SUPERVISOR · Sue Visser \(sue\) +0 WAIT · 0 SLA! · 1 HUMAN · 300 BOT *$'
 kill -0 "$pid" 2>/dev/null || fail "the console died"

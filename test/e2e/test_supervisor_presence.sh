@@ -54,5 +54,7 @@ wait_for_screen '^  Ann Jansen +offline '
 keys Enter
 wait_for_screen 'talking to: HUMAN \(Sue Visser\) · you'
 keys q
+wait_for_screen 'open conversation.*press q again to quit'
+keys q
 wait_for_screen '^EXIT=0$'
 pass

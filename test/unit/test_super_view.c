@@ -343,6 +343,12 @@ static void test_header_and_status(void **state)
 	view_doc_clear(&f->doc);
 	view_super_header(&f->doc, &f->m, &f->st, &f->d, 140);
 	assert_non_null(strstr(line(&f->doc, 0), "2 waiting · 1 past SLA · 2 with a person · 1 with the bot"));
+	/* A long name is cut, never the counts (issue 14 #12). */
+	model_set_me(&f->m, "sara_supervisor", "Sara Supervisor-Van den Heuvel", true);
+	view_doc_clear(&f->doc);
+	view_super_header(&f->doc, &f->m, &f->st, &f->d, 80);
+	assert_non_null(strstr(line(&f->doc, 0), "2 WAIT · 1 SLA! · 2 HUMAN · 1 BOT"));
+	assert_true(f->doc.lines[0].cols <= 80);
 
 	view_doc_clear(&f->doc);
 	view_super_status(&f->doc, &f->m, &f->d, &f->v, &f->st, FIX_NOW, 80);
@@ -513,7 +519,7 @@ static void test_drawn_at_80x24_and_too_small(void **state)
 	/* Too small never crashes and says why. */
 	ui_resize_to(ui, 8, 30);
 	ui_render(ui, UI_SCREEN_SUPER, &uf);
-	assert_non_null(strstr(screen_row(0), "terminal too small"));
+	assert_non_null(strstr(screen_row(0), "too small: need 40x10"));
 	ui_resize_to(ui, 24, 80);
 	ui_render(ui, UI_SCREEN_SUPER, &uf);
 	assert_non_null(strstr(screen_row(0), "SUPERVISOR"));

@@ -192,8 +192,16 @@ static void test_ascii_mode(void **state)
 	expect_clean("\x1b[2J", TEXT_ASCII, "^[[2J");
 	expect_clean("bell\x07", TEXT_ASCII, "bell^G");
 	expect_clean("del\x7f", TEXT_ASCII, "del^?");
-	expect_clean("café 漢", TEXT_ASCII, "caf? ?");
-	expect_clean("e\u0301", TEXT_ASCII, "e?");
+	expect_clean("café 漢", TEXT_ASCII, "cafe ?");
+	/* Transliterated, not "?" (issue 14 #13), whatever LC_CTYPE is. */
+	expect_clean("Still waiting… €178.14 García Yılmaz Zoë", TEXT_ASCII,
+		     "Still waiting... EUR178.14 Garcia Yilmaz Zoe");
+	expect_clean("e\u0301", TEXT_ASCII, "e");
+	setlocale(LC_ALL, "C");
+	expect_clean("Still waiting… €178.14 García", TEXT_ASCII,
+		     "Still waiting... EUR178.14 Garcia");
+	if (!setlocale(LC_ALL, "C.UTF-8"))
+		setlocale(LC_ALL, "C.utf8");
 	expect_clean("\xc2\x9b", TEXT_ASCII, "<9B>");
 	expect_clean("x\u202ey", TEXT_ASCII, "x<U+202E>y");
 	expect_clean("\xff", TEXT_ASCII, "?");

@@ -116,7 +116,7 @@ static void test_draws_queue_at_80x24(void **state)
 	render(f);
 	dump();
 	assert_non_null(strstr(screen_row(0), "balie · Ann Jansen (ann)"));
-	assert_non_null(strstr(screen_row(0), "2 waiting · 2 with a person · 1 with the bot"));
+	assert_non_null(strstr(screen_row(0), "2 WAIT · 2 HUMAN · 1 BOT"));
 	assert_non_null(strstr(screen_row(1), "state"));
 	assert_non_null(strstr(screen_row(1), "customer"));
 	/* Mine first, then the waiting ones, other people's, the bot's. */
@@ -246,7 +246,7 @@ static void test_too_small_never_crashes(void **state)
 	}
 	ui_resize_to(f->ui, 5, 20);
 	render(f);
-	assert_string_equal(screen_row(0), "terminal too small …");
+	assert_string_equal(screen_row(0), "need 40x10");
 	assert_string_equal(screen_row(1), "");
 	ui_resize_to(f->ui, 10, 80);
 	render(f);
@@ -287,6 +287,18 @@ static void test_help_overlay(void **state)
 	for (y = 0; y < 24; y++)
 		if (strstr(screen_row(y), "takeover") && strstr(screen_row(y), "take the conversation over"))
 			found = y;
+	assert_true(found > 0);
+	/* At 80x24 help does not fit: the last row says so (issue 14 #11). */
+	assert_non_null(strstr(screen_row(22), "more below"));
+	/* At its end: the supervisor's columns explained, no more hint. */
+	f->st.help_top = 1000;
+	render(f);
+	found = -1;
+	for (y = 0; y < 24; y++) {
+		assert_null(strstr(screen_row(y), "more below"));
+		if (strstr(screen_row(y), "OFFLINE!") || strstr(screen_row(y), "bot-only"))
+			found = y;
+	}
 	assert_true(found > 0);
 	/* Closing it brings the list back. */
 	f->st.mode = VIEW_MODE_LIST;

@@ -117,7 +117,7 @@ static void test_too_small_on_every_screen(void **state)
 	for (s = UI_SCREEN_AGENT; s < UI_SCREEN_COUNT; s++) {
 		ui_resize_to(f->ui, 8, 30);
 		draw(f, s);
-		assert_non_null(strstr(screen_row(0), "terminal too small"));
+		assert_non_null(strstr(screen_row(0), "too small: need 40x10"));
 		ui_resize_to(f->ui, 24, 80);
 		draw(f, s);
 		assert_null(strstr(screen_row(0), "too small"));

@@ -300,8 +300,8 @@ static void test_ascii_terminal(void **state)
 	view_status(&f->d, &f->m, &f->st, FIX_NOW, 80);
 	for (i = 0; i < f->d.blen; i++)
 		assert_true((unsigned char)f->d.buf[i] >= 0x20 && (unsigned char)f->d.buf[i] < 0x7f);
-	assert_true(find_line(&f->d, "Zo? ?? ^[[31m") >= 0);
-	assert_true(find_line(&f->d, "2 waiting | 2 with a person | 1 with the bot") >= 0);
+	assert_true(find_line(&f->d, "Zoe ?? ^[[31m") >= 0);
+	assert_true(find_line(&f->d, "2 WAIT | 2 HUMAN | 1 BOT") >= 0);
 }
 
 static void test_status_line(void **state)

@@ -58,7 +58,10 @@ static void test_layout(void **state)
 	view_layout(10, 40, true, true, &l);
 	assert_false(l.too_small);
 	assert_true(l.pane.h >= 1 && l.list.h >= 1);
-	assert_string_equal(view_too_small_text(), "terminal too small (need 40x10)");
+	assert_string_equal(view_too_small_text(80), "terminal too small (need 40x10)");
+	/* Narrower: the size it needs stays whole (issue 14 #2). */
+	assert_string_equal(view_too_small_text(25), "too small: need 40x10");
+	assert_string_equal(view_too_small_text(12), "need 40x10");
 }
 
 
