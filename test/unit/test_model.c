@@ -31,9 +31,9 @@ static void add_queues(struct model *m)
 {
 	struct model_queue *q = xcalloc(3, sizeof *q);
 
-	q[0] = (struct model_queue){ xstrdup("billing"), xstrdup("Billing"), 120, 5, false };
-	q[1] = (struct model_queue){ xstrdup("health"), xstrdup("Health"), 60, 10, false };
-	q[2] = (struct model_queue){ xstrdup("parcels"), xstrdup("Parcels"), 300, 1, false };
+	q[0] = (struct model_queue){ xstrdup("billing"), xstrdup("Billing"), 120, 5, false, 0, 0 };
+	q[1] = (struct model_queue){ xstrdup("health"), xstrdup("Health"), 60, 10, false, 0, 0 };
+	q[2] = (struct model_queue){ xstrdup("parcels"), xstrdup("Parcels"), 300, 1, false, 0, 0 };
 	model_set_queues(m, q, 3);
 }
 

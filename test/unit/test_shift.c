@@ -36,8 +36,8 @@ static void setup_model(struct model *m)
 	struct model_queue *q = xcalloc(2, sizeof *q);
 
 	model_init(m);
-	q[0] = (struct model_queue){ xstrdup("billing"), xstrdup("Billing"), 100, 5, false };
-	q[1] = (struct model_queue){ xstrdup("health"), xstrdup("Health"), 60, 10, false };
+	q[0] = (struct model_queue){ xstrdup("billing"), xstrdup("Billing"), 100, 5, false, 0, 0 };
+	q[1] = (struct model_queue){ xstrdup("health"), xstrdup("Health"), 60, 10, false, 0, 0 };
 	model_set_queues(m, q, 2);
 	model_set_me(m, "anna", "Anna de Vries", false);
 }

@@ -40,9 +40,9 @@ static inline void fix_model(struct model *m)
 	struct model_conv *c;
 
 	model_init(m);
-	q[0] = (struct model_queue){ xstrdup("billing"), xstrdup("Billing & banking"), 120, 5, false };
-	q[1] = (struct model_queue){ xstrdup("health"), xstrdup("Health insurance"), 60, 10, false };
-	q[2] = (struct model_queue){ xstrdup("parcels"), xstrdup("Parcel delivery"), 300, 1, false };
+	q[0] = (struct model_queue){ xstrdup("billing"), xstrdup("Billing & banking"), 120, 5, false, 0, 0 };
+	q[1] = (struct model_queue){ xstrdup("health"), xstrdup("Health insurance"), 60, 10, false, 0, 0 };
+	q[2] = (struct model_queue){ xstrdup("parcels"), xstrdup("Parcel delivery"), 300, 1, false, 0, 0 };
 	model_set_queues(m, q, 3);
 	a[0] = (struct model_agent){ xstrdup("ann"), xstrdup("Ann Jansen"), false, 0 };
 	a[1] = (struct model_agent){ xstrdup("bob"), xstrdup("Bob de Vries"), false, 0 };
