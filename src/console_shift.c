@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "balie/i18n.h"
 #include "balie/text.h"
 #include "balie/util.h"
 #include "console_priv.h"
@@ -45,14 +46,14 @@ void console_shift_changed(struct console *con, const struct model_conv *c,
 		return;
 	if (prev != MODEL_HUMAN && !con->taking_next && c->id != con->vs.open) {
 		/* Given to us by the store (auto routing) or a supervisor. */
-		say(con, VIEW_ROLE_OK, "#%lld (%s) is yours now: assigned to you", (long long)c->id,
+		say(con, VIEW_ROLE_OK, _("#%lld (%s) is yours now: assigned to you"), (long long)c->id,
 		    console_customer(c));
 		console_alert(con);
 		return;
 	}
 	if (prev_msgs >= 0 && c->message_count > prev_msgs && c->last_kind == AUTHOR_CUSTOMER) {
 		if (c->id != con->vs.open)
-			say(con, VIEW_ROLE_WAITING, "#%lld: %s wrote", (long long)c->id,
+			say(con, VIEW_ROLE_WAITING, _("#%lld: %s wrote"), (long long)c->id,
 			    console_customer(c));
 		console_alert(con);
 	}
@@ -72,7 +73,7 @@ static bool waiting_alerts(struct console *con, const struct model_conv *c, int6
 	    model_clock_seconds(c, now) >= (int64_t)con->cfg.alert_unclaimed) {
 		sn->alerted |= SEEN_ALERT_UNCLAIMED;
 		if (say_it)
-			say(con, VIEW_ROLE_WAITING, "#%lld (%s) is still waiting for a person",
+			say(con, VIEW_ROLE_WAITING, _("#%lld (%s) is still waiting for a person"),
 			    (long long)c->id, console_customer(c));
 		ring = true;
 	}
@@ -80,7 +81,7 @@ static bool waiting_alerts(struct console *con, const struct model_conv *c, int6
 	    shift_sla(&con->model, c, now, con->cfg.sla_warn) != SHIFT_SLA_OK) {
 		sn->alerted |= SEEN_ALERT_SLA;
 		if (say_it)
-			say(con, VIEW_ROLE_LATE, "#%lld (%s) nears its SLA", (long long)c->id,
+			say(con, VIEW_ROLE_LATE, _("#%lld (%s) nears its SLA"), (long long)c->id,
 			    console_customer(c));
 		ring = true;
 	}
@@ -182,12 +183,12 @@ void console_compose_typed(struct console *con)
 	const char *text;
 
 	if (con->vs.mode != VIEW_MODE_COMPOSE) {
-		console_set_viewing(con, con->vs.open, "viewing");
+		console_set_viewing(con, con->vs.open, N_("viewing"));
 		return;
 	}
 	text = compose_text(&con->line);
-	console_set_viewing(con, con->compose_conv, !text || !*text ? "viewing" :
-			    con->compose_verb == VERB_NOTE ? "typing a note" : "typing");
+	console_set_viewing(con, con->compose_conv, !text || !*text ? N_("viewing") :
+			    con->compose_verb == VERB_NOTE ? N_("typing a note") : N_("typing"));
 }
 
 /* Take next, status --------------------------------------------------------- */
@@ -195,11 +196,11 @@ void console_compose_typed(struct console *con)
 void console_take_next(struct console *con)
 {
 	if (con->taking_next) {
-		say(con, VIEW_ROLE_NORMAL, "already taking the next one…");
+		say(con, VIEW_ROLE_NORMAL, _("already taking the next one…"));
 		return;
 	}
 	if (con->vs.conn != VIEW_ONLINE) {
-		say(con, VIEW_ROLE_ERROR, "not connected — try again when back online");
+		say(con, VIEW_ROLE_ERROR, _("not connected — try again when back online"));
 		return;
 	}
 	con->taking_next = true;
@@ -211,7 +212,7 @@ void console_took_next(struct console *con, const struct action_result *r)
 	int64_t id = r->value && *r->value ? strtoll(r->value, NULL, 10) : 0;
 
 	if (id <= 0) {
-		say(con, VIEW_ROLE_NORMAL, "nobody is waiting for you");
+		say(con, VIEW_ROLE_NORMAL, _("nobody is waiting for you"));
 		return;
 	}
 	/* Fetched by the change feed; open it as soon as it is here. */
@@ -221,7 +222,7 @@ void console_took_next(struct console *con, const struct action_result *r)
 		con->pending_open = id;
 		con->vs.selected = id;
 	}
-	say(con, VIEW_ROLE_OK, "#%lld is yours now", (long long)id);
+	say(con, VIEW_ROLE_OK, _("#%lld is yours now"), (long long)id);
 }
 
 void console_toggle_status(struct console *con)
@@ -229,7 +230,7 @@ void console_toggle_status(struct console *con)
 	struct action call = { .kind = VERB_STATUS };
 
 	if (con->vs.conn != VIEW_ONLINE) {
-		say(con, VIEW_ROLE_ERROR, "not connected — try again when back online");
+		say(con, VIEW_ROLE_ERROR, _("not connected — try again when back online"));
 		return;
 	}
 	con->away = !con->away;
@@ -244,7 +245,7 @@ bool console_shift_start(struct console *con)
 {
 	shift_ring_init(&con->ring, con->cfg.alert_gap * 1000u);
 	con->vs.sla_warn = con->cfg.sla_warn;
-	if (!console_uv_ok(con, uv_timer_init(con->loop, &con->viewing), "the presence timer"))
+	if (!console_uv_ok(con, uv_timer_init(con->loop, &con->viewing), _("the presence timer")))
 		return false;
 	con->viewing.data = con;
 	con->viewing_open = true;

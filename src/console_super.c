@@ -61,7 +61,7 @@ void console_super_transcript(struct console *con, const struct model_conv *c)
 	if (con->startup || console_server_now(con) - w->created_at > 60)
 		return;
 	con->bell_pending = true;
-	say(con, VIEW_ROLE_LATE, "whisper from %s on #%lld (not shown to the customer)",
+	say(con, VIEW_ROLE_LATE, _("whisper from %s on #%lld (not shown to the customer)"),
 	    model_agent_name(&con->model, w->author), (long long)c->id);
 }
 
@@ -81,8 +81,8 @@ void console_super_changed(struct console *con, const struct model_conv *c)
 	if (con->startup)
 		return;
 	con->bell_pending = true;
-	say(con, VIEW_ROLE_LATE, "hand raised: #%lld — %s with %s (S, then w whispers, t takes over)",
-	    (long long)c->id, c->agent ? model_agent_name(&con->model, c->agent) : "an agent",
+	say(con, VIEW_ROLE_LATE, _("hand raised: #%lld — %s with %s (S, then w whispers, t takes over)"),
+	    (long long)c->id, c->agent ? model_agent_name(&con->model, c->agent) : _("an agent"),
 	    console_customer(c));
 }
 
@@ -211,15 +211,15 @@ static void whisper_selected(struct console *con, const struct super_data *d)
 	struct model_conv *c = id ? model_find(&con->model, id) : NULL;
 
 	if (!id) {
-		say(con, VIEW_ROLE_NORMAL, "select a conversation to whisper about");
+		say(con, VIEW_ROLE_NORMAL, _("select a conversation to whisper about"));
 		return;
 	}
 	if (!c) {
-		say(con, VIEW_ROLE_ERROR, "#%lld is still loading: try again in a moment", (long long)id);
+		say(con, VIEW_ROLE_ERROR, _("#%lld is still loading: try again in a moment"), (long long)id);
 		return;
 	}
 	if (c->state != MODEL_HUMAN || !c->agent) {
-		say(con, VIEW_ROLE_NORMAL, "#%lld is not with an agent: nobody to whisper to",
+		say(con, VIEW_ROLE_NORMAL, _("#%lld is not with an agent: nobody to whisper to"),
 		    (long long)id);
 		return;
 	}
@@ -242,7 +242,7 @@ static void ask_value(struct console *con, enum verb v, const char *arg, const c
 	con->compose_conv = 0;
 	verb_format(verb_info(v)->question, &w, buf, sizeof buf);
 	if (now)
-		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), " (now %s)", now);
+		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), _(" (now %s)"), now);
 	clean = text_clean(buf, con->vs.text_flags);
 	snprintf(con->vs.prompt, sizeof con->vs.prompt, "%s", clean);
 	free(clean);
@@ -255,7 +255,7 @@ static void ask_capacity(struct console *con, const struct super_data *d)
 	char now[16];
 
 	if (!a || !a->login) {
-		say(con, VIEW_ROLE_NORMAL, "select an agent to set their capacity");
+		say(con, VIEW_ROLE_NORMAL, _("select an agent to set their capacity"));
 		return;
 	}
 	snprintf(now, sizeof now, "%d", a->capacity);
@@ -267,7 +267,7 @@ static void ask_routing(struct console *con, const struct super_data *d)
 	const struct super_queue *q = view_super_queue(&con->vsup, d);
 
 	if (!q) {
-		say(con, VIEW_ROLE_NORMAL, "select a queue (the top rows) to set its routing");
+		say(con, VIEW_ROLE_NORMAL, _("select a queue (the top rows) to set its routing"));
 		return;
 	}
 	ask_value(con, VERB_SET_ROUTING, q->id, NULL);
@@ -285,12 +285,12 @@ void console_super_submit(struct console *con, const char *text)
 	if (call.kind == VERB_SET_CAPACITY) {
 		n = strtol(value, &end, 10);
 		if (end == value || *end || n < 0 || n > 1000) {
-			say(con, VIEW_ROLE_ERROR, "capacity is a number of conversations, 0 to 1000");
+			say(con, VIEW_ROLE_ERROR, _("capacity is a number of conversations, 0 to 1000"));
 			return;
 		}
 		call.number = n;
 	} else if (strcmp(value, "auto") != 0 && strcmp(value, "manual") != 0) {
-		say(con, VIEW_ROLE_ERROR, "routing is auto or manual");
+		say(con, VIEW_ROLE_ERROR, _("routing is auto or manual"));
 		return;
 	} else {
 		call.text = value;

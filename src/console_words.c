@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "balie/i18n.h"
 #include "balie/text.h"
 #include "balie/util.h"
 #include "console_priv.h"
@@ -105,7 +106,7 @@ static void open_macro_picker(struct console *con, int64_t conv)
 	size_t i;
 
 	if (con->nmacros == 0) {
-		say(con, VIEW_ROLE_NORMAL, "#%lld: its queue has no macros in this language",
+		say(con, VIEW_ROLE_NORMAL, _("#%lld: its queue has no macros in this language"),
 		    (long long)conv);
 		return;
 	}
@@ -141,7 +142,7 @@ void console_macros_arrived(const struct store_status *st, int64_t conv,
 			return;
 		if (con->macro_pick_conv == conv) {
 			con->macro_pick_conv = 0;
-			say(con, VIEW_ROLE_ERROR, "#%lld: macros not read: %s", (long long)conv,
+			say(con, VIEW_ROLE_ERROR, _("#%lld: macros not read: %s"), (long long)conv,
 			    st->message);
 		}
 		console_schedule(con);
@@ -166,11 +167,11 @@ void console_pick_macro(struct console *con, struct model_conv *c)
 		return;
 	}
 	if (!c || !store_of(con)) {
-		say(con, VIEW_ROLE_ERROR, "not connected — try again when back online");
+		say(con, VIEW_ROLE_ERROR, _("not connected — try again when back online"));
 		return;
 	}
 	con->macro_pick_conv = c->id;
-	say(con, VIEW_ROLE_NORMAL, "reading the macros of #%lld…", (long long)c->id);
+	say(con, VIEW_ROLE_NORMAL, _("reading the macros of #%lld…"), (long long)c->id);
 	console_macros_load(con, c->id);
 }
 
@@ -193,7 +194,7 @@ static void say_matches(struct console *con, const size_t *match, size_t n)
 	char buf[400];
 	size_t len = 0, i;
 
-	len += (size_t)snprintf(buf, sizeof buf, "macros:");
+	len += (size_t)snprintf(buf, sizeof buf, _("macros:"));
 	for (i = 0; i < n && len < sizeof buf; i++)
 		len += (size_t)snprintf(buf + len, sizeof buf - len, " /%s",
 					con->macros[match[i]].name);
@@ -207,7 +208,7 @@ void console_compose_tab(struct console *con)
 	enum compose_expansion r;
 
 	if (con->macros_conv != con->compose_conv) {
-		say(con, VIEW_ROLE_NORMAL, "the macros are not read yet: try again in a moment");
+		say(con, VIEW_ROLE_NORMAL, _("the macros are not read yet: try again in a moment"));
 		console_macros_load(con, con->compose_conv);
 		return;
 	}
@@ -216,11 +217,11 @@ void console_compose_tab(struct console *con)
 	r = compose_expand(&con->line, t, con->nmacros, match, &n);
 	switch (r) {
 	case COMPOSE_EXPAND_NOT_A_NAME:
-		say(con, VIEW_ROLE_NORMAL, "Tab expands a macro: type / and its name (M lists them)");
+		say(con, VIEW_ROLE_NORMAL, _("Tab expands a macro: type / and its name (M lists them)"));
 		break;
 	case COMPOSE_EXPAND_NO_MATCH:
-		say(con, VIEW_ROLE_ERROR, "no such macro for this queue and language "
-		    "(/ and Tab lists them)");
+		say(con, VIEW_ROLE_ERROR, _("no such macro for this queue and language "
+		    "(/ and Tab lists them)"));
 		break;
 	case COMPOSE_EXPAND_DONE:
 		if (con->compose_verb == VERB_REPLY)
@@ -230,7 +231,7 @@ void console_compose_tab(struct console *con)
 		say_matches(con, match, n);
 		break;
 	case COMPOSE_EXPAND_TOO_LONG:
-		say(con, VIEW_ROLE_ERROR, "the macro does not fit on the compose line");
+		say(con, VIEW_ROLE_ERROR, _("the macro does not fit on the compose line"));
 		break;
 	}
 	free(match);
@@ -244,7 +245,7 @@ static void macro_picked(struct console *con, int64_t conv, size_t i)
 	const char *body;
 
 	if (!c || con->macros_conv != conv || i >= con->nmacros) {
-		say(con, VIEW_ROLE_ERROR, "#%lld is gone from your queues", (long long)conv);
+		say(con, VIEW_ROLE_ERROR, _("#%lld is gone from your queues"), (long long)conv);
 		return;
 	}
 	if (console_refused(con, c, VERB_REPLY))
@@ -252,7 +253,7 @@ static void macro_picked(struct console *con, int64_t conv, size_t i)
 	body = con->macros[i].body ? con->macros[i].body : "";
 	console_start_compose(con, c, VERB_REPLY);
 	if (compose_insert_str(&con->line, body, strlen(body)) != COMPOSE_OK) {
-		say(con, VIEW_ROLE_ERROR, "the macro does not fit on the compose line");
+		say(con, VIEW_ROLE_ERROR, _("the macro does not fit on the compose line"));
 		return;
 	}
 	add_sources(con, conv, con->macros[i].sources);
@@ -267,7 +268,7 @@ static void ask_resolution(struct console *con, struct model_conv *c, const char
 
 	snprintf(con->close_wrapup, sizeof con->close_wrapup, "%s", code ? code : "");
 	console_start_compose(con, c, VERB_CLOSE);
-	snprintf(buf, sizeof buf, "resolution of #%lld%s%s (optional)", (long long)c->id,
+	snprintf(buf, sizeof buf, _("resolution of #%lld%s%s (optional)"), (long long)c->id,
 		 code ? " — " : "", code ? code : "");
 	{
 		char *clean = text_clean(buf, con->vs.text_flags);
@@ -299,7 +300,7 @@ void console_wrapups_arrived(const struct store_status *st, int64_t conv,
 		return;		/* the person moved on meanwhile */
 	if (st->outcome != STORE_OK) {
 		con->wrapup_conv = 0;
-		say(con, VIEW_ROLE_ERROR, "#%lld: wrap-up codes not read: %s", (long long)conv,
+		say(con, VIEW_ROLE_ERROR, _("#%lld: wrap-up codes not read: %s"), (long long)conv,
 		    st->message);
 		return;
 	}
@@ -341,7 +342,7 @@ void console_close_ask(struct console *con, struct model_conv *c)
 
 	con->wrapup_conv = c->id;
 	if (con->vs.conn != VIEW_ONLINE) {
-		say(con, VIEW_ROLE_ERROR, "not connected — try again when back online");
+		say(con, VIEW_ROLE_ERROR, _("not connected — try again when back online"));
 		return;
 	}
 	if (db)
@@ -369,7 +370,7 @@ void console_picked_item(struct console *con, bool picked)
 		return;
 	}
 	if (!c || i >= con->nwrapups) {
-		say(con, VIEW_ROLE_ERROR, "#%lld is gone from your queues", (long long)ask.conv);
+		say(con, VIEW_ROLE_ERROR, _("#%lld is gone from your queues"), (long long)ask.conv);
 		return;
 	}
 	if (!console_refused(con, c, VERB_CLOSE))
@@ -398,7 +399,7 @@ bool console_words_submit(struct console *con)
 	if (verb_info(con->compose_verb)->ask == VERB_ASK_WRAPUP && con->close_wrapup[0])
 		call.arg = con->close_wrapup;
 	if (!c) {
-		say(con, VIEW_ROLE_ERROR, "#%lld is gone from your queues",
+		say(con, VIEW_ROLE_ERROR, _("#%lld is gone from your queues"),
 		    (long long)con->compose_conv);
 		console_leave_compose(con, false);
 		return true;

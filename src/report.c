@@ -5,13 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "balie/i18n.h"
 #include "balie/cli.h"
 #include "balie/report.h"
 #include "balie/store_report.h"
 
 static void usage(FILE *to)
 {
-	fputs("Usage: balie report [OPTION]...\n"
+	fputs(_("Usage: balie report [OPTION]...\n"
 		"Print the supervisor figures per queue and day (or hour): escalations,\n"
 		"service level, average speed of answer, abandonment, handling time, first\n"
 		"response time, wrap-up codes, containment. Definitions: man balie.\n"
@@ -34,7 +35,7 @@ static void usage(FILE *to)
 		"Exit status: 0 when printed, 1 if the database refuses or cannot be\n"
 		"reached, 2 on a usage error.\n"
 		"\n"
-		"Full documentation: man balie\n", to);
+		"Full documentation: man balie\n"), to);
 }
 
 bool report_csv_needs_quotes(const char *v)
@@ -127,14 +128,14 @@ static int parse_args(int argc, char **argv, struct report_args *a)
 		case 'z': a->q.tz = optarg; break;
 		case 'b':
 			if (strcmp(optarg, "day") != 0 && strcmp(optarg, "hour") != 0) {
-				cli_usage_error("balie report", "--by is day or hour, not '%s'", optarg);
+				cli_usage_error("balie report", _("--by is day or hour, not '%s'"), optarg);
 				return EXIT_USAGE;
 			}
 			a->q.by = optarg;
 			break;
 		case 'F':
 			if (strcmp(optarg, "csv") != 0 && strcmp(optarg, "json") != 0) {
-				cli_usage_error("balie report", "--format is csv or json, not '%s'",
+				cli_usage_error("balie report", _("--format is csv or json, not '%s'"),
 						optarg);
 				return EXIT_USAGE;
 			}
@@ -147,20 +148,20 @@ static int parse_args(int argc, char **argv, struct report_args *a)
 			printf("balie %s\n", BALIE_VERSION);
 			return EXIT_OK;
 		case ':':
-			cli_usage_error("balie report", "option '%s' requires an argument",
+			cli_usage_error("balie report", _("option '%s' requires an argument"),
 					argv[optind - 1]);
 			return EXIT_USAGE;
 		default:
 			if (optopt)
-				cli_usage_error("balie report", "invalid option -- '%c'", optopt);
+				cli_usage_error("balie report", _("invalid option -- '%c'"), optopt);
 			else
-				cli_usage_error("balie report", "unrecognized option '%s'",
+				cli_usage_error("balie report", _("unrecognized option '%s'"),
 						argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
-		cli_usage_error("balie report", "unexpected argument '%s'", argv[optind]);
+		cli_usage_error("balie report", _("unexpected argument '%s'"), argv[optind]);
 		return EXIT_USAGE;
 	}
 	return -1;
@@ -181,9 +182,9 @@ int report_main(int argc, char **argv)
 		return EXIT_FAILURE_RUNTIME;
 	}
 	/* Stated where a spreadsheet does not see it: the output stays pure. */
-	fprintf(stderr, "balie report: days and hours in time zone %s\n", tz);
+	fprintf(stderr, _("balie report: days and hours in time zone %s\n"), tz);
 	if (fflush(stdout) != 0) {
-		fprintf(stderr, "balie report: %s\n", "cannot write the report");
+		fprintf(stderr, "balie report: %s\n", _("cannot write the report"));
 		return EXIT_FAILURE_RUNTIME;
 	}
 	return EXIT_OK;

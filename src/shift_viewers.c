@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "balie/i18n.h"
 #include "balie/shift.h"
 
 static const char *skip_ws(const char *p)
@@ -193,8 +194,9 @@ int shift_viewers_line(const char *json, const char *me, char *buf, size_t size)
 
 		if (!who[0] || (me && strcmp(v[i].login, me) == 0))
 			continue;
-		w = snprintf(buf + len, size - len, "%s%s is %s", named ? ", " : "", who,
-			     v[i].activity[0] ? v[i].activity : "viewing");
+		/* TRANSLATORS: ", " or nothing, a name, an activity ("viewing"). */
+		w = snprintf(buf + len, size - len, _("%s%s is %s"), named ? ", " : "", who,
+			     _(v[i].activity[0] ? v[i].activity : "viewing"));
 		if (w < 0 || (size_t)w >= size - len)
 			break;
 		len += (size_t)w;

@@ -153,42 +153,42 @@ enum {
 	/* The shift: several conversations at once. */ \
 	X(TAKE_NEXT, "take-next", "N", VERB_ON_AGENT, VERB_ASK_NONE, 0, \
 	  "SELECT balie.take_next()", "", \
-	  "take the next waiting conversation (the most urgent one)", "take the next one", \
-	  NULL, NULL, "taking the next waiting conversation…", \
-	  "#{value} is yours now — you talk to {customer}|nobody is waiting for you") \
+	  N_("take the next waiting conversation (the most urgent one)"), N_("take the next one"), \
+	  NULL, NULL, N_("taking the next waiting conversation…"), \
+	  N_("#{value} is yours now — you talk to {customer}|nobody is waiting for you")) \
 	X(STATUS, "status", "A", VERB_ON_AGENT, VERB_ASK_NONE, 0, \
 	  "SELECT balie.set_status($1)", "a", \
-	  "toggle your status: available or away", "change your status", NULL, NULL, \
-	  "telling the store you are {arg}…", "you are {arg} now") \
+	  N_("toggle your status: available or away"), N_("change your status"), NULL, NULL, \
+	  N_("telling the store you are {arg}…"), N_("you are {arg} now")) \
 	X(MARK_READ, "mark-read", "", 0, VERB_ASK_NONE, VERB_IF_CONV, \
 	  "SELECT balie.mark_read($1, $2)", "cn", NULL, NULL, NULL, NULL, NULL, NULL) \
 	X(SET_VIEWING, "set-viewing", "", 0, VERB_ASK_NONE, 0, \
 	  "SELECT balie.set_viewing($1, $2)", "ct", NULL, NULL, NULL, NULL, NULL, NULL) \
 	/* What the customer reads: languages, macros, wrap-up. */ \
 	X(MACROS, "macros", "M", VERB_ON_AGENT, VERB_ASK_MACRO, VERB_IF_CONV | VERB_IF_OWNER, \
-	  NULL, "", "pick a macro (a canned reply) for the reply line", "use a macro", \
-	  "reply to #{id} with which macro?", "no macro used", NULL, NULL) \
+	  NULL, "", N_("pick a macro (a canned reply) for the reply line"), N_("use a macro"), \
+	  N_("reply to #{id} with which macro?"), N_("no macro used"), NULL, NULL) \
 	/* Supervisors: raised hands, whispers, capacity, routing. */ \
 	X(RAISE_HAND, "raise-hand", "H", VERB_ON_AGENT, VERB_ASK_NONE, VERB_IF_CONV | VERB_IF_OWNER, \
 	  "SELECT balie.raise_hand($1, $2)", "ct", \
-	  "raise a hand: ask a supervisor for help with this conversation", "raise a hand", \
-	  NULL, NULL, "raising a hand on #{id}…", \
-	  "hand raised on #{id}: the supervisors see it first") \
+	  N_("raise a hand: ask a supervisor for help with this conversation"), N_("raise a hand"), \
+	  NULL, NULL, N_("raising a hand on #{id}…"), \
+	  N_("hand raised on #{id}: the supervisors see it first")) \
 	X(WHISPER, "whisper", "w", VERB_ON_BOTH, VERB_ASK_LINE, VERB_IF_CONV | VERB_IF_SUPERVISOR, \
 	  "SELECT balie.whisper($1, $2)", "ct", \
-	  "whisper to the agent of the conversation (never shown to the customer)", "whisper", \
-	  "whisper to {owner} about #{id} ({customer})", NULL, "whispering to {owner}…", \
-	  "whisper sent to {owner} about #{id} (not shown to the customer)") \
+	  N_("whisper to the agent of the conversation (never shown to the customer)"), N_("whisper"), \
+	  N_("whisper to {owner} about #{id} ({customer})"), NULL, N_("whispering to {owner}…"), \
+	  N_("whisper sent to {owner} about #{id} (not shown to the customer)")) \
 	X(SET_CAPACITY, "set-capacity", "C", VERB_ON_SUPER, VERB_ASK_NONE, VERB_IF_SUPERVISOR, \
 	  "SELECT balie.set_capacity($1, $2::int)", "an", \
-	  "set the selected agent's capacity (supervisor screen)", "set capacity", \
-	  "capacity of {arg} (open conversations at most):", NULL, \
-	  "setting the capacity of {arg}…", "capacity of {arg} set") \
+	  N_("set the selected agent's capacity (supervisor screen)"), N_("set capacity"), \
+	  N_("capacity of {arg} (open conversations at most):"), NULL, \
+	  N_("setting the capacity of {arg}…"), N_("capacity of {arg} set")) \
 	X(SET_ROUTING, "set-routing", "R", VERB_ON_SUPER, VERB_ASK_NONE, VERB_IF_SUPERVISOR, \
 	  "SELECT balie.set_routing($1, $2)", "at", \
-	  "set the selected queue's routing: auto or manual (supervisor screen)", "set routing", \
-	  "routing of {arg} (auto or manual):", NULL, \
-	  "setting the routing of {arg}…", "routing of {arg} set") \
+	  N_("set the selected queue's routing: auto or manual (supervisor screen)"), N_("set routing"), \
+	  N_("routing of {arg} (auto or manual):"), NULL, \
+	  N_("setting the routing of {arg}…"), N_("routing of {arg} set")) \
 	/* (end of the verb table) */
 
 #define VERB_ENUM_(e, ...) VERB_##e,
