@@ -278,7 +278,7 @@ void view_super_agent_title(struct view_doc *d, const struct view_state *st, int
 	view_put_pad(d, VIEW_ROLE_TITLE, _("presence"), c.presence, f);
 	view_put_pad(d, VIEW_ROLE_TITLE, _("status"), c.status, f);
 	view_put_pad(d, VIEW_ROLE_TITLE, _("load"), c.load, f | TEXT_ALIGN_RIGHT);
-	view_put_pad(d, VIEW_ROLE_TITLE, _("done"), c.handled, f | TEXT_ALIGN_RIGHT);
+	view_put_pad(d, VIEW_ROLE_TITLE, C_("agent column", "done"), c.handled, f | TEXT_ALIGN_RIGHT);
 	view_put_pad(d, VIEW_ROLE_TITLE, _("AHT"), c.aht, f | TEXT_ALIGN_RIGHT);
 	view_puts(d, VIEW_ROLE_TITLE, "  ");
 	view_put_pad(d, VIEW_ROLE_TITLE, _("queues"), c.queues, f);

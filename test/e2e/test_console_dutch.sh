@@ -68,7 +68,7 @@ wait_for_screen '0 (wachtend|WACHT) · 0 (over SLA|SLA!) · 1 (bij een medewerke
 wait_for_screen '^ +wachtrij +BOT +WACHT +MENS +langste +SLA!'
 wait_for_screen '^[> ] billing +0 +0 +1 '
 wait_for_screen 'Billing & banking · vandaag 1 geëscaleerd \(wil een mens 1\)'
-wait_for_screen '^ +medewerker +aanwezig +sinds +wachtrijen +open +gesprekken'
+wait_for_screen '^ +medewerker +aanwezig +status +bezet +klaar +AHT +wachtrijen'
 wait_for_screen "^    #$conv +MENS .* billing +Mia de Boer"
 wait_for_screen ' online *$'
 screen >"$E2E_TMP/super.txt"
