@@ -218,9 +218,10 @@ static void quit(struct console *con)
 	}
 	if (mine && !con->quit_armed) {
 		con->quit_armed = true;
-		say(con, VIEW_ROLE_ERROR, "you have %zu open %s (%s stay%s yours): press q "
-		    "again to quit", mine, mine == 1 ? "conversation" : "conversations",
-		    mine == 1 ? "it" : "they", mine == 1 ? "s" : "");
+		say(con, VIEW_ROLE_ERROR, P_("you have %zu open conversation (it stays yours): "
+					     "press q again to quit",
+					     "you have %zu open conversations (they stay yours): "
+					     "press q again to quit", mine), mine);
 		return;
 	}
 	console_stop(con, EXIT_OK);

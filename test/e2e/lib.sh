@@ -152,6 +152,22 @@ wait_for_screen() {
 	done
 }
 
+# quit_console [SECONDS]: q, and q again while the console asks (it does
+# when the agent holds conversations or has unsent replies), until it exits.
+quit_console() {
+	deadline=$(( $(date +%s) + ${1:-10} ))
+	keys q
+	while ! screen | grep -Eq -- '^EXIT=[0-9]+$'; do
+		[ "$(date +%s)" -lt "$deadline" ] || fail "the console did not quit"
+		if screen | grep -Eq -- 'q again|nog eens op q|q nog eens'; then
+			keys q
+			sleep 0.3
+		fi
+		sleep 0.05
+	done
+	screen | grep -Eq -- '^EXIT=0$' || fail "the console quit with $(screen | grep -E '^EXIT=')"
+}
+
 # wait_for_no_screen PATTERN [SECONDS]: until no line matches PATTERN.
 wait_for_no_screen() {
 	deadline=$(( $(date +%s) + ${2:-5} ))

@@ -56,8 +56,7 @@ wait_for_screen 'het gesprek overnemen van de bot'
 keys Escape
 wait_for_no_screen 'balie-toetsen'
 screen >"$E2E_TMP/dutch.txt"
-keys q
-wait_for_screen '^EXIT=0$'
+quit_console
 tm kill-server
 
 # The supervisor screen: header, column titles with the Dutch flags, the
@@ -68,12 +67,11 @@ wait_for_screen '0 (wachtend|WACHT) · 0 (over SLA|SLA!) · 1 (bij een medewerke
 wait_for_screen '^ +wachtrij +BOT +WACHT +MENS +langste +SLA!'
 wait_for_screen '^[> ] billing +0 +0 +1 '
 wait_for_screen 'Billing & banking · vandaag 1 geëscaleerd \(wil een mens 1\)'
-wait_for_screen '^ +medewerker +aanwezig +status +bezet +klaar +AHT +wachtrijen'
+wait_for_screen '^ +medewerker +aanwezig +status +bezet *klaar +AHT +wachtrijen'
 wait_for_screen "^    #$conv +MENS .* billing +Mia de Boer"
 wait_for_screen ' online *$'
 screen >"$E2E_TMP/super.txt"
-keys q
-wait_for_screen '^EXIT=0$'
+quit_console
 if [ -n "${BALIE_E2E_CAPTURE:-}" ]; then
 	cat "$E2E_TMP/dutch.txt" "$E2E_TMP/super.txt" >"$BALIE_E2E_CAPTURE"
 fi

@@ -18,6 +18,5 @@ presence online 10
 presence away 15
 keys j
 presence online 5
-keys q
-wait_for_screen '^EXIT=0$'
+quit_console
 pass

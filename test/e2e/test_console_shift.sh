@@ -79,8 +79,7 @@ wait_for_bell 5 "the customer wrote"
 tm select-window -t "$SESSION:0"
 
 # A restart keeps it unread until it is opened.
-keys q
-wait_for_screen '^EXIT=0$'
+quit_console
 tm kill-session -t "$SESSION"
 start_console ann
 wait_for_screen 'HUMAN .*Daan Mulder +me · 1 new'

@@ -53,9 +53,9 @@ wait_for_no_screen "reply to #$conv"
 
 # Bob takes over the conversation Ann is looking at.
 other=$(escalate billing 'Ahmed El Amrani' not_understood 'the card thing is not doing')
-wait_for_screen "new escalation: #$other Ahmed El Amrani"	# escalated, not only opened
 keys Escape
 wait_for_no_screen "talking to:"
+wait_for_screen 'WAIT .*Ahmed El Amrani'	# escalated, not only opened
 keys g j
 # Ann's own conversation comes first, the waiting one next: select it and
 # open it.

@@ -102,6 +102,5 @@ SQL
 wait_for_screen '^ +Pas is geblokkeerd; vraag of hij een nieuwe wil\.'
 wait_for_screen 'talking to: BOT'
 
-keys q
-wait_for_screen '^EXIT=0$'
+quit_console
 pass

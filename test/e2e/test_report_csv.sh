@@ -73,6 +73,5 @@ got=$(screen | grep -A1 '^    Billing & banking' | tail -1 | sed 's/^ *//; s/ ·
 [ $? -eq 1 ] || fail "a bad date does not exit 1"
 grep -q '^balie report: ' "$E2E_TMP/err2" || fail "a bad date is not said in words"
 
-keys q
-wait_for_screen '^EXIT=0$'
+quit_console
 pass

@@ -92,9 +92,7 @@ wait_for_no_screen 'HAND RAISED'
 	WHERE body LIKE 'Offer the refund%'" | sql botty)" = 0 ] ||
 	fail "the bot can read the whisper"
 
-keys q
-wait_for_screen '^EXIT=0$'
+quit_console
 SESSION=console
-keys q
-wait_for_screen '^EXIT=0$'
+quit_console
 pass
