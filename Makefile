@@ -134,7 +134,7 @@ LINGUAS   := $(basename $(notdir $(wildcard po/*.po)))
 MO        := $(LINGUAS:%=build/locale/%/LC_MESSAGES/balie.mo)
 MSGFMT    := $(shell command -v msgfmt 2>/dev/null)
 XGETTEXT_FLAGS := --language=C --from-code=UTF-8 --keyword=_ --keyword=N_ \
-                  --keyword=P_:1,2 --add-comments=TRANSLATORS: \
+                  --keyword=P_:1,2 --keyword=C_:1c,2 --add-comments=TRANSLATORS: \
                   --package-name=balie --package-version=$(VERSION) \
                   --msgid-bugs-address=balie@localhost --sort-by-file
 
@@ -154,10 +154,14 @@ pot:
 # Translations and bash completion go in with `make install` (the .mo files
 # only when they could be built).
 .PHONY: install-extra uninstall-extra
+# Translated man pages: man/LL/balie.1 -> $(MANDIR)/LL/man1/balie.1.
+INSTALL_MAN_LL := $(wildcard man/*/balie.1)
 install: install-extra
 install-extra: $(if $(MSGFMT),$(MO))
 	install -d '$(DESTDIR)$(COMPLETIONDIR)'
 	install -m 644 src/completion/balie '$(DESTDIR)$(COMPLETIONDIR)/balie'
+	$(foreach m,$(INSTALL_MAN_LL),install -d '$(DESTDIR)$(MANDIR)/$(word 2,$(subst /, ,$(m)))/man1' && \
+		install -m 644 $(m) '$(DESTDIR)$(MANDIR)/$(word 2,$(subst /, ,$(m)))/man1/$(notdir $(m))' &&) true
 	$(foreach l,$(if $(MSGFMT),$(LINGUAS)),\
 		install -d '$(DESTDIR)$(LOCALEDIR)/$(l)/LC_MESSAGES' && \
 		install -m 644 build/locale/$(l)/LC_MESSAGES/balie.mo \
@@ -166,7 +170,8 @@ install-extra: $(if $(MSGFMT),$(MO))
 uninstall: uninstall-extra
 uninstall-extra:
 	rm -f '$(DESTDIR)$(COMPLETIONDIR)/balie' \
-		$(foreach l,$(LINGUAS),'$(DESTDIR)$(LOCALEDIR)/$(l)/LC_MESSAGES/balie.mo')
+		$(foreach l,$(LINGUAS),'$(DESTDIR)$(LOCALEDIR)/$(l)/LC_MESSAGES/balie.mo') \
+		$(foreach m,$(INSTALL_MAN_LL),'$(DESTDIR)$(MANDIR)/$(word 2,$(subst /, ,$(m)))/man1/$(notdir $(m))')
 
 # ------------------------------------------------------------- make deb
 # Builds the Debian package with dpkg-buildpackage from a clean copy of the

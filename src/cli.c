@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "balie/cli.h"
+#include "balie/i18n.h"
 
 void cli_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -12,5 +13,5 @@ void cli_usage_error(const char *cmd, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry '%s --help' for more information.\n", cmd);
+	fprintf(stderr, _("\nTry '%s --help' for more information.\n"), cmd);
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "balie/config.h"
+#include "balie/i18n.h"
 #include "balie/text.h"
 #include "balie/util.h"
 
@@ -67,6 +68,9 @@ void config_defaults(struct config *c)
 	c->bell = CONFIG_BELL_ON;
 	c->away_after = CONFIG_AWAY_AFTER_DEFAULT;
 	c->reconnect_max_ms = CONFIG_RECONNECT_MAX_DEFAULT;
+	c->alert_unclaimed = CONFIG_ALERT_UNCLAIMED_DEFAULT;
+	c->sla_warn = CONFIG_SLA_WARN_DEFAULT;
+	c->alert_gap = CONFIG_ALERT_GAP_DEFAULT;
 	c->errors = NULL;
 	c->nerrors = 0;
 }
@@ -107,7 +111,7 @@ static void error_at(struct source *src, const char *fmt, ...)
 	if (src->c->nerrors > CONFIG_MAX_ERRORS)
 		return;
 	if (src->c->nerrors == CONFIG_MAX_ERRORS) {
-		line = xasprintf("%s: too many errors; the rest are not listed", src->name);
+		line = xasprintf(_("%s: too many errors; the rest are not listed"), src->name);
 	} else {
 		va_start(ap, fmt);
 		vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -185,20 +189,20 @@ static void cmd_bind(struct source *src, char **w, int n)
 	unsigned key;
 
 	if (n != 3) {
-		error_at(src, "usage: bind KEY ACTION");
+		error_at(src, _("usage: bind KEY ACTION"));
 		return;
 	}
 	if (keys_parse(w[1], &key) != 0) {
-		error_at(src, "unknown key \"%s\"", w[1]);
+		error_at(src, _("unknown key \"%s\""), w[1]);
 		return;
 	}
 	action = verb_parse(w[2]);
 	if (action == VERB_NONE) {
-		error_at(src, "unknown action \"%s\"", w[2]);
+		error_at(src, _("unknown action \"%s\""), w[2]);
 		return;
 	}
 	if (keys_bind(&src->c->keys, key, action) != 0)
-		error_at(src, "too many key bindings (at most %d)", KEYS_MAX_BINDINGS);
+		error_at(src, _("too many key bindings (at most %d)"), KEYS_MAX_BINDINGS);
 }
 
 static void cmd_unbind(struct source *src, char **w, int n)
@@ -206,11 +210,11 @@ static void cmd_unbind(struct source *src, char **w, int n)
 	unsigned key;
 
 	if (n != 2) {
-		error_at(src, "usage: unbind KEY");
+		error_at(src, _("usage: unbind KEY"));
 		return;
 	}
 	if (keys_parse(w[1], &key) != 0) {
-		error_at(src, "unknown key \"%s\"", w[1]);
+		error_at(src, _("unknown key \"%s\""), w[1]);
 		return;
 	}
 	keys_unbind(&src->c->keys, key);	/* unbinding a free key is fine */
@@ -222,29 +226,29 @@ static void cmd_color(struct source *src, char **w, int n)
 	int role, i = 3;
 
 	if (n < 3) {
-		error_at(src, "usage: color ROLE FG [BG] [ATTR...]");
+		error_at(src, _("usage: color ROLE FG [BG] [ATTR...]"));
 		return;
 	}
 	for (role = 0; role < CONFIG_ROLE_COUNT; role++)
 		if (strcasecmp(w[1], role_names[role]) == 0)
 			break;
 	if (role == CONFIG_ROLE_COUNT) {
-		error_at(src, "unknown color role \"%s\"", w[1]);
+		error_at(src, _("unknown color role \"%s\""), w[1]);
 		return;
 	}
 	if (!parse_color(w[2], &col.fg)) {
-		error_at(src, "unknown color \"%s\"", w[2]);
+		error_at(src, _("unknown color \"%s\""), w[2]);
 		return;
 	}
 	if (n > 3 && parse_color(w[3], &col.bg)) {
 		i = 4;
 	} else if (n > 3 && !parse_attr(w[3], &col.attrs)) {
-		error_at(src, "unknown color or attribute \"%s\"", w[3]);
+		error_at(src, _("unknown color or attribute \"%s\""), w[3]);
 		return;
 	}
 	for (; i < n; i++) {
 		if (!parse_attr(w[i], &col.attrs)) {
-			error_at(src, "unknown attribute \"%s\"", w[i]);
+			error_at(src, _("unknown attribute \"%s\""), w[i]);
 			return;
 		}
 	}
@@ -256,7 +260,7 @@ static void cmd_set(struct source *src, char **w, int n)
 	struct config *c = src->c;
 
 	if (n != 3) {
-		error_at(src, "usage: set OPTION VALUE");
+		error_at(src, _("usage: set OPTION VALUE"));
 		return;
 	}
 	if (strcmp(w[1], "bell") == 0) {
@@ -267,17 +271,28 @@ static void cmd_set(struct source *src, char **w, int n)
 		else if (strcasecmp(w[2], "flash") == 0)
 			c->bell = CONFIG_BELL_FLASH;
 		else
-			error_at(src, "bell must be on, off or flash, not \"%s\"", w[2]);
+			error_at(src, _("bell must be on, off or flash, not \"%s\""), w[2]);
 	} else if (strcmp(w[1], "away_after") == 0) {
 		if (!parse_uint(w[2], 1, 86400, &c->away_after))
-			error_at(src, "away_after must be a number of seconds from 1 to 86400, not \"%s\"",
+			error_at(src, _("away_after must be a number of seconds from 1 to 86400, not \"%s\""),
 				 w[2]);
 	} else if (strcmp(w[1], "reconnect_max_ms") == 0) {
 		if (!parse_uint(w[2], 100, 3600000, &c->reconnect_max_ms))
-			error_at(src, "reconnect_max_ms must be a number of milliseconds from 100 to 3600000, not \"%s\"",
+			error_at(src, _("reconnect_max_ms must be a number of milliseconds from 100 to 3600000, not \"%s\""),
+				 w[2]);
+	} else if (strcmp(w[1], "alert_unclaimed") == 0) {
+		if (!parse_uint(w[2], 0, 86400, &c->alert_unclaimed))
+			error_at(src, "alert_unclaimed must be a number of seconds from 0 (off) to 86400, not \"%s\"",
+				 w[2]);
+	} else if (strcmp(w[1], "sla_warn") == 0) {
+		if (!parse_uint(w[2], 0, 100, &c->sla_warn))
+			error_at(src, "sla_warn must be a percentage from 0 (off) to 100, not \"%s\"", w[2]);
+	} else if (strcmp(w[1], "alert_gap") == 0) {
+		if (!parse_uint(w[2], 1, 3600, &c->alert_gap))
+			error_at(src, "alert_gap must be a number of seconds from 1 to 3600, not \"%s\"",
 				 w[2]);
 	} else {
-		error_at(src, "unknown option \"%s\"", w[1]);
+		error_at(src, _("unknown option \"%s\""), w[1]);
 	}
 }
 
@@ -310,7 +325,7 @@ static void parse_line(struct source *src, char *line)
 	if (n == 0)
 		return;
 	if (n > MAX_WORDS)
-		error_at(src, "too many words on one line");
+		error_at(src, _("too many words on one line"));
 	else if (strcmp(w[0], "bind") == 0)
 		cmd_bind(src, w, n);
 	else if (strcmp(w[0], "unbind") == 0)
@@ -320,7 +335,7 @@ static void parse_line(struct source *src, char *line)
 	else if (strcmp(w[0], "set") == 0)
 		cmd_set(src, w, n);
 	else
-		error_at(src, "unknown command \"%s\"", w[0]);
+		error_at(src, _("unknown command \"%s\""), w[0]);
 }
 
 size_t config_parse_string(struct config *c, const char *name, const char *text, size_t len)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "balie/cli.h"
+#include "balie/i18n.h"
 #include "balie/text.h"
 #include "balie/util.h"
 #include "console_priv.h"
@@ -97,14 +98,14 @@ void console_resume_input(struct console *con)
 {
 	if (!con->stopping && con->input_open)
 		console_uv_ok(con, uv_poll_start(&con->input, UV_READABLE | UV_DISCONNECT,
-						 console_on_input), "reading the terminal");
+						 console_on_input), _("reading the terminal"));
 }
 
 bool console_uv_ok(struct console *con, int r, const char *what)
 {
 	if (r >= 0)
 		return true;
-	snprintf(con->fatal, sizeof con->fatal, "cannot start %s: %s", what, uv_strerror(r));
+	snprintf(con->fatal, sizeof con->fatal, _("cannot start %s: %s"), what, uv_strerror(r));
 	console_request_stop(con, EXIT_FAILURE_RUNTIME);
 	return false;
 }
@@ -115,6 +116,7 @@ static void on_tick(uv_timer_t *h)
 
 	if (con->vs.conn == VIEW_OFFLINE)
 		con->vs.retry_s = (sync_retry_in_ms(con->sync) + 999) / 1000;
+	console_shift_tick(con);
 	console_render(con);
 }
 
@@ -123,8 +125,10 @@ static void on_check(uv_check_t *h)
 	struct console *con = h->data;
 
 	/* Events of the first load have all been applied by now. */
-	if (con->startup && con->vs.conn == VIEW_ONLINE)
+	if (con->startup && con->vs.conn == VIEW_ONLINE) {
 		con->startup = false;
+		console_shift_prime(con);
+	}
 	if (con->render_pending)
 		console_render(con);
 }
@@ -168,6 +172,7 @@ void console_stop(struct console *con, int code)
 	if (con->editing)
 		uv_process_kill(&con->editor, SIGTERM);
 	console_presence_stop(con);
+	console_shift_stop(con);
 	console_super_stop(con);
 	sync_stop(con->sync);
 }
@@ -275,7 +280,8 @@ static int console_setup(struct console *con, int argc, char **argv)
 	case CONSOLE_RUN:
 		break;
 	}
-	setlocale(LC_ALL, "");
+	/* The locale is i18n_init's (main): characters and messages, never
+	 * LC_NUMERIC, so decimal points stay points in SQL parameters. */
 	config_defaults(&con->cfg);
 	config_load_default(&con->cfg);
 	if (con->cfg.nerrors) {
@@ -285,8 +291,8 @@ static int console_setup(struct console *con, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		fputs("balie: standard input and output must be a terminal "
-		      "(for scripts, use 'balie watch')\n", stderr);
+		fputs(_("balie: standard input and output must be a terminal "
+		      "(for scripts, use 'balie watch')\n"), stderr);
 		config_free(&con->cfg);
 		return EXIT_USAGE;
 	}
@@ -324,22 +330,23 @@ static void console_start_handles(struct console *con)
 	uv_check_init(con->loop, &con->check);
 	con->check.data = con;
 	for (i = 0; i < CONSOLE_NSIGNALS; i++) {
-		if (!console_uv_ok(con, uv_signal_init(con->loop, &con->sig[i]), "the signal handlers"))
+		if (!console_uv_ok(con, uv_signal_init(con->loop, &con->sig[i]), _("the signal handlers")))
 			break;
 		con->sig[i].data = con;
 		con->nsig_open = (int)i + 1;
 	}
 	con->input_open = console_uv_ok(con, uv_poll_init(con->loop, &con->input, STDIN_FILENO),
-					"reading the terminal");
+					_("reading the terminal"));
 	con->input.data = con;
 	if (con->stop_requested)
 		return;
-	console_uv_ok(con, uv_timer_start(&con->tick, on_tick, 1000, 1000), "the clock");
+	console_uv_ok(con, uv_timer_start(&con->tick, on_tick, 1000, 1000), _("the clock"));
 	for (i = 0; i < (size_t)con->nsig_open; i++)
 		console_uv_ok(con, uv_signal_start(&con->sig[i], on_signal, signals[i]),
-			      "the signal handlers");
-	console_uv_ok(con, uv_check_start(&con->check, on_check), "the screen updates");
+			      _("the signal handlers"));
+	console_uv_ok(con, uv_check_start(&con->check, on_check), _("the screen updates"));
 	console_presence_start(con);
+	console_shift_start(con);
 	console_resume_input(con);
 }
 
@@ -367,6 +374,8 @@ int console_main(int argc, char **argv)
 	view_super_init(&con.vsup);
 	so.retry_max_ms = con.cfg.reconnect_max_ms;
 	console_sync_events(&con, &ev);
+	so.relay = con.opt.relay;
+	con.vs.feed = con.opt.relay ? "relay" : NULL;
 	con.sync = sync_new(con.loop, con.opt.conninfo, &con.model, &so, &ev);
 	if (sync_start(con.sync) != 0)
 		return console_abort(&con, sync_last_error(con.sync));

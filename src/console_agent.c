@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "console_priv.h"
+#include "balie/i18n.h"
 
 static void scroll_pane(struct console *con, long delta)
 {
@@ -68,7 +69,7 @@ static void start_search(struct console *con)
 	compose_clear(&con->search_line);
 	if (con->vs.search)
 		compose_set(&con->search_line, con->vs.search);
-	snprintf(con->vs.prompt, sizeof con->vs.prompt, "search");
+	snprintf(con->vs.prompt, sizeof con->vs.prompt, _("search"));
 	console_set_mode(con, VIEW_MODE_SEARCH);
 }
 
@@ -79,7 +80,7 @@ static void open_selected(struct console *con)
 	if (c)
 		console_open_pane(con, c->id);
 	else
-		say(con, VIEW_ROLE_NORMAL, "no conversation to open");
+		say(con, VIEW_ROLE_NORMAL, _("no conversation to open"));
 }
 
 static void back(struct console *con)
@@ -98,8 +99,8 @@ static void to_supervisor(struct console *con)
 	if (con->model.me_supervisor && con->super)
 		console_show(con, &console_super_screen);
 	else if (!con->model.me_supervisor)
-		say(con, VIEW_ROLE_ERROR, "the supervisor screen is for supervisors; "
-		    "%s is not one", con->model.me ? con->model.me : "this role");
+		say(con, VIEW_ROLE_ERROR, _("the supervisor screen is for supervisors; "
+		    "%s is not one"), con->model.me ? con->model.me : _("this role"));
 }
 
 static enum console_key agent_key(struct console *con, enum verb v)
@@ -117,6 +118,12 @@ static enum console_key agent_key(struct console *con, enum verb v)
 		return CONSOLE_KEY_HANDLED;
 	case VERB_SEARCH:
 		start_search(con);
+		return CONSOLE_KEY_HANDLED;
+	case VERB_TAKE_NEXT:
+		console_take_next(con);
+		return CONSOLE_KEY_HANDLED;
+	case VERB_STATUS:
+		console_toggle_status(con);
 		return CONSOLE_KEY_HANDLED;
 	case VERB_SUPERVISOR:
 	case VERB_PAUSE_BOT:
@@ -145,6 +152,7 @@ static void agent_rendered(struct console *con)
 
 	if (c)
 		c->focus_seq = con->vs.pane_seq;
+	console_shift_rendered(con);
 }
 
 const struct console_screen console_agent_screen = {

@@ -1,15 +1,17 @@
 /* console_args: the console's command line, GNU style. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "balie/console.h"
+#include "balie/i18n.h"
 
 /* Setup ------------------------------------------------------------------------- */
 
 static void usage(FILE *to)
 {
-	fputs("Usage: balie [OPTION]...\n"
+	fputs(_("Usage: balie [OPTION]...\n"
 	      "       balie watch [OPTION]...\n"
 	      "The console for contact-center agents who take conversations over from a\n"
 	      "chatbot: the live queue, each conversation with all the bot's context, and\n"
@@ -18,7 +20,9 @@ static void usage(FILE *to)
 	      "  -d, --dbname=CONNINFO  conninfo string or URI (default: PG* environment,\n"
 	      "                         service file, .pgpass, as psql)\n"
 	      "      --supervisor       open the supervisor screen (supervisors only)\n"
-	      "  -q, --quiet            no bell or flash on new escalations\n"
+	      "  -q, --quiet            no bell or flash for alerts\n"
+	      "      --relay=PATH       take changes from 'balie relay' at this socket\n"
+	      "                         (default: $BALIE_RELAY; unset: LISTEN/NOTIFY)\n"
 	      "      --help             display this help and exit\n"
 	      "      --version          output version information and exit\n"
 	      "\n"
@@ -31,7 +35,7 @@ static void usage(FILE *to)
 	      "(bad password, no such database) or the role may not use the screen asked\n"
 	      "for, 2 on a usage or configuration error.\n"
 	      "\n"
-	      "Full documentation: man balie\n", to);
+	      "Full documentation: man balie\n"), to);
 }
 
 enum console_parse console_parse_args(int argc, char **argv, struct console_options *opt,
@@ -41,6 +45,7 @@ enum console_parse console_parse_args(int argc, char **argv, struct console_opti
 		{ "dbname", required_argument, NULL, 'd' },
 		{ "supervisor", no_argument, NULL, 's' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "relay", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -61,6 +66,9 @@ enum console_parse console_parse_args(int argc, char **argv, struct console_opti
 		case 'q':
 			opt->quiet = true;
 			break;
+		case 'r':
+			opt->relay = optarg;
+			break;
 		case 'h':
 			usage(out);
 			return CONSOLE_EXIT_OK;
@@ -68,21 +76,23 @@ enum console_parse console_parse_args(int argc, char **argv, struct console_opti
 			fprintf(out, "balie %s\n", BALIE_VERSION);
 			return CONSOLE_EXIT_OK;
 		case ':':
-			fprintf(err, "balie: option '%s' requires an argument\n", argv[optind - 1]);
-			fputs("Try 'balie --help' for more information.\n", err);
+			fprintf(err, _("balie: option '%s' requires an argument\n"), argv[optind - 1]);
+			fputs(_("Try 'balie --help' for more information.\n"), err);
 			return CONSOLE_EXIT_USAGE;
 		default:
 			if (optopt)
-				fprintf(err, "balie: invalid option -- '%c'\n", optopt);
+				fprintf(err, _("balie: invalid option -- '%c'\n"), optopt);
 			else
-				fprintf(err, "balie: unrecognized option '%s'\n", argv[optind - 1]);
-			fputs("Try 'balie --help' for more information.\n", err);
+				fprintf(err, _("balie: unrecognized option '%s'\n"), argv[optind - 1]);
+			fputs(_("Try 'balie --help' for more information.\n"), err);
 			return CONSOLE_EXIT_USAGE;
 		}
 	}
+	if (!opt->relay && getenv("BALIE_RELAY") && *getenv("BALIE_RELAY"))
+		opt->relay = getenv("BALIE_RELAY");
 	if (optind < argc) {
-		fprintf(err, "balie: unexpected argument '%s'\n", argv[optind]);
-		fputs("Try 'balie --help' for more information.\n", err);
+		fprintf(err, _("balie: unexpected argument '%s'\n"), argv[optind]);
+		fputs(_("Try 'balie --help' for more information.\n"), err);
 		return CONSOLE_EXIT_USAGE;
 	}
 	return CONSOLE_RUN;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "balie/i18n.h"
 #include "balie/text.h"
 #include "balie/util.h"
 #include "console_priv.h"
@@ -65,6 +66,7 @@ void console_start_compose(struct console *con, struct model_conv *c, enum verb 
 	console_set_mode(con, VIEW_MODE_COMPOSE);
 	if (!con->vs.open)
 		console_open_pane(con, c->id);
+	console_compose_typed(con);
 }
 
 void console_leave_compose(struct console *con, bool keep)
@@ -76,6 +78,7 @@ void console_leave_compose(struct console *con, bool keep)
 		console_draft_drop(con, con->compose_conv, con->compose_verb);
 	compose_clear(&con->line);
 	console_set_mode(con, VIEW_MODE_LIST);
+	console_set_viewing(con, con->vs.open, "viewing");
 }
 
 bool console_send_reply(struct console *con, int64_t conv, const char *text)
@@ -84,7 +87,7 @@ bool console_send_reply(struct console *con, int64_t conv, const char *text)
 	struct action call = { .kind = VERB_REPLY, .conv = conv, .text = text };
 
 	if (!c) {
-		say(con, VIEW_ROLE_ERROR, "#%lld is no longer in your queues: not sent (draft kept)",
+		say(con, VIEW_ROLE_ERROR, _("#%lld is no longer in your queues: not sent (draft kept)"),
 		    (long long)conv);
 		return false;
 	}
@@ -103,7 +106,7 @@ void console_submit_compose(struct console *con)
 			       .text = text };
 
 	if (text[strspn(text, " ")] == '\0') {
-		say(con, VIEW_ROLE_NORMAL, "nothing to send: type the text first (Esc stops)");
+		say(con, VIEW_ROLE_NORMAL, _("nothing to send: type the text first (Esc stops)"));
 		return;
 	}
 	if (con->compose_verb == VERB_REPLY) {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "balie/compose.h"
+#include "balie/i18n.h"
 #include "balie/util.h"
 #include "console_priv.h"
 
@@ -55,10 +56,10 @@ static void on_editor_exit(uv_process_t *p, int64_t status, int signum)
 	text = read_edited(con->editor_path);
 	unlink(con->editor_path);
 	if (status != 0 || signum != 0) {
-		say(con, VIEW_ROLE_ERROR, "the editor failed (exit %lld): nothing sent",
+		say(con, VIEW_ROLE_ERROR, _("the editor failed (exit %lld): nothing sent"),
 		    (long long)status);
 	} else if (!text || !*text) {
-		say(con, VIEW_ROLE_NORMAL, "empty reply: nothing sent");
+		say(con, VIEW_ROLE_NORMAL, _("empty reply: nothing sent"));
 	} else if (console_send_reply(con, con->editor_conv, text)) {
 		console_draft_drop(con, con->editor_conv, VERB_REPLY);
 	} else {
@@ -87,11 +88,11 @@ void console_edit_reply(struct console *con, struct model_conv *c)
 		 tmpdir && *tmpdir ? tmpdir : "/tmp");
 	fd = mkstemps(con->editor_path, 4);
 	if (fd < 0) {
-		say(con, VIEW_ROLE_ERROR, "cannot make a file for the editor: %s", strerror(errno));
+		say(con, VIEW_ROLE_ERROR, _("cannot make a file for the editor: %s"), strerror(errno));
 		return;
 	}
 	if (d && d->text && write(fd, d->text, strlen(d->text)) < 0)
-		say(con, VIEW_ROLE_ERROR, "cannot write the draft for the editor");
+		say(con, VIEW_ROLE_ERROR, _("cannot write the draft for the editor"));
 	close(fd);
 	if (!con->vs.open)
 		console_open_pane(con, c->id);
@@ -122,7 +123,7 @@ void console_edit_reply(struct console *con, struct model_conv *c)
 		ui_resume(con->ui);
 		console_resume_input(con);
 		unlink(con->editor_path);
-		say(con, VIEW_ROLE_ERROR, "cannot start the editor: %s", uv_strerror(r));
+		say(con, VIEW_ROLE_ERROR, _("cannot start the editor: %s"), uv_strerror(r));
 		return;
 	}
 	con->editing = true;

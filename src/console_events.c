@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "balie/cli.h"
+#include "balie/i18n.h"
 #include "balie/text.h"
 #include "balie/util.h"
 #include "console_priv.h"
@@ -38,11 +39,10 @@ static size_t seen_slot(const struct console *con, int64_t id)
 	return i;
 }
 
-/* Records ID's STATE and returns the one recorded before (UNKNOWN: new). */
-static enum model_state seen_swap(struct console *con, int64_t id, enum model_state state)
+/* The record of ID, added when new (*FRESH). */
+static struct seen *seen_get(struct console *con, int64_t id, bool *fresh)
 {
 	size_t i;
-	enum model_state prev;
 
 	if ((con->nseen + 1) * 2 > con->seen_cap) {
 		struct seen *old = con->seen;
@@ -56,14 +56,22 @@ static enum model_state seen_swap(struct console *con, int64_t id, enum model_st
 		free(old);
 	}
 	i = seen_slot(con, id);
-	if (!con->seen[i].id) {
-		con->seen[i] = (struct seen){ id, state };
+	*fresh = !con->seen[i].id;
+	if (*fresh) {
+		con->seen[i] = (struct seen){ .id = id, .state = MODEL_STATE_UNKNOWN, .msgs = -1 };
 		con->nseen++;
-		return MODEL_STATE_UNKNOWN;
 	}
-	prev = con->seen[i].state;
-	con->seen[i].state = state;
-	return prev;
+	return &con->seen[i];
+}
+
+struct seen *console_seen(struct console *con, int64_t id)
+{
+	size_t i;
+
+	if (!con->seen_cap)
+		return NULL;
+	i = seen_slot(con, id);
+	return con->seen[i].id ? &con->seen[i] : NULL;
 }
 
 static void remember_open(struct console *con, const struct model_conv *c)
@@ -87,6 +95,7 @@ void console_close_pane(struct console *con)
 	con->vs.loading_newer = false;
 	view_clear_history(&con->vs);
 	remember_open(con, NULL);
+	console_set_viewing(con, 0, NULL);
 	/* May drop a closed conversation from the model: rows are rebuilt
 	 * before they are used again. */
 	sync_close_transcript(con->sync, id);
@@ -109,6 +118,7 @@ void console_open_pane(struct console *con, int64_t id)
 	con->vs.loading_newer = false;
 	view_pane_follow(&con->vs);
 	remember_open(con, c);
+	console_set_viewing(con, id, "viewing");
 	sync_open_transcript(con->sync, id);
 	sync_fetch_history(con->sync, id);
 }
@@ -145,18 +155,18 @@ static void on_conn(struct sync *s, enum sync_conn st, const char *reason, unsig
 		break;
 	case SYNC_ONLINE:
 		if (con->ever_online && con->vs.conn != VIEW_ONLINE)
-			say(con, VIEW_ROLE_OK, "back online — everything re-read");
+			say(con, VIEW_ROLE_OK, _("back online — everything re-read"));
 		con->vs.conn = VIEW_ONLINE;
 		if (!con->ever_online) {
 			con->ever_online = true;
 			con->startup = true;	/* the first load follows: no bells */
 			if (!con->model.me) {
-				con->vs.role_name = "not registered as an agent";
-				say(con, VIEW_ROLE_ERROR, "this database role is not registered as a "
-				    "balie agent: ask an administrator (balie.add_agent)");
+				con->vs.role_name = _("not registered as an agent");
+				say(con, VIEW_ROLE_ERROR, _("this database role is not registered as a "
+				    "balie agent: ask an administrator (balie.add_agent)"));
 			} else if (con->opt.supervisor && !con->model.me_supervisor) {
 				snprintf(con->fatal, sizeof con->fatal,
-					 "--supervisor: %s (%s) is not a supervisor",
+					 _("--supervisor: %s (%s) is not a supervisor"),
 					 con->model.me_name ? con->model.me_name : con->model.me,
 					 con->model.me);
 				console_request_stop(con, EXIT_FAILURE_RUNTIME);
@@ -168,6 +178,10 @@ static void on_conn(struct sync *s, enum sync_conn st, const char *reason, unsig
 		if (con->vs.open && con->vs.history.conv != con->vs.open)
 			sync_fetch_history(con->sync, con->vs.open);
 		console_presence_online(con);
+		/* Where we are, again: the store may have lost it meanwhile. */
+		con->view_sent = 0;
+		con->act_sent = NULL;
+		console_set_viewing(con, con->view_want, con->act_want);
 		break;
 	case SYNC_RETRY_WAIT:
 		con->vs.conn = VIEW_OFFLINE;
@@ -176,7 +190,7 @@ static void on_conn(struct sync *s, enum sync_conn st, const char *reason, unsig
 	case SYNC_FAILED:
 		con->vs.conn = VIEW_FAILED;
 		snprintf(con->fatal, sizeof con->fatal, "%s", reason && *reason ? reason :
-			 "cannot connect to the database");
+			 _("cannot connect to the database"));
 		console_request_stop(con, EXIT_FAILURE_RUNTIME);
 		return;
 	}
@@ -186,14 +200,23 @@ static void on_conn(struct sync *s, enum sync_conn st, const char *reason, unsig
 static void on_changed(struct sync *s, struct model_conv *c, enum model_apply how, void *user)
 {
 	struct console *con = user;
-	enum model_state prev = seen_swap(con, c->id, c->state);
+	bool fresh;
+	struct seen *sn = seen_get(con, c->id, &fresh);
+	enum model_state prev = sn->state;
+	int prev_msgs = sn->msgs;
 
 	(void)s;
 	(void)how;
+	if (prev != c->state)
+		sn->alerted = 0;
+	sn->state = c->state;
+	sn->msgs = c->message_count;
+	console_shift_changed(con, c, prev, prev_msgs);
+	/* A new escalation is said, not rung: it rings when it stays
+	 * unclaimed (console_shift_tick). */
 	if (c->state == MODEL_WAITING && prev != MODEL_WAITING && !con->startup) {
-		con->bell_pending = true;
 		if (c->id != con->vs.open)
-			say(con, VIEW_ROLE_WAITING, "new escalation: #%lld %s (%s)",
+			say(con, VIEW_ROLE_WAITING, _("new escalation: #%lld %s (%s)"),
 			    (long long)c->id, console_customer(c), c->reason ? c->reason : c->queue);
 	}
 	if (c->id == con->vs.open) {
@@ -201,13 +224,13 @@ static void on_changed(struct sync *s, struct model_conv *c, enum model_apply ho
 
 		if (c->state == MODEL_HUMAN && !mine &&
 		    (con->open_state != MODEL_HUMAN || !util_streq(con->open_agent, c->agent)))
-			say(con, VIEW_ROLE_ERROR, "#%lld was taken over by %s", (long long)c->id,
+			say(con, VIEW_ROLE_ERROR, _("#%lld was taken over by %s"), (long long)c->id,
 			    model_agent_name(&con->model, c->agent));
 		else if (c->state == MODEL_CLOSED && con->open_state != MODEL_CLOSED &&
 			 c->id != con->sent_away)
-			say(con, VIEW_ROLE_NORMAL, "#%lld is closed", (long long)c->id);
+			say(con, VIEW_ROLE_NORMAL, _("#%lld is closed"), (long long)c->id);
 		else if (c->state == MODEL_BOT && con->open_state == MODEL_HUMAN)
-			say(con, VIEW_ROLE_NORMAL, "#%lld is back with the bot", (long long)c->id);
+			say(con, VIEW_ROLE_NORMAL, _("#%lld is back with the bot"), (long long)c->id);
 		remember_open(con, c);
 	}
 	console_schedule(con);
@@ -220,7 +243,7 @@ static void on_removed(struct sync *s, int64_t id, void *user)
 	(void)s;
 	if (id == con->vs.open) {
 		if (id != con->sent_away)
-			say(con, VIEW_ROLE_NORMAL, "#%lld left your queues (moved or reassigned)",
+			say(con, VIEW_ROLE_NORMAL, _("#%lld left your queues (moved or reassigned)"),
 			    (long long)id);
 		console_close_pane(con);
 		if (con->vs.mode == VIEW_MODE_COMPOSE)

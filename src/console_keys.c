@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 
 #include "balie/cli.h"
+#include "balie/i18n.h"
 #include "balie/util.h"
 #include "console_priv.h"
 
@@ -24,15 +25,15 @@ static enum console_key compose_mode_key(struct console *con, int is_keycode, un
 		break;
 	case COMPOSE_CANCEL:
 		if (compose_len(&con->line))
-			say(con, VIEW_ROLE_NORMAL, "draft kept for #%lld", (long long)con->compose_conv);
+			say(con, VIEW_ROLE_NORMAL, _("draft kept for #%lld"), (long long)con->compose_conv);
 		console_leave_compose(con, true);
 		break;
 	case COMPOSE_TOO_LONG:
-		say(con, VIEW_ROLE_ERROR, "too long for the compose line: use %s for long replies",
+		say(con, VIEW_ROLE_ERROR, _("too long for the compose line: use %s for long replies"),
 		    "E ($EDITOR)");
 		break;
 	case COMPOSE_INVALID:
-		say(con, VIEW_ROLE_ERROR, "that character cannot be sent");
+		say(con, VIEW_ROLE_ERROR, _("that character cannot be sent"));
 		break;
 	case COMPOSE_OK:
 		break;
@@ -126,6 +127,7 @@ static enum console_key mode_key(struct console *con, enum verb v, int is_keycod
 	switch (con->vs.mode) {
 	case VIEW_MODE_COMPOSE:
 		r = compose_mode_key(con, is_keycode, value);
+		console_compose_typed(con);
 		/* Only scrolling and redrawing reach the screen while typing. */
 		if (r != CONSOLE_KEY_IGNORED || (v != VERB_PAGE_UP && v != VERB_PAGE_DOWN &&
 						 v != VERB_REDRAW))
@@ -153,9 +155,10 @@ static void quit(struct console *con)
 
 	if (kept && !con->quit_armed) {
 		con->quit_armed = true;
-		say(con, VIEW_ROLE_ERROR, "%zu %s not sent yet (offline): press q again to quit "
-		    "anyway and lose %s", kept, kept == 1 ? "reply is" : "replies are",
-		    kept == 1 ? "it" : "them");
+		say(con, VIEW_ROLE_ERROR, P_("%zu reply is not sent yet (offline): press q again "
+					     "to quit anyway and lose it",
+					     "%zu replies are not sent yet (offline): press q again "
+					     "to quit anyway and lose them", kept), kept);
 		return;
 	}
 	console_stop(con, EXIT_OK);

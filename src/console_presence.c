@@ -1,6 +1,7 @@
 /* console_presence: the heartbeat every console sends, so supervisors see
  * who is online, away (no key for away_after seconds) or gone. */
 #include "console_priv.h"
+#include "balie/i18n.h"
 
 static void send_heartbeat(struct console *con, bool away)
 {
@@ -17,7 +18,8 @@ static void on_heartbeat(uv_timer_t *t)
 {
 	struct console *con = t->data;
 
-	if (!con->model.me || con->vs.conn != VIEW_ONLINE)
+	/* Relay mode: attached means online, so an idle console sends nothing. */
+	if (!con->model.me || con->vs.conn != VIEW_ONLINE || con->opt.relay)
 		return;
 	send_heartbeat(con, !con->editing &&
 		       console_now_s() - con->last_key >= (int64_t)con->cfg.away_after);
@@ -40,13 +42,13 @@ void console_presence_online(struct console *con)
 bool console_presence_start(struct console *con)
 {
 	con->last_key = console_now_s();
-	if (!console_uv_ok(con, uv_timer_init(con->loop, &con->heartbeat), "the heartbeat timer"))
+	if (!console_uv_ok(con, uv_timer_init(con->loop, &con->heartbeat), _("the heartbeat timer")))
 		return false;
 	con->heartbeat_open = true;
 	con->heartbeat.data = con;
 	return console_uv_ok(con, uv_timer_start(&con->heartbeat, on_heartbeat,
 						 HEARTBEAT_SECONDS * 1000,
-						 HEARTBEAT_SECONDS * 1000), "the heartbeat timer");
+						 HEARTBEAT_SECONDS * 1000), _("the heartbeat timer"));
 }
 
 void console_presence_stop(struct console *con)

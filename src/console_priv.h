@@ -12,6 +12,7 @@
 #include "balie/console.h"
 #include "balie/keys.h"
 #include "balie/model.h"
+#include "balie/shift.h"
 #include "balie/super.h"
 #include "balie/sync.h"
 #include "balie/ui.h"
@@ -67,7 +68,10 @@ extern const struct console_screen console_agent_screen, console_super_screen;
 struct seen {
 	int64_t id;		/* 0 = free slot */
 	enum model_state state;
+	int msgs;		/* message_count */
+	unsigned alerted;	/* SEEN_ALERT_*: rung for already, in this state */
 };
+enum { SEEN_ALERT_UNCLAIMED = 1u << 0, SEEN_ALERT_SLA = 1u << 1 };
 
 /* The signals the console turns into loop events (signal.h reserves the
  * SIG prefix). */
@@ -146,6 +150,19 @@ struct console {
 
 	struct console_frames frames;
 
+	/* The shift (console_shift.c): alerts, status, read marks, presence
+	 * in a conversation. */
+	struct shift_ring ring;
+	bool away;
+	bool taking_next;		/* our own take-next is in flight */
+	int64_t pending_open;		/* what take-next gave us, until it is here */
+	uv_timer_t viewing;
+	bool viewing_open;
+	int64_t view_want, view_sent;	/* the conversation we are in, and told */
+	const char *act_want, *act_sent;	/* "viewing", "typing", … */
+	int64_t read_conv;		/* the last mark_read sent */
+	int read_seq;
+
 	bool stopping;
 	bool stop_requested;
 	int exit_code;
@@ -216,6 +233,35 @@ void console_edit_reply(struct console *con, struct model_conv *c);
 void console_super_start(struct console *con);
 void console_super_stop(struct console *con);
 void console_super_conn(struct console *con, bool online);
+
+/* console_events.c: what was last seen of ID, or NULL. */
+struct seen *console_seen(struct console *con, int64_t id);
+
+/* console_shift.c: several conversations at once. */
+bool console_shift_start(struct console *con);
+void console_shift_stop(struct console *con);
+/* After the first load: what is so already is marked, not rung. */
+void console_shift_prime(struct console *con);
+/* Every second: unclaimed escalations and the SLA ring; a held ring. */
+void console_shift_tick(struct console *con);
+/* C changed; PREV is its state and PREV_MSGS its message count before
+ * (MODEL_STATE_UNKNOWN, -1: new to us). */
+void console_shift_changed(struct console *con, const struct model_conv *c,
+			   enum model_state prev, int prev_msgs);
+/* Rings (bell or flash), at most once per the configured gap. */
+void console_alert(struct console *con);
+/* After a render: marks the open conversation read when its end is shown. */
+void console_shift_rendered(struct console *con);
+/* Where we are: in CONV (0: none) doing ACTIVITY ("viewing", "typing",
+ * "typing a note"); told to the store a moment later, once. */
+void console_set_viewing(struct console *con, int64_t conv, const char *activity);
+/* The compose line changed: typing while it holds text, else viewing. */
+void console_compose_typed(struct console *con);
+/* The keys N and A. */
+void console_take_next(struct console *con);
+void console_toggle_status(struct console *con);
+/* The answer to a take-next: the conversation it gave us, if any. */
+void console_took_next(struct console *con, const struct action_result *r);
 
 /* console_presence.c: the heartbeat every console sends. */
 bool console_presence_start(struct console *con);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "balie/i18n.h"
 #include "balie/util.h"
 #include "console_priv.h"
 
@@ -60,7 +61,7 @@ static bool online(struct console *con)
 {
 	if (con->vs.conn == VIEW_ONLINE)
 		return true;
-	say(con, VIEW_ROLE_ERROR, "not connected — try again when back online");
+	say(con, VIEW_ROLE_ERROR, _("not connected — try again when back online"));
 	return false;
 }
 
@@ -77,17 +78,17 @@ static void open_selected(struct console *con, const struct super_data *d)
 		free(con->vs.search);
 		con->vs.search = xstrdup(q->id);
 		con->vs.list_top = 0;
-		say(con, VIEW_ROLE_NORMAL, "conversations matching \"%s\" (Esc clears the filter, "
-		    "S goes back)", q->id);
+		say(con, VIEW_ROLE_NORMAL, _("conversations matching \"%s\" (Esc clears the filter, "
+		    "S goes back)"), q->id);
 		return;
 	}
 	if (!id) {
-		say(con, VIEW_ROLE_NORMAL, "%s has no open conversation",
-		    ag && ag->display_name ? ag->display_name : "nobody");
+		say(con, VIEW_ROLE_NORMAL, _("%s has no open conversation"),
+		    ag && ag->display_name ? ag->display_name : _("nobody"));
 		return;
 	}
 	if (!model_find(&con->model, id)) {
-		say(con, VIEW_ROLE_ERROR, "#%lld is still loading: try again in a moment", (long long)id);
+		say(con, VIEW_ROLE_ERROR, _("#%lld is still loading: try again in a moment"), (long long)id);
 		return;
 	}
 	console_show(con, &console_agent_screen);
@@ -103,13 +104,13 @@ static void take_selected(struct console *con, const struct super_data *d)
 	struct action call = { .kind = VERB_ASSIGN, .conv = id, .arg = con->model.me };
 
 	if (!id) {
-		say(con, VIEW_ROLE_NORMAL, "select a conversation to take over");
+		say(con, VIEW_ROLE_NORMAL, _("select a conversation to take over"));
 		return;
 	}
 	if (!online(con))
 		return;
 	if (c && c->state == MODEL_HUMAN && util_streq(c->agent, con->model.me)) {
-		say(con, VIEW_ROLE_NORMAL, "#%lld is already yours", (long long)id);
+		say(con, VIEW_ROLE_NORMAL, _("#%lld is already yours"), (long long)id);
 		return;
 	}
 	if (c && (c->state == MODEL_BOT || c->state == MODEL_WAITING))
@@ -124,11 +125,11 @@ static void transfer_selected(struct console *con, const struct super_data *d)
 	const struct model_conv *c = id ? model_find(&con->model, id) : NULL;
 
 	if (!id) {
-		say(con, VIEW_ROLE_NORMAL, "select a conversation to transfer");
+		say(con, VIEW_ROLE_NORMAL, _("select a conversation to transfer"));
 		return;
 	}
 	if (!c) {
-		say(con, VIEW_ROLE_ERROR, "#%lld is still loading: try again in a moment", (long long)id);
+		say(con, VIEW_ROLE_ERROR, _("#%lld is still loading: try again in a moment"), (long long)id);
 		return;
 	}
 	if (online(con))
@@ -142,7 +143,7 @@ static void ask_pause(struct console *con, const struct super_data *d)
 	struct console_ask ask = { .verb = VERB_PAUSE_BOT };
 
 	if (!q) {
-		say(con, VIEW_ROLE_NORMAL, "select a queue (the top rows) to pause or resume its bot");
+		say(con, VIEW_ROLE_NORMAL, _("select a queue (the top rows) to pause or resume its bot"));
 		return;
 	}
 	if (!online(con))
@@ -189,7 +190,7 @@ static enum console_key super_key(struct console *con, enum verb v)
 		k = keys_first(con->vs.keys, VERB_SUPERVISOR);
 		if (k != KEYS_NO_KEY)
 			keys_name(k, key, sizeof key);
-		say(con, VIEW_ROLE_NORMAL, "%s works in the agent view: %s goes there",
+		say(con, VIEW_ROLE_NORMAL, _("%s works in the agent view: %s goes there"),
 		    verb_info(v)->name, key);
 		break;
 	}

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "balie/i18n.h"
 #include "balie/text.h"
 #include "balie/util.h"
 #include "console_priv.h"
@@ -55,7 +56,7 @@ static void say_failed(struct console *con, const struct action_result *r, const
 	long long id = (long long)a->conv;
 
 	if (r->outcome == ACTION_NOT_SENT) {
-		say(con, VIEW_ROLE_ERROR, "not connected — try again when back online");
+		say(con, VIEW_ROLE_ERROR, _("not connected — try again when back online"));
 		if ((verb_info(a->kind)->policy & VERB_IF_OFFLINE) && a->text)
 			console_draft_save(con, a->conv, a->kind, a->text);
 		return;
@@ -64,10 +65,10 @@ static void say_failed(struct console *con, const struct action_result *r, const
 	    !console_draft_find(con, a->conv, a->kind)) {
 		/* Never lose what the agent typed. */
 		console_draft_save(con, a->conv, a->kind, a->text);
-		say(con, VIEW_ROLE_ERROR, "#%lld: reply not sent: %s (your text is kept as a "
-		    "draft)", id, r->message);
+		say(con, VIEW_ROLE_ERROR, _("#%lld: reply not sent: %s (your text is kept as a "
+		    "draft)"), id, r->message);
 	} else if (a->conv) {
-		say(con, VIEW_ROLE_ERROR, "#%lld: %s", id, r->message);
+		say(con, VIEW_ROLE_ERROR, _("#%lld: %s"), id, r->message);
 	} else {
 		say(con, VIEW_ROLE_ERROR, "%s", r->message);
 	}
@@ -83,8 +84,25 @@ static void on_result(const struct action_result *r, const struct action *a, voi
 
 	con->vs.outbox = sync_outbox_count(con->sync);
 	console_schedule(con);
+	if (a->kind == VERB_TAKE_NEXT) {
+		con->taking_next = false;
+		if (r->outcome == ACTION_DONE) {
+			console_took_next(con, r);
+			return;
+		}
+	}
+	if (a->kind == VERB_STATUS && r->outcome != ACTION_DONE) {
+		/* Not changed: show what still holds. */
+		con->away = !con->away;
+		con->vs.my_status = con->away ? "away" : "available";
+	}
+	if (r->outcome == ACTION_QUEUED && r->sqlstate && *r->sqlstate) {
+		say(con, VIEW_ROLE_NORMAL, "#%lld busy, retrying: the reply is kept",
+		    (long long)a->conv);
+		return;
+	}
 	if (r->outcome == ACTION_QUEUED) {
-		say(con, VIEW_ROLE_NORMAL, "reply kept; sends when back online");
+		say(con, VIEW_ROLE_NORMAL, _("reply kept; sends when back online"));
 		return;
 	}
 	if (r->outcome != ACTION_DONE) {
@@ -173,12 +191,12 @@ static bool still_possible(struct console *con, const struct console_ask *ask,
 	if (!(verb_info(ask->verb)->policy & VERB_IF_CONV)) {
 		if (con->vs.conn == VIEW_ONLINE)
 			return true;
-		say(con, VIEW_ROLE_ERROR, "not connected — try again when back online");
+		say(con, VIEW_ROLE_ERROR, _("not connected — try again when back online"));
 		return false;
 	}
 	*c = model_find(&con->model, ask->conv);
 	if (!*c) {
-		say(con, VIEW_ROLE_ERROR, "#%lld is gone from your queues", (long long)ask->conv);
+		say(con, VIEW_ROLE_ERROR, _("#%lld is gone from your queues"), (long long)ask->conv);
 		return false;
 	}
 	return !console_refused(con, *c, ask->verb);
@@ -211,7 +229,7 @@ void console_pick_queue(struct console *con, const struct model_conv *c)
 	size_t i;
 
 	if (con->model.nqueues == 0) {
-		say(con, VIEW_ROLE_ERROR, "no queues known yet: try again in a moment");
+		say(con, VIEW_ROLE_ERROR, _("no queues known yet: try again in a moment"));
 		return;
 	}
 	con->ask = (struct console_ask){ .verb = VERB_TRANSFER, .conv = c->id };
@@ -236,12 +254,12 @@ void console_picked(struct console *con)
 
 	console_set_mode(con, VIEW_MODE_LIST);
 	if (!c || con->vs.pick >= con->model.nqueues) {
-		say(con, VIEW_ROLE_ERROR, "#%lld is gone from your queues", (long long)ask.conv);
+		say(con, VIEW_ROLE_ERROR, _("#%lld is gone from your queues"), (long long)ask.conv);
 		return;
 	}
 	q = &con->model.queues[con->vs.pick];
 	if (util_streq(q->id, c->queue)) {
-		say(con, VIEW_ROLE_ERROR, "#%lld is in %s already", (long long)c->id, q->id);
+		say(con, VIEW_ROLE_ERROR, _("#%lld is in %s already"), (long long)c->id, q->id);
 		return;
 	}
 	if (console_refused(con, c, ask.verb))

@@ -15,3 +15,10 @@ void i18n_init(void)
 	bindtextdomain(BALIE_TEXTDOMAIN, paths_locale_dir(dir, sizeof dir));
 	textdomain(BALIE_TEXTDOMAIN);
 }
+
+const char *i18n_pgettext(const char *ctx_msgid, const char *msgid)
+{
+	const char *t = gettext(ctx_msgid);
+
+	return t == ctx_msgid ? msgid : t;
+}

@@ -2,12 +2,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "balie/i18n.h"
 #include "balie/model.h"
 #include "balie/util.h"
 
 static const char *const state_names[] = { "bot", "waiting", "human", "closed", "?" };
-static const char *const state_flags[] = { "BOT", "WAIT", "HUMAN", "CLOSED", "?" };
-static const char *const author_names[] = { "customer", "bot", "agent", "system", "note", "?" };
+static const char *const state_flags[] = { N_("BOT"), N_("WAIT"), N_("HUMAN"), N_("CLOSED"), "?" };
+/* N_(): the words are parsed from the database as they are; views show _() of them. */
+static const char *const author_names[] = { N_("customer"), N_("bot"), N_("agent"), N_("system"),
+					    N_("note"), "?" };
 
 void model_init(struct model *m)
 {
@@ -180,6 +183,9 @@ enum model_apply model_apply_conv(struct model *m, struct model_conv *c,
 			model_conv_free(c);
 			return MODEL_STALE;
 		}
+		/* A relay frame carries no read mark (-1): keep the held one. */
+		if (c->my_read_seq < 0)
+			c->my_read_seq = held->my_read_seq;
 		/* Keep the held transcript: a fetch of the row carries none. */
 		conv_fields_free(held);
 		{
@@ -206,6 +212,8 @@ enum model_apply model_apply_conv(struct model *m, struct model_conv *c,
 		m->convs_cap = m->convs_cap ? m->convs_cap * 2 : 64;
 		m->convs = xrealloc(m->convs, m->convs_cap * sizeof *m->convs);
 	}
+	if (c->my_read_seq < 0)
+		c->my_read_seq = 0;
 	memmove(&m->convs[i + 1], &m->convs[i], (m->nconvs - i) * sizeof *m->convs);
 	m->convs[i] = c;
 	m->nconvs++;
@@ -459,61 +467,6 @@ int64_t model_clock_seconds(const struct model_conv *c, int64_t now)
 	if (c->state == MODEL_CLOSED && c->closed_at)
 		now = c->closed_at;
 	return start && now > start ? now - start : 0;
-}
-
-static int state_rank(enum model_state s)
-{
-	switch (s) {
-	case MODEL_WAITING: return 0;
-	case MODEL_HUMAN: return 1;
-	case MODEL_BOT: return 2;
-	default: return 3;
-	}
-}
-
-/* The sort key of one conversation, computed once per sort rather than in
- * every comparison (the queue lookup is a linear search). */
-struct order_key {
-	struct model_conv *c;
-	int rank;
-	int priority;
-	int64_t start;
-};
-
-static int queue_order_cmp(const void *a, const void *b)
-{
-	const struct order_key *x = a, *y = b;
-
-	if (x->rank != y->rank)
-		return x->rank - y->rank;
-	if (x->priority != y->priority)
-		return y->priority - x->priority;
-	if (x->start != y->start)
-		return x->start < y->start ? -1 : 1;	/* started earlier = waited longer */
-	return (x->c->id > y->c->id) - (x->c->id < y->c->id);
-}
-
-size_t model_queue_order(const struct model *m, int64_t now, struct model_conv **out)
-{
-	struct order_key *keys = xmalloc((m->nconvs ? m->nconvs : 1) * sizeof *keys);
-	size_t i, n = 0;
-
-	(void)now;
-	for (i = 0; i < m->nconvs; i++) {
-		struct model_conv *c = m->convs[i];
-		const struct model_queue *q;
-
-		if (c->state == MODEL_CLOSED)
-			continue;
-		q = model_queue(m, c->queue);
-		keys[n++] = (struct order_key){ c, state_rank(c->state), q ? q->priority : 0,
-						clock_start(c) };
-	}
-	qsort(keys, n, sizeof *keys, queue_order_cmp);
-	for (i = 0; i < n; i++)
-		out[i] = keys[i].c;
-	free(keys);
-	return n;
 }
 
 const char *model_state_name(enum model_state s)

@@ -20,6 +20,7 @@
 #include <uv.h>
 
 #include "balie/cli.h"
+#include "balie/i18n.h"
 #include "balie/sim.h"
 #include "balie/store_sim.h"
 #include "balie/util.h"
@@ -53,7 +54,7 @@ void sim_log(struct sim *s, const struct sim_conv *c, const char *fmt, ...)
 
 static void sim_usage(FILE *to)
 {
-	fputs("Usage: balie sim [OPTION]...\n"
+	fputs(_("Usage: balie sim [OPTION]...\n"
 	      "Play customers and a chatbot against a balie ticket store: customers open\n"
 	      "conversations and ask questions, the bot answers citing knowledge-base\n"
 	      "articles, closes what it can and escalates the rest with a reason, an\n"
@@ -79,7 +80,7 @@ static void sim_usage(FILE *to)
 	      "      --version          output version information and exit\n"
 	      "\n"
 	      "Exit status: 0 at the end of --duration or when stopped by a signal, 1 if\n"
-	      "the connection cannot be made or the role is no bot, 2 on a usage error.\n", to);
+	      "the connection cannot be made or the role is no bot, 2 on a usage error.\n"), to);
 }
 
 static void sim_on_signal(uv_signal_t *h, int signum)
@@ -93,8 +94,8 @@ static void sim_on_end(uv_timer_t *t)
 	struct sim *s = container_of(t, struct sim, end);
 
 	if (!s->ready) {
-		fprintf(stderr, "balie sim: never got going in %.4g seconds: %s\n", s->duration,
-			*store_link_error(s->bot) ? store_link_error(s->bot) : "no connection");
+		fprintf(stderr, _("balie sim: never got going in %.4g seconds: %s\n"), s->duration,
+			*store_link_error(s->bot) ? store_link_error(s->bot) : _("no connection"));
 		sim_stop(s, EXIT_FAILURE_RUNTIME);
 		return;
 	}
@@ -137,21 +138,21 @@ static int sim_option(struct sim *s, int c, bool *seeded)
 	case 'r':
 		if (sim_parse_double(optarg, 0.001, 1e6, &s->rate))
 			return -1;
-		cli_usage_error("balie sim", "invalid --rate '%s': give "
-				"conversations per minute, more than 0", optarg);
+		cli_usage_error("balie sim", _("invalid --rate '%s': give "
+				"conversations per minute, more than 0"), optarg);
 		return EXIT_USAGE;
 	case 't':
 		if (sim_parse_double(optarg, 0, 1e9, &s->duration))
 			return -1;
-		cli_usage_error("balie sim", "invalid --duration '%s': give "
-				"seconds, 0 or more", optarg);
+		cli_usage_error("balie sim", _("invalid --duration '%s': give "
+				"seconds, 0 or more"), optarg);
 		return EXIT_USAGE;
 	case 's':
 		errno = 0;
 		s->seed = strtoull(optarg, &end, 10);
 		if (errno || end == optarg || *end || *optarg == '-') {
-			cli_usage_error("balie sim", "invalid --seed '%s': give a "
-					"whole number", optarg);
+			cli_usage_error("balie sim", _("invalid --seed '%s': give a "
+					"whole number"), optarg);
 			return EXIT_USAGE;
 		}
 		*seeded = true;
@@ -161,21 +162,21 @@ static int sim_option(struct sim *s, int c, bool *seeded)
 			s->lang = strcmp(optarg, "nl") == 0 ? SIM_NL : SIM_EN;
 			return -1;
 		}
-		cli_usage_error("balie sim", "invalid --lang '%s': use nl or en", optarg);
+		cli_usage_error("balie sim", _("invalid --lang '%s': use nl or en"), optarg);
 		return EXIT_USAGE;
 	case SIM_OPT_SPEED:
 		if (sim_parse_double(optarg, 0.01, 10000, &s->speed))
 			return -1;
-		cli_usage_error("balie sim", "invalid --speed '%s': give a "
-				"factor between 0.01 and 10000", optarg);
+		cli_usage_error("balie sim", _("invalid --speed '%s': give a "
+				"factor between 0.01 and 10000"), optarg);
 		return EXIT_USAGE;
 	case SIM_OPT_BURST:
 		if (sim_parse_double(optarg, 0, 1000, &burst) && burst == (unsigned)burst) {
 			s->burst = (unsigned)burst;
 			return -1;
 		}
-		cli_usage_error("balie sim", "invalid --burst '%s': give a "
-				"whole number up to 1000", optarg);
+		cli_usage_error("balie sim", _("invalid --burst '%s': give a "
+				"whole number up to 1000"), optarg);
 		return EXIT_USAGE;
 	case 'q':
 		s->quiet = true;
@@ -190,7 +191,7 @@ static int sim_option(struct sim *s, int c, bool *seeded)
 		printf("balie sim %s\n", BALIE_VERSION);
 		return EXIT_OK;
 	default:
-		fputs("Try 'balie sim --help' for more information.\n", stderr);
+		fputs(_("Try 'balie sim --help' for more information.\n"), stderr);
 		return EXIT_USAGE;
 	}
 }
@@ -222,7 +223,7 @@ static int sim_parse_options(struct sim *s, int argc, char **argv)
 		if ((code = sim_option(s, c, &seeded)) >= 0)
 			return code;
 	if (optind < argc) {
-		cli_usage_error("balie sim", "unexpected argument '%s'", argv[optind]);
+		cli_usage_error("balie sim", _("unexpected argument '%s'"), argv[optind]);
 		return EXIT_USAGE;
 	}
 	if (!seeded)

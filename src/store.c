@@ -5,6 +5,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "balie/i18n.h"
 #include "balie/store.h"
 #include "balie/util.h"
 #include "store_priv.h"
@@ -254,6 +255,7 @@ static void on_queues(const struct db_result *r, void *arg)
 	struct model_queue *q = NULL;
 	size_t n = 0, i;
 
+	/* 008 added waiting and agents_online (columns 5, 6): not kept yet. */
 	q = store_rows(r, 7, sizeof *q, &n, &st);
 	for (i = 0; i < n; i++) {
 		q[i].id = store_text_or_null(r->res, (int)i, 0);
@@ -261,8 +263,6 @@ static void on_queues(const struct db_result *r, void *arg)
 		q[i].sla_seconds = (int)store_int_or_zero(r->res, (int)i, 2);
 		q[i].priority = (int)store_int_or_zero(r->res, (int)i, 3);
 		q[i].bot_paused = strcmp(PQgetvalue(r->res, (int)i, 4), "t") == 0;
-		q[i].waiting = (int)store_int_or_zero(r->res, (int)i, 5);
-		q[i].agents_online = (int)store_int_or_zero(r->res, (int)i, 6);
 	}
 	cb(&st, q, n, p->arg);
 	free(p);
@@ -301,22 +301,22 @@ const char *store_explain(const struct store_status *st, char *buf, size_t len)
 {
 	switch (st->outcome) {
 	case STORE_OK:
-		snprintf(buf, len, "done");
+		snprintf(buf, len, _("done"));
 		break;
 	case STORE_NOT_SENT:
-		snprintf(buf, len, "not connected to the database");
+		snprintf(buf, len, _("not connected to the database"));
 		break;
 	case STORE_LOST:
-		snprintf(buf, len, "the connection was lost before the server answered");
+		snprintf(buf, len, _("the connection was lost before the server answered"));
 		break;
 	case STORE_SQL_ERROR:
 		if (strncmp(st->sqlstate, "BL", 2) == 0)
 			snprintf(buf, len, "%s", st->message);
 		else if (strcmp(st->sqlstate, "42501") == 0)
 			/* Often PostgreSQL's own "permission denied for function …". */
-			snprintf(buf, len, "your role may not do this (%s)", st->message);
+			snprintf(buf, len, _("your role may not do this (%s)"), st->message);
 		else
-			snprintf(buf, len, "the database refused it: %s", st->message);
+			snprintf(buf, len, _("the database refused it: %s"), st->message);
 		break;
 	}
 	return buf;

@@ -88,3 +88,8 @@ unsigned store_link_connects(const struct db *db)
 {
 	return db_connect_count(db);
 }
+
+bool store_link_connected(const struct db *db)
+{
+	return db_get_state(db) == DB_CONNECTED;
+}

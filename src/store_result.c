@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "balie/i18n.h"
 #include "balie/util.h"
 #include "store_priv.h"
 
@@ -52,7 +53,7 @@ bool store_shape_ok(const struct db_result *r, int ncols, struct store_status *s
 	if (PQresultStatus(r->res) != PGRES_TUPLES_OK || PQnfields(r->res) != ncols) {
 		st->outcome = STORE_SQL_ERROR;
 		st->sqlstate = "";
-		st->message = "unexpected result shape (is the balie schema up to date?)";
+		st->message = _("unexpected result shape (is the balie schema up to date?)");
 		return false;
 	}
 	return true;
@@ -65,7 +66,7 @@ bool store_one_row(const struct db_result *r, int ncols, struct store_status *st
 	if (PQntuples(r->res) != 1) {
 		st->outcome = STORE_SQL_ERROR;
 		st->sqlstate = "";
-		st->message = "expected one row from the server";
+		st->message = _("expected one row from the server");
 		return false;
 	}
 	return true;

@@ -73,7 +73,7 @@ const char *super_reason_name(enum super_reason r)
 
 const char *super_reason_label(enum super_reason r)
 {
-	return r < SUPER_REASON_COUNT ? reason_labels[r] : "";
+	return r < SUPER_REASON_COUNT ? _(reason_labels[r]) : "";
 }
 
 int64_t super_longest_wait(const struct super_queue *q, int64_t now)

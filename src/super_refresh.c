@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "balie/i18n.h"
 #include "balie/store.h"
 #include "balie/super.h"
 #include "balie/sync.h"
@@ -85,7 +86,7 @@ static void note_failure(struct super *s, const struct store_status *st)
 	s->error[0] = '\0';
 	/* Offline is shown by the connection state; only refusals are news. */
 	if (st->outcome == STORE_SQL_ERROR)
-		snprintf(s->error, sizeof s->error, "reading the supervisor figures: %s",
+		snprintf(s->error, sizeof s->error, _("reading the supervisor figures: %s"),
 			 store_explain(st, buf, sizeof buf));
 }
 

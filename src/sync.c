@@ -6,7 +6,9 @@
 #include <time.h>
 #include <string.h>
 
+#include "balie/i18n.h"
 #include "balie/util.h"
+#include "balie/feed.h"
 #include "sync_priv.h"
 
 void sync_set_state(struct sync *s, enum sync_conn st, const char *reason, unsigned ms)
@@ -35,11 +37,19 @@ static void on_reaper_closed(uv_handle_t *h)
 	sync_free(container_of(h, struct sync, reaper));
 }
 
+static void on_busy_closed(uv_handle_t *h)
+{
+	struct sync *s = container_of(h, struct sync, busy);
+
+	uv_close((uv_handle_t *)&s->reaper, on_reaper_closed);
+}
+
 static void on_reap(uv_timer_t *t)
 {
 	struct sync *s = container_of(t, struct sync, reaper);
 
-	uv_close((uv_handle_t *)&s->reaper, on_reaper_closed);
+	/* The busy timer first: the reaper's close frees us. */
+	uv_close((uv_handle_t *)&s->busy, on_busy_closed);
 }
 
 /* Frees the object once stopped and every query has been answered, never
@@ -133,7 +143,7 @@ static void on_dirty_fetched(const struct store_status *st, struct model_conv **
 	s->nasked = 0;
 	if (!sync_answered(s) || st->outcome != STORE_OK) {
 		if (!s->stopping) {
-			sync_report_error(s, st, "reading conversations");
+			sync_report_error(s, st, _("reading conversations"));
 			/* Ask again after the next change or reconnect. */
 			for (i = 0; i < nasked; i++)
 				sync_merge_mark(&s->dirty, asked[i]);
@@ -193,7 +203,7 @@ static void on_link_state(struct db *db, enum store_link st, const char *reason,
 	struct sync *s = user;
 
 	(void)db;
-	if (s->stopping)
+	if (s->stopping || sync_relay_link_state(s, st))
 		return;
 	switch (st) {
 	case STORE_LINK_IDLE:
@@ -238,8 +248,12 @@ struct sync *sync_new(uv_loop_t *loop, const char *conninfo, struct model *m,
 	lopt.retry_max_ms = s->opt.retry_max_ms;
 	s->state = SYNC_CONNECTING;
 	util_uv_check(uv_timer_init(loop, &s->reaper), "sync reaper");
+	util_uv_check(uv_timer_init(loop, &s->busy), "sync busy retry");
 	s->db = store_link_new(loop, conninfo, &lopt, &lev);
-	store_link_listen(s->db, STORE_CHANNEL_CHANGES);
+	if (s->opt.relay)
+		s->feed = sync_relay_new(s);	/* no LISTEN balie: changes come from the relay */
+	else
+		store_link_listen(s->db, STORE_CHANNEL_CHANGES);
 	return s;
 }
 
@@ -258,6 +272,8 @@ void sync_stop(struct sync *s)
 	if (s->stopping)
 		return;
 	s->stopping = true;
+	if (s->feed)
+		feed_stop(s->feed);
 	store_link_stop(s->db);
 	maybe_reap(s);
 }
@@ -274,6 +290,8 @@ enum sync_conn sync_state(const struct sync *s)
 
 unsigned sync_retry_in_ms(const struct sync *s)
 {
+	if (s->feed && store_link_connected(s->db))
+		return feed_retry_in_ms(s->feed);
 	return store_link_retry_in_ms(s->db);
 }
 

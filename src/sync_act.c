@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "balie/i18n.h"
 #include "balie/util.h"
 #include "sync_priv.h"
 
@@ -33,8 +34,8 @@ static void result_from(const struct store_status *st, const char *value,
 		break;
 	case STORE_LOST:
 		r->outcome = ACTION_UNKNOWN;
-		r->message = "the connection broke before the server answered; "
-			     "the screen shows what happened once back online";
+		r->message = _("the connection broke before the server answered; "
+			     "the screen shows what happened once back online");
 		break;
 	}
 }
@@ -65,12 +66,24 @@ static void on_outbox(const struct store_status *st, const char *value, void *ar
 	if (!sync_answered(s))
 		return;		/* sync_free released the item */
 	o->in_flight = false;
+	if (st->outcome == STORE_SQL_ERROR && sync_merge_busy(st->sqlstate)) {
+		/* Busy, not refused: kept, and sent again in a moment. */
+		if (!o->told_busy && o->cb) {
+			o->told_busy = true;
+			r = (struct action_result){ ACTION_QUEUED, NULL,
+				"the store is busy: the reply is kept and sent again in a moment",
+				st->sqlstate };
+			o->cb(&r, &o->a, o->cb_arg);
+		}
+		sync_busy_retry(s);
+		return;
+	}
 	if (sync_merge_keeps_reply(st->outcome)) {
 		/* Kept: resent with the same client_msg_id after reconnect. */
 		if (!o->told_queued && o->cb) {
 			o->told_queued = true;
 			r = (struct action_result){ ACTION_QUEUED, NULL,
-				"offline: the reply is kept and sent when the connection is back", "" };
+				_("offline: the reply is kept and sent when the connection is back"), "" };
 			o->cb(&r, &o->a, o->cb_arg);
 		}
 		return;
@@ -95,6 +108,25 @@ static void send_outbox_item(struct sync *s, struct outbox_item *o)
 	o->in_flight = true;
 	s->outstanding++;
 	store_call(s->db, &o->a, on_outbox, o);
+}
+
+static void on_busy(uv_timer_t *t)
+{
+	struct sync *s = t->data;
+
+	s->busy_armed = false;
+	if (!s->stopping && s->state == SYNC_ONLINE)
+		sync_flush_outbox(s);
+	/* Offline: the reconnect flushes it. */
+}
+
+void sync_busy_retry(struct sync *s)
+{
+	if (s->busy_armed || s->stopping)
+		return;
+	s->busy_armed = true;
+	s->busy.data = s;
+	util_uv_check(uv_timer_start(&s->busy, on_busy, SYNC_BUSY_RETRY_MS, 0), "sync busy retry");
 }
 
 void sync_flush_outbox(struct sync *s)

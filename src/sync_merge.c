@@ -103,6 +103,11 @@ bool sync_merge_joins(const struct model_conv *c, enum sync_page kind, int edge)
 	return first <= edge + 1 && last >= edge;
 }
 
+bool sync_merge_busy(const char *sqlstate)
+{
+	return sqlstate && (strcmp(sqlstate, "BL040") == 0 || strcmp(sqlstate, "55P03") == 0);
+}
+
 bool sync_merge_keeps_reply(enum store_outcome outcome)
 {
 	return outcome == STORE_NOT_SENT || outcome == STORE_LOST;

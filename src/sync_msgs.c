@@ -2,6 +2,7 @@
  * of a bounded window, and the customer's earlier conversations. */
 #include <stdlib.h>
 
+#include "balie/i18n.h"
 #include "balie/util.h"
 #include "sync_priv.h"
 
@@ -42,7 +43,7 @@ static void on_msgs(const struct store_status *st, int64_t conv, struct model_ms
 		t->fetching = false;
 	c = model_find(s->m, conv);
 	if (st->outcome != STORE_OK || !c || !t || !sync_merge_joins(c, kind, edge)) {
-		sync_report_error(s, st, "reading messages");
+		sync_report_error(s, st, _("reading messages"));
 		free_msgs(msgs, n);
 		/* A page that did not come (or came too late) still ends the wait. */
 		if (c && t && kind != SYNC_PAGE_FOLLOW && s->ev.transcript)
@@ -196,7 +197,7 @@ static void on_history(const struct store_status *st, struct model_history *h, s
 		return;
 	}
 	if (st->outcome != STORE_OK) {
-		sync_report_error(s, st, "reading earlier conversations");
+		sync_report_error(s, st, _("reading earlier conversations"));
 		model_history_free(h, n);
 		return;
 	}

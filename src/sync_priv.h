@@ -33,6 +33,7 @@ struct outbox_item {
 	void *cb_arg;
 	bool in_flight;
 	bool told_queued;
+	bool told_busy;
 	struct sync *s;
 	struct outbox_item *next;
 };
@@ -60,10 +61,14 @@ struct sync {
 	size_t nhistory;
 
 	struct sync_stats stats;
+	struct feed *feed;	/* relay mode (feed.h), else NULL */
+	bool gap_pending;	/* a gap came during a re-read: read again */
 	unsigned outstanding;	/* our queries not yet answered */
 	bool stopping;
 	bool reaping;
 	uv_timer_t reaper;	/* frees us on a later loop turn, see sync_stop */
+	uv_timer_t busy;	/* resends replies the store found busy */
+	bool busy_armed;
 	struct { sync_notify_fn *fn; void *user; } subs[SYNC_MAX_SUBSCRIBERS];
 };
 
@@ -88,8 +93,22 @@ void sync_fetch_newer(struct sync *s, struct transcript *t);
 /* Fetches the page before seq BEFORE (0: the newest page). */
 void sync_fetch_page(struct sync *s, int64_t conv, int before);
 
-/* The outbox (sync_act.c). */
+/* Reads the agent list again (sync_resync.c). */
+void sync_fetch_agents(struct sync *s);
+
+/* Relay mode (sync_relay.c): changes come from `balie relay`. */
+struct feed *sync_relay_new(struct sync *s);
+/* The connection's state as relay mode sees it; true when handled there. */
+bool sync_relay_link_state(struct sync *s, enum store_link st);
+/* After every full re-read: a gap that came meanwhile means another. */
+void sync_relay_resynced(struct sync *s);
+
+/* The outbox (sync_act.c). How long a reply the store found busy waits
+ * before it is sent again. */
+#define SYNC_BUSY_RETRY_MS 500
 void sync_flush_outbox(struct sync *s);
+/* Sends the outbox again after SYNC_BUSY_RETRY_MS. */
+void sync_busy_retry(struct sync *s);
 void sync_outbox_free(struct sync *s);
 
 #endif

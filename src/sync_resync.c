@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "balie/i18n.h"
 #include "balie/util.h"
+#include "balie/feed.h"
 #include "sync_priv.h"
 
 /* Whether an answer of the re-read is there to use: not after sync_stop,
@@ -24,7 +26,7 @@ static void on_me(const struct store_status *st, struct store_me *me, void *arg)
 {
 	struct sync *s = arg;
 
-	if (!usable(s, st, "reading who you are"))
+	if (!usable(s, st, _("reading who you are")))
 		return;
 	model_set_me(s->m, me->login, me->display_name, me->is_supervisor);
 	if (s->ev.meta)
@@ -36,7 +38,7 @@ static void on_queues(const struct store_status *st, struct model_queue *q, size
 {
 	struct sync *s = arg;
 
-	if (!usable(s, st, "reading queues")) {
+	if (!usable(s, st, _("reading queues"))) {
 		model_queues_free(q, n);
 		return;
 	}
@@ -50,7 +52,7 @@ static void on_agents(const struct store_status *st, struct model_agent *a, size
 {
 	struct sync *s = arg;
 
-	if (!usable(s, st, "reading agents")) {
+	if (!usable(s, st, _("reading agents"))) {
 		model_agents_free(a, n);
 		return;
 	}
@@ -69,7 +71,7 @@ static void on_open_fetched(const struct store_status *st, struct model_conv **c
 	if (!sync_answered(s) || st->outcome != STORE_OK) {
 		if (!s->stopping) {
 			s->resyncing = false;
-			sync_report_error(s, st, "reading the queue");
+			sync_report_error(s, st, _("reading the queue"));
 		}
 		for (i = 0; i < n; i++)
 			model_conv_free(convs[i]);
@@ -86,7 +88,8 @@ static void on_open_fetched(const struct store_status *st, struct model_conv **c
 		got[i] = convs[i]->id;
 	sync_merge_unlisted(&s->dirty, s->m, got, n);
 	free(got);
-	sync_set_state(s, SYNC_ONLINE, "", 0);
+	if (!s->feed || feed_attached(s->feed))	/* the relay may have gone meanwhile */
+		sync_set_state(s, SYNC_ONLINE, "", 0);
 	sync_apply_convs(s, convs, n);
 	free(convs);
 	for (i = 0; i < s->ntr; i++) {
@@ -99,6 +102,13 @@ static void on_open_fetched(const struct store_status *st, struct model_conv **c
 			sync_fetch_newer(s, &s->tr[i]);
 	}
 	sync_fetch_dirty(s);
+	sync_relay_resynced(s);
+}
+
+void sync_fetch_agents(struct sync *s)
+{
+	s->outstanding++;
+	store_fetch_agents(s->db, on_agents, s);
 }
 
 void sync_resync(struct sync *s)

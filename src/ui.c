@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "ui_priv.h"
+#include "balie/i18n.h"
 #include "balie/util.h"
 
 /* The screen the fatal path must end; one console has one. */
@@ -122,13 +123,13 @@ struct ui *ui_open(FILE *out, FILE *in, const char *term, const struct ui_option
 	const char *t = term ? term : getenv("TERM");
 
 	if (!t || !*t) {
-		snprintf(err, errlen, "TERM is not set: cannot drive the terminal");
+		snprintf(err, errlen, _("TERM is not set: cannot drive the terminal"));
 		free(ui);
 		return NULL;
 	}
 	ui->screen = newterm(t, out, in);
 	if (!ui->screen) {
-		snprintf(err, errlen, "cannot use terminal type '%s' (is its terminfo entry installed?)", t);
+		snprintf(err, errlen, _("cannot use terminal type '%s' (is its terminfo entry installed?)"), t);
 		free(ui);
 		return NULL;
 	}

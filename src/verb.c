@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "balie/i18n.h"
 #include "balie/verb.h"
 
 #define VERB_ROW_(e, name, keys, screens, ask, policy, sql, params, help, refuse, question, \
@@ -49,7 +50,7 @@ static const char *placeholder(const char *name, size_t len, const struct verb_w
 			       char *num, size_t numlen)
 {
 	static const char *const names[] = { "id", "customer", "owner", "arg", "queue", "value" };
-	const char *values[] = { NULL, w->customer, w->owner ? w->owner : "someone else",
+	const char *values[] = { NULL, w->customer, w->owner ? w->owner : _("someone else"),
 				 w->arg, w->queue ? w->queue : w->arg, w->value };
 	size_t k;
 
@@ -73,6 +74,7 @@ char *verb_format(const char *tmpl, const struct verb_words *w, char *buf, size_
 
 	if (!tmpl || size == 0)
 		return NULL;
+	tmpl = _(tmpl);	/* the table holds N_() source strings */
 	/* "A|B": A for yes, B for no; without a bar both are A. */
 	bar = strchr(tmpl, '|');
 	p = bar && w->no ? bar + 1 : tmpl;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "balie/i18n.h"
 #include "balie/text.h"
 #include "balie/util.h"
 #include "balie/view.h"
@@ -30,20 +31,20 @@ void view_header(struct view_doc *d, const struct model *m, const struct view_st
 	view_puts(d, VIEW_ROLE_HEADER, " balie · ");
 	if (view_header_me(d, m, f)) {
 		if (m->me_supervisor)
-			view_puts(d, VIEW_ROLE_HEADER, " · supervisor");
+			view_puts(d, VIEW_ROLE_HEADER, _(" · supervisor"));
 	} else {
 		view_put_clean(d, VIEW_ROLE_HEADER, st->role_name ? st->role_name : "", -24, f);
 	}
 	if (st->search && *st->search) {
-		view_puts(d, VIEW_ROLE_HEADER, " · search: ");
+		view_puts(d, VIEW_ROLE_HEADER, _(" · search: "));
 		view_put_clean(d, VIEW_ROLE_HEADER, st->search, -20, f);
 	}
 	left = d->lines[d->nlines - 1].cols;
-	snprintf(counts, sizeof counts, "%zu waiting · %zu with a person · %zu with the bot ",
+	snprintf(counts, sizeof counts, _("%zu waiting · %zu with a person · %zu with the bot "),
 		 st->counts[0], st->counts[1], st->counts[2]);
 	right = text_width(counts);
 	if (left + 1 + right > width) {
-		snprintf(counts, sizeof counts, "%zu WAIT · %zu HUMAN · %zu BOT ",
+		snprintf(counts, sizeof counts, _("%zu WAIT · %zu HUMAN · %zu BOT "),
 			 st->counts[0], st->counts[1], st->counts[2]);
 		right = text_width(counts);
 	}
@@ -81,54 +82,54 @@ static void hints(struct view_doc *d, const struct model *m, const struct view_s
 
 	switch (st->mode) {
 	case VIEW_MODE_COMPOSE:
-		literal_hint(d, "Enter", "send");
-		literal_hint(d, "Esc", "stop (draft kept)");
-		view_hint(d, st, VERB_PAGE_UP, "scroll");
+		literal_hint(d, "Enter", _("send"));
+		literal_hint(d, "Esc", _("stop (draft kept)"));
+		view_hint(d, st, VERB_PAGE_UP, _("scroll"));
 		return;
 	case VIEW_MODE_SEARCH:
-		literal_hint(d, "Enter", "keep filter");
-		literal_hint(d, "Esc", "clear");
+		literal_hint(d, "Enter", _("keep filter"));
+		literal_hint(d, "Esc", _("clear"));
 		return;
 	case VIEW_MODE_CONFIRM:
-		literal_hint(d, "y", "yes");
-		literal_hint(d, "n", "no");
+		literal_hint(d, "y", _("yes"));
+		literal_hint(d, "n", _("no"));
 		return;
 	case VIEW_MODE_PICK:
-		view_hint(d, st, VERB_DOWN, "next");
-		view_hint(d, st, VERB_UP, "previous");
-		literal_hint(d, "Enter", "transfer");
-		literal_hint(d, "Esc", "cancel");
+		view_hint(d, st, VERB_DOWN, _("next"));
+		view_hint(d, st, VERB_UP, _("previous"));
+		literal_hint(d, "Enter", _("transfer"));
+		literal_hint(d, "Esc", _("cancel"));
 		return;
 	case VIEW_MODE_HELP:
-		view_hint(d, st, VERB_DOWN, "scroll");
-		literal_hint(d, "Esc", "close help");
+		view_hint(d, st, VERB_DOWN, _("scroll"));
+		literal_hint(d, "Esc", _("close help"));
 		return;
 	case VIEW_MODE_LIST:
 		break;
 	}
 	/* Only the keys that make sense for what is on screen now. */
 	if (!c) {
-		view_hint(d, st, VERB_OPEN, "open");
-		view_hint(d, st, VERB_TAKEOVER, "take over");
-		view_hint(d, st, VERB_SEARCH, "search");
-		view_hint(d, st, VERB_HELP, "help");
-		view_hint(d, st, VERB_QUIT, "quit");
+		view_hint(d, st, VERB_OPEN, _("open"));
+		view_hint(d, st, VERB_TAKEOVER, _("take over"));
+		view_hint(d, st, VERB_SEARCH, _("search"));
+		view_hint(d, st, VERB_HELP, _("help"));
+		view_hint(d, st, VERB_QUIT, _("quit"));
 		return;
 	}
 	if (model_can_reply(m, c)) {
-		view_hint(d, st, VERB_REPLY, "reply");
-		view_hint(d, st, VERB_NOTE, "note");
-		view_hint(d, st, VERB_HANDBACK, "hand back");
-		view_hint(d, st, VERB_TRANSFER, "transfer");
-		view_hint(d, st, VERB_CLOSE, "close");
+		view_hint(d, st, VERB_REPLY, C_("key hint", "reply"));
+		view_hint(d, st, VERB_NOTE, _("note"));
+		view_hint(d, st, VERB_HANDBACK, _("hand back"));
+		view_hint(d, st, VERB_TRANSFER, _("transfer"));
+		view_hint(d, st, VERB_CLOSE, _("close"));
 	} else if (c->state == MODEL_BOT || c->state == MODEL_WAITING) {
-		view_hint(d, st, VERB_TAKEOVER, "take over");
-		view_hint(d, st, VERB_NOTE, "note");
+		view_hint(d, st, VERB_TAKEOVER, _("take over"));
+		view_hint(d, st, VERB_NOTE, _("note"));
 	} else {
-		view_hint(d, st, VERB_NOTE, "note");
+		view_hint(d, st, VERB_NOTE, _("note"));
 	}
-	view_hint(d, st, VERB_BACK, "back");
-	view_hint(d, st, VERB_HELP, "help");
+	view_hint(d, st, VERB_BACK, _("back"));
+	view_hint(d, st, VERB_HELP, _("help"));
 }
 
 /* The connection part of the status line, into BUF (safe text). */
@@ -138,25 +139,28 @@ static void conn_text(const struct view_state *st, char *buf, size_t size, bool 
 	char kept[64] = "";
 
 	if (st->outbox)
-		snprintf(kept, sizeof kept, "%zu to send · ", st->outbox);
+		snprintf(kept, sizeof kept, _("%zu to send · "), st->outbox);
+	if (st->my_status)
+		snprintf(kept + strlen(kept), sizeof kept - strlen(kept), "%s · ", st->my_status);
 	switch (st->conn) {
 	case VIEW_ONLINE:
-		snprintf(buf, size, "%sonline", kept);
+		snprintf(buf, size, _("%s%s%sonline"), kept, st->feed ? st->feed : "",
+			 st->feed ? " · " : "");
 		break;
 	case VIEW_CONNECTING:
-		snprintf(buf, size, "%sconnecting%s", kept, dots);
+		snprintf(buf, size, _("%sconnecting%s"), kept, dots);
 		break;
 	case VIEW_OFFLINE:
 		if (st->retry_s == 0)
-			snprintf(buf, size, "%soffline — reconnecting%s", kept, dots);
+			snprintf(buf, size, _("%soffline — reconnecting%s"), kept, dots);
 		else if (long_form && st->conn_reason[0])
-			snprintf(buf, size, "%soffline (%s) — reconnecting in %u s", kept,
+			snprintf(buf, size, _("%soffline (%s) — reconnecting in %u s"), kept,
 				 st->conn_reason, st->retry_s);
 		else
-			snprintf(buf, size, "%soffline — reconnecting in %u s", kept, st->retry_s);
+			snprintf(buf, size, _("%soffline — reconnecting in %u s"), kept, st->retry_s);
 		break;
 	case VIEW_FAILED:
-		snprintf(buf, size, "%sfailed: %s", kept, st->conn_reason);
+		snprintf(buf, size, _("%sfailed: %s"), kept, st->conn_reason);
 		break;
 	}
 }
@@ -269,40 +273,40 @@ void view_help(struct view_doc *d, const struct view_state *st, int width)
 	struct keys_help_row rows[VERB_COUNT];
 	size_t n = keys_help(st->keys, rows), i;
 	static const char *const legend[] = {
-		"BOT    the bot talks to the customer",
-		"WAIT   escalated: the customer waits for a person (the clock counts)",
-		"HUMAN  a person has it (\"me\": you)",
-		"!      after the clock: waiting longer than the queue's SLA",
-		">      the selected row;  *  the open conversation",
+		N_("BOT    the bot talks to the customer"),
+		N_("WAIT   escalated: the customer waits for a person (the clock counts)"),
+		N_("HUMAN  a person has it (\"me\": you)"),
+		N_("!      after the clock: waiting longer than the queue's SLA"),
+		N_(">      the selected row;  *  the open conversation"),
 	};
 
 	view_line(d, VIEW_ROLE_TITLE, 0);
-	view_puts(d, VIEW_ROLE_TITLE, " balie keys — change them in ~/.config/balie/config (see balie(1))");
+	view_puts(d, VIEW_ROLE_TITLE, _(" balie keys — change them in ~/.config/balie/config (see balie(1))"));
 	view_line(d, VIEW_ROLE_NORMAL, 0);
 	for (i = 0; i < n; i++) {
 		view_line(d, VIEW_ROLE_NORMAL, 0);
 		view_puts(d, VIEW_ROLE_NORMAL, "  ");
-		view_put_pad(d, VIEW_ROLE_KEY, rows[i].keys[0] ? rows[i].keys : "(unbound)", 16,
+		view_put_pad(d, VIEW_ROLE_KEY, rows[i].keys[0] ? rows[i].keys : _("(unbound)"), 16,
 			     st->text_flags);
 		view_puts(d, VIEW_ROLE_NORMAL, " ");
 		view_put_pad(d, VIEW_ROLE_LABEL, rows[i].name, 14, st->text_flags);
 		view_puts(d, VIEW_ROLE_NORMAL, " ");
-		help_text(d, rows[i].description, 34, width);
+		help_text(d, _(rows[i].description), 34, width);
 	}
 	view_line(d, VIEW_ROLE_NORMAL, 0);
 	view_line(d, VIEW_ROLE_NORMAL, 0);
-	view_puts(d, VIEW_ROLE_LABEL, "  On the compose line:");
+	view_puts(d, VIEW_ROLE_LABEL, _("  On the compose line:"));
 	view_line(d, VIEW_ROLE_NORMAL, 0);
 	view_puts(d, VIEW_ROLE_NORMAL, "    ");
-	help_text(d, "Enter sends, Esc stops (the draft is kept), C-u/C-k/C-w delete, "
-		  "C-a/C-e/Home/End move, PgUp/PgDn scroll the conversation.", 4, width);
+	help_text(d, _("Enter sends, Esc stops (the draft is kept), C-u/C-k/C-w delete, "
+		  "C-a/C-e/Home/End move, PgUp/PgDn scroll the conversation."), 4, width);
 	view_line(d, VIEW_ROLE_NORMAL, 0);
 	view_line(d, VIEW_ROLE_NORMAL, 0);
-	view_puts(d, VIEW_ROLE_LABEL, "  In the list:");
+	view_puts(d, VIEW_ROLE_LABEL, _("  In the list:"));
 	for (i = 0; i < sizeof legend / sizeof legend[0]; i++) {
 		view_line(d, VIEW_ROLE_NORMAL, 0);
 		view_puts(d, VIEW_ROLE_NORMAL, "    ");
-		help_text(d, legend[i], 11, width);
+		help_text(d, _(legend[i]), 11, width);
 	}
 }
 
@@ -330,13 +334,13 @@ void view_picker(struct view_doc *d, const struct model *m, const struct model_c
 		view_puts(d, base, " ");
 		view_put_clean(d, base, q->name, -(width / 2), st->text_flags);
 		if (c && util_streq(q->id, c->queue))
-			view_puts(d, VIEW_ROLE_DIM, "  (its queue now)");
+			view_puts(d, VIEW_ROLE_DIM, _("  (its queue now)"));
 		if (q->bot_paused)
-			view_puts(d, VIEW_ROLE_DIM, "  (bot paused)");
+			view_puts(d, VIEW_ROLE_DIM, _("  (bot paused)"));
 	}
 	if (m->nqueues == 0) {
 		view_line(d, VIEW_ROLE_NORMAL, 0);
-		view_puts(d, VIEW_ROLE_DIM, "  no queues known yet");
+		view_puts(d, VIEW_ROLE_DIM, _("  no queues known yet"));
 	}
 }
 
@@ -393,6 +397,6 @@ const char *view_too_small_text(void)
 {
 	static char buf[64];
 
-	snprintf(buf, sizeof buf, "terminal too small (need %dx%d)", VIEW_MIN_COLS, VIEW_MIN_ROWS);
+	snprintf(buf, sizeof buf, _("terminal too small (need %dx%d)"), VIEW_MIN_COLS, VIEW_MIN_ROWS);
 	return buf;
 }

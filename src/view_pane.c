@@ -5,14 +5,34 @@
 #include <string.h>
 #include <time.h>
 
+#include "balie/i18n.h"
+#include "balie/shift.h"
 #include "balie/text.h"
 #include "balie/util.h"
 #include "balie/view.h"
 
 /* Transcript columns: "HH:MM " then the author label, then the body. */
 #define TIME_COLS 6
-#define LABEL_COLS 9
+#define LABEL_COLS label_cols()
 #define NOTE_INDENT 8
+
+/* The widest author label in the reader's language and a blank (English
+ * "customer ", Dutch "medewerker "); 9 at least, 13 at most. */
+static int label_cols(void)
+{
+	static const enum model_author shown[] = { AUTHOR_CUSTOMER, AUTHOR_BOT, AUTHOR_AGENT,
+						   AUTHOR_SYSTEM };
+	int w = 8;
+	size_t i;
+
+	for (i = 0; i < sizeof shown / sizeof shown[0]; i++) {
+		int aw = text_width(_(model_author_name(shown[i])));
+
+		if (aw > w)
+			w = aw < 12 ? aw : 12;
+	}
+	return w + 1;
+}
 
 static const char *ellipsis(unsigned flags)
 {
@@ -120,34 +140,34 @@ static void talking_to(struct view_doc *d, const struct model *m, const struct m
 
 	text_duration((long)model_clock_seconds(c, now), clock, sizeof clock);
 	view_line(d, VIEW_ROLE_NORMAL, 0);
-	view_puts(d, VIEW_ROLE_LABEL, "talking to: ");
+	view_puts(d, VIEW_ROLE_LABEL, _("talking to: "));
 	switch (c->state) {
 	case MODEL_HUMAN:
-		view_puts(d, role, "HUMAN");
+		view_puts(d, role, _("HUMAN"));
 		view_puts(d, role, " (");
 		view_put_clean(d, role, model_agent_name(m, c->agent), -(width / 2), f);
 		view_puts(d, role, ")");
 		if (model_can_reply(m, c))
-			view_puts(d, VIEW_ROLE_MINE, " · you");
+			view_puts(d, VIEW_ROLE_MINE, _(" · you"));
 		view_puts(d, VIEW_ROLE_TIME, " · ");
 		view_puts(d, VIEW_ROLE_TIME, clock);
-		view_puts(d, VIEW_ROLE_TIME, " since the takeover");
+		view_puts(d, VIEW_ROLE_TIME, _(" since the takeover"));
 		break;
 	case MODEL_WAITING:
-		view_puts(d, VIEW_ROLE_BOT, "BOT");
+		view_puts(d, VIEW_ROLE_BOT, _("BOT"));
 		view_puts(d, VIEW_ROLE_TIME, " · ");
-		view_puts(d, role, "WAIT");
-		view_puts(d, role, " for a person ");
+		view_puts(d, role, _("WAIT"));
+		view_puts(d, role, _(" for a person "));
 		view_puts(d, role, clock);
 		break;
 	case MODEL_BOT:
-		view_puts(d, role, "BOT");
+		view_puts(d, role, _("BOT"));
 		view_puts(d, VIEW_ROLE_TIME, " · ");
 		view_puts(d, VIEW_ROLE_TIME, clock);
-		view_puts(d, VIEW_ROLE_TIME, " since the start");
+		view_puts(d, VIEW_ROLE_TIME, _(" since the start"));
 		break;
 	default:
-		view_puts(d, role, "nobody · closed");
+		view_puts(d, role, _("nobody · closed"));
 		break;
 	}
 }
@@ -157,7 +177,7 @@ static void intent_line(struct view_doc *d, const struct model_conv *c, unsigned
 	char pct[16];
 
 	view_line(d, VIEW_ROLE_NORMAL, 0);
-	view_puts(d, VIEW_ROLE_LABEL, "intent: ");
+	view_puts(d, VIEW_ROLE_LABEL, _("intent: "));
 	if (c->intent && *c->intent) {
 		view_put_clean(d, VIEW_ROLE_NORMAL, c->intent, -(width / 2), f);
 		if (c->has_confidence) {
@@ -165,13 +185,13 @@ static void intent_line(struct view_doc *d, const struct model_conv *c, unsigned
 			view_puts(d, VIEW_ROLE_NORMAL, pct);
 		}
 	} else {
-		view_puts(d, VIEW_ROLE_DIM, "unknown");
+		view_puts(d, VIEW_ROLE_DIM, _("unknown"));
 	}
-	view_puts(d, VIEW_ROLE_LABEL, "   reason: ");
+	view_puts(d, VIEW_ROLE_LABEL, _("   reason: "));
 	if (c->reason && *c->reason)
 		view_put_clean(d, VIEW_ROLE_NORMAL, c->reason, -(width / 2), f);
 	else
-		view_puts(d, VIEW_ROLE_DIM, "not escalated");
+		view_puts(d, VIEW_ROLE_DIM, _("not escalated"));
 }
 
 static void history_item(struct view_doc *d, const struct model_history *h, unsigned f)
@@ -202,21 +222,21 @@ static void earlier_line(struct view_doc *d, const struct model_conv *c,
 	size_t i;
 
 	view_line(d, VIEW_ROLE_NORMAL, 0);
-	view_puts(d, VIEW_ROLE_LABEL, "earlier: ");
+	view_puts(d, VIEW_ROLE_LABEL, _("earlier: "));
 	if (st->history.conv != c->id || !st->history.loaded) {
-		view_puts(d, VIEW_ROLE_DIM, st->conn == VIEW_ONLINE ? "loading" : "not loaded yet");
+		view_puts(d, VIEW_ROLE_DIM, st->conn == VIEW_ONLINE ? _("loading") : _("not loaded yet"));
 		view_puts(d, VIEW_ROLE_DIM, st->conn == VIEW_ONLINE ? ellipsis(st->text_flags) : "");
 		return;
 	}
 	if (st->history.n == 0) {
-		view_puts(d, VIEW_ROLE_DIM, "none — first conversation of this customer");
+		view_puts(d, VIEW_ROLE_DIM, _("none — first conversation of this customer"));
 		return;
 	}
 	{
 		char n[64];
 
-		snprintf(n, sizeof n, "%zu conversation%s: ", st->history.n,
-			 st->history.n == 1 ? "" : "s");
+		snprintf(n, sizeof n, P_("%zu conversation: ", "%zu conversations: ", st->history.n),
+			 st->history.n);
 		view_puts(d, VIEW_ROLE_NORMAL, n);
 	}
 	for (i = 0; i < st->history.n && i < 4; i++) {
@@ -234,9 +254,9 @@ void view_pane_info(struct view_doc *d, const struct model *m, const struct mode
 
 	view_line(d, VIEW_ROLE_TITLE, 0);
 	if (!c) {
-		view_puts(d, VIEW_ROLE_TITLE, " no conversation open");
+		view_puts(d, VIEW_ROLE_TITLE, _(" no conversation open"));
 		view_line(d, VIEW_ROLE_NORMAL, 0);
-		view_puts(d, VIEW_ROLE_DIM, " Enter opens the selected conversation");
+		view_puts(d, VIEW_ROLE_DIM, _(" Enter opens the selected conversation"));
 		return;
 	}
 	snprintf(id, sizeof id, " #%lld ", (long long)c->id);
@@ -254,13 +274,23 @@ void view_pane_info(struct view_doc *d, const struct model *m, const struct mode
 	view_put_clean(d, VIEW_ROLE_TITLE, queue_name(m, c->queue), -(width / 3), f);
 
 	talking_to(d, m, c, f, now, width);
+	{
+		/* Who else is here: names come from the database. */
+		char who[600];
+
+		if (shift_viewers_line(c->viewers, m->me, who, sizeof who) > 0) {
+			view_line(d, VIEW_ROLE_NORMAL, 0);
+			view_puts(d, VIEW_ROLE_LABEL, "also here: ");
+			view_put_clean(d, VIEW_ROLE_WAITING, who, -(width - 11), f);
+		}
+	}
 	intent_line(d, c, f, width);
 	view_line(d, VIEW_ROLE_NORMAL, 0);
-	view_puts(d, VIEW_ROLE_LABEL, "summary: ");
+	view_puts(d, VIEW_ROLE_LABEL, _("summary: "));
 	if (c->summary && *c->summary)
 		wrapped(d, VIEW_ROLE_NORMAL, c->summary, 9, width - 9, true, 0, f, 2);
 	else
-		view_puts(d, VIEW_ROLE_DIM, "none from the bot");
+		view_puts(d, VIEW_ROLE_DIM, _("none from the bot"));
 	earlier_line(d, c, st);
 	rule(d, VIEW_ROLE_DIM, width, f, 0);
 }
@@ -294,7 +324,7 @@ static void message(struct view_doc *d, const struct model *m, const struct mode
 	if (msg->kind == AUTHOR_NOTE) {
 		/* Internal notes look different on purpose: own label, own role,
 		 * indented body, so nobody mistakes one for what the customer saw. */
-		view_puts(d, VIEW_ROLE_NOTE, "note (internal)");
+		view_puts(d, VIEW_ROLE_NOTE, _("note (internal)"));
 		if (msg->author && *msg->author) {
 			view_puts(d, VIEW_ROLE_NOTE, " · ");
 			view_put_clean(d, VIEW_ROLE_NOTE, model_agent_name(m, msg->author),
@@ -304,7 +334,7 @@ static void message(struct view_doc *d, const struct model *m, const struct mode
 			msg->seq, f, SIZE_MAX);
 		return;
 	}
-	view_put_pad(d, role, model_author_name(msg->kind), LABEL_COLS, f);
+	view_put_pad(d, role, _(model_author_name(msg->kind)), LABEL_COLS, f);
 	if (stacked)
 		wrapped(d, role, msg->body, 2, width - 2, false, msg->seq, f, SIZE_MAX);
 	else
@@ -312,7 +342,7 @@ static void message(struct view_doc *d, const struct model *m, const struct mode
 			SIZE_MAX);
 	for (i = 0; i < msg->nsources; i++) {
 		const struct model_source *s = &msg->sources[i];
-		char *raw = xasprintf("source: %s%s%s", s->title ? s->title : "",
+		char *raw = xasprintf(_("source: %s%s%s"), s->title ? s->title : "",
 				      s->title && s->url ? " — " : "", s->url ? s->url : "");
 		int indent = stacked ? 4 : body_col + 2;
 
@@ -330,7 +360,7 @@ static void history_section(struct view_doc *d, const struct view_state *st, int
 	if (!st->history.loaded || st->history.n == 0)
 		return;
 	view_line(d, VIEW_ROLE_NORMAL, 0);
-	view_puts(d, VIEW_ROLE_LABEL, "earlier conversations of this customer:");
+	view_puts(d, VIEW_ROLE_LABEL, _("earlier conversations of this customer:"));
 	for (i = 0; i < st->history.n; i++) {
 		const struct model_history *h = &st->history.items[i];
 
@@ -438,7 +468,7 @@ void view_pane_body(struct view_doc *d, struct view_pane_cache *cache, const str
 	if (c->nmsgs == 0 && c->message_count > 0) {
 		view_line(d, VIEW_ROLE_NORMAL, 0);
 		view_puts(d, VIEW_ROLE_DIM, st->conn == VIEW_ONLINE ?
-			  "loading the transcript" : "the transcript loads when back online");
+			  _("loading the transcript") : _("the transcript loads when back online"));
 		if (st->conn == VIEW_ONLINE)
 			view_puts(d, VIEW_ROLE_DIM, ellipsis(f));
 		return;
@@ -446,11 +476,11 @@ void view_pane_body(struct view_doc *d, struct view_pane_cache *cache, const str
 	if (c->nmsgs && model_first_seq(c) > 1) {
 		view_line(d, VIEW_ROLE_NORMAL, 0);
 		if (st->loading_older) {
-			view_puts(d, VIEW_ROLE_DIM, "loading older messages");
+			view_puts(d, VIEW_ROLE_DIM, _("loading older messages"));
 			view_puts(d, VIEW_ROLE_DIM, ellipsis(f));
 		} else {
 			view_puts(d, VIEW_ROLE_DIM, (f & TEXT_ASCII) ? "^ " : "↑ ");
-			view_puts(d, VIEW_ROLE_DIM, "older messages: scroll up to load them");
+			view_puts(d, VIEW_ROLE_DIM, _("older messages: scroll up to load them"));
 		}
 	} else {
 		char started[40], id[32];
@@ -460,13 +490,13 @@ void view_pane_body(struct view_doc *d, struct view_pane_cache *cache, const str
 		local_time(c->created_at, TIME_DAY_HHMM, started, sizeof started);
 		snprintf(id, sizeof id, "%lld", (long long)c->id);
 		view_line(d, VIEW_ROLE_NORMAL, 0);
-		view_puts(d, VIEW_ROLE_DIM, "conversation #");
+		view_puts(d, VIEW_ROLE_DIM, _("conversation #"));
 		view_puts(d, VIEW_ROLE_DIM, id);
-		view_puts(d, VIEW_ROLE_DIM, " started ");
+		view_puts(d, VIEW_ROLE_DIM, _(" started "));
 		view_puts(d, VIEW_ROLE_TIME, started);
 		if (c->message_count == 0) {
 			view_line(d, VIEW_ROLE_NORMAL, 0);
-			view_puts(d, VIEW_ROLE_DIM, "no messages yet");
+			view_puts(d, VIEW_ROLE_DIM, _("no messages yet"));
 		}
 	}
 	if (cache)
@@ -497,12 +527,12 @@ void view_pane_body(struct view_doc *d, struct view_pane_cache *cache, const str
 	if (c->newer_unloaded) {
 		view_line(d, VIEW_ROLE_NORMAL, VIEW_TAG_MORE_BELOW);
 		if (st->loading_newer) {
-			view_puts(d, VIEW_ROLE_DIM, "loading newer messages");
+			view_puts(d, VIEW_ROLE_DIM, _("loading newer messages"));
 			view_puts(d, VIEW_ROLE_DIM, ellipsis(f));
 		} else {
 			view_puts(d, VIEW_ROLE_DIM, (f & TEXT_ASCII) ? "v " : "↓ ");
-			view_puts(d, VIEW_ROLE_DIM, "newer messages: scroll down to load them, "
-				  "End for the newest");
+			view_puts(d, VIEW_ROLE_DIM, _("newer messages: scroll down to load them, "
+				  "End for the newest"));
 		}
 	}
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "balie/i18n.h"
 #include "balie/view.h"
 
 static const char *key_hint(const struct view_state *st, enum verb a, char *buf, size_t size)
@@ -18,16 +19,16 @@ static const char *key_hint(const struct view_state *st, enum verb a, char *buf,
 static const char *not_owner(const struct model *m, const struct view_state *st,
 			     const struct model_conv *c, enum verb a, char *buf, size_t size)
 {
-	const char *what = verb_info(a)->refuse;
+	const char *what = verb_info(a)->refuse ? _(verb_info(a)->refuse) : NULL;
 	long long id = (long long)c->id;
 	char key[32];
 
 	if (c->state == MODEL_HUMAN)
-		snprintf(buf, size, "#%lld is with %s, not you: you cannot %s", id,
-			 model_agent_name(m, c->agent), what ? what : "do that");
+		snprintf(buf, size, _("#%lld is with %s, not you: you cannot %s"), id,
+			 model_agent_name(m, c->agent), what ? what : _("do that"));
 	else
-		snprintf(buf, size, "#%lld is %s: take it over first (%s)", id,
-			 c->state == MODEL_WAITING ? "waiting for a person" : "with the bot",
+		snprintf(buf, size, _("#%lld is %s: take it over first (%s)"), id,
+			 c->state == MODEL_WAITING ? _("waiting for a person") : _("with the bot"),
 			 key_hint(st, VERB_TAKEOVER, key, sizeof key));
 	return buf;
 }
@@ -39,13 +40,13 @@ static const char *not_conv(const struct model *m, const struct view_state *st, 
 	unsigned policy = verb_info(a)->policy;
 
 	if (!m->me)
-		snprintf(buf, size, "you are not registered as an agent: ask an administrator "
-			 "(balie.add_agent)");
+		snprintf(buf, size, _("you are not registered as an agent: ask an administrator "
+			 "(balie.add_agent)"));
 	else if (st->conn != VIEW_ONLINE && !(policy & VERB_IF_OFFLINE))
-		snprintf(buf, size, "not connected — try again when back online");
+		snprintf(buf, size, _("not connected — try again when back online"));
 	else if ((policy & VERB_IF_SUPERVISOR) && !m->me_supervisor)
-		snprintf(buf, size, "only a supervisor can %s", verb_info(a)->refuse ?
-			 verb_info(a)->refuse : "do that");
+		snprintf(buf, size, _("only a supervisor can %s"), verb_info(a)->refuse ?
+			 _(verb_info(a)->refuse) : _("do that"));
 	else
 		return NULL;
 	return buf;
@@ -61,31 +62,31 @@ const char *view_refusal(const struct model *m, const struct view_state *st,
 	if (!(policy & VERB_IF_CONV))
 		return not_conv(m, st, a, buf, size);
 	if (!c) {
-		snprintf(buf, size, "no conversation selected");
+		snprintf(buf, size, _("no conversation selected"));
 		return buf;
 	}
 	id = (long long)c->id;
 	if (!m->me) {
-		snprintf(buf, size, "you are not registered as an agent: ask an administrator "
-			 "(balie.add_agent)");
+		snprintf(buf, size, _("you are not registered as an agent: ask an administrator "
+			 "(balie.add_agent)"));
 		return buf;
 	}
 	if (c->state == MODEL_CLOSED) {
-		snprintf(buf, size, "#%lld is closed", id);
+		snprintf(buf, size, _("#%lld is closed"), id);
 		return buf;
 	}
 	mine = model_can_reply(m, c);
 	/* Replies wait in the outbox while offline; everything else needs the
 	 * server now. */
 	if (st->conn != VIEW_ONLINE && !(policy & VERB_IF_OFFLINE)) {
-		snprintf(buf, size, "not connected — try again when back online");
+		snprintf(buf, size, _("not connected — try again when back online"));
 		return buf;
 	}
 	if (policy & VERB_IF_UNTAKEN) {
 		if (mine)
-			snprintf(buf, size, "#%lld is already yours", id);
+			snprintf(buf, size, _("#%lld is already yours"), id);
 		else if (c->state == MODEL_HUMAN)
-			snprintf(buf, size, "#%lld is with %s", id, model_agent_name(m, c->agent));
+			snprintf(buf, size, _("#%lld is with %s"), id, model_agent_name(m, c->agent));
 		else
 			return NULL;
 		return buf;

@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "balie/i18n.h"
+#include "balie/shift.h"
 #include "balie/text.h"
 #include "balie/view.h"
 
@@ -10,12 +12,29 @@ struct columns {
 	int marker, flag, clock, queue, customer, who, last;
 };
 
+/* The widest state flag in the reader's language, and a blank after it
+ * (English "HUMAN ", Dutch "WACHT "); never narrower than that. */
+static int flag_width(void)
+{
+	static const enum model_state shown[] = { MODEL_BOT, MODEL_WAITING, MODEL_HUMAN };
+	int w = 5;
+	size_t i;
+
+	for (i = 0; i < sizeof shown / sizeof shown[0]; i++) {
+		int fw = text_width(_(model_state_flag(shown[i])));
+
+		if (fw > w && fw <= 8)
+			w = fw;
+	}
+	return w + 1;
+}
+
 static void columns_for(int width, struct columns *c)
 {
 	int rest;
 
 	c->marker = 2;			/* "> " */
-	c->flag = 6;			/* "HUMAN " */
+	c->flag = flag_width();
 	c->clock = 9;			/* " h:mm:ss! " */
 	rest = width - c->marker - c->flag - c->clock;
 	c->queue = view_clamp(rest * 13 / 100, 7, 12);
@@ -39,19 +58,19 @@ void view_queue_title(struct view_doc *d, const struct view_state *st, int width
 	columns_for(width, &c);
 	view_line(d, VIEW_ROLE_TITLE, 0);
 	view_put_pad(d, VIEW_ROLE_TITLE, "", c.marker, f);
-	view_put_pad(d, VIEW_ROLE_TITLE, "state", c.flag, f);
-	view_put_pad(d, VIEW_ROLE_TITLE, "clock ", c.clock - 1, f | TEXT_ALIGN_RIGHT);
+	view_put_pad(d, VIEW_ROLE_TITLE, _("state"), c.flag, f);
+	view_put_pad(d, VIEW_ROLE_TITLE, _("clock "), c.clock - 1, f | TEXT_ALIGN_RIGHT);
 	view_puts(d, VIEW_ROLE_TITLE, " ");
-	view_put_pad(d, VIEW_ROLE_TITLE, "queue", c.queue, f);
+	view_put_pad(d, VIEW_ROLE_TITLE, _("queue"), c.queue, f);
 	view_puts(d, VIEW_ROLE_TITLE, " ");
-	view_put_pad(d, VIEW_ROLE_TITLE, "customer", c.customer, f);
+	view_put_pad(d, VIEW_ROLE_TITLE, _("customer"), c.customer, f);
 	if (c.who) {
 		view_puts(d, VIEW_ROLE_TITLE, " ");
-		view_put_pad(d, VIEW_ROLE_TITLE, "who / why", c.who, f);
+		view_put_pad(d, VIEW_ROLE_TITLE, _("who / why"), c.who, f);
 	}
 	if (c.last) {
 		view_puts(d, VIEW_ROLE_TITLE, " ");
-		view_put_pad(d, VIEW_ROLE_TITLE, "last message", c.last, f);
+		view_put_pad(d, VIEW_ROLE_TITLE, _("last message"), c.last, f);
 	}
 }
 
@@ -70,12 +89,18 @@ static enum view_role flag_role(const struct model *m, const struct model_conv *
 	}
 }
 
-/* Whether C waits longer than its queue's SLA allows. */
-static bool past_sla(const struct model *m, const struct model_conv *c, int64_t secs)
+/* "me", and for my own what waits: "me · 3 new", "me · waits". */
+static void mine_who(struct view_doc *d, const struct model_conv *c, int64_t waits, int width,
+		     unsigned f)
 {
-	const struct model_queue *q = model_queue(m, c->queue);
+	int unread = shift_unread(c);
+	char buf[48];
 
-	return c->state == MODEL_WAITING && q && q->sla_seconds > 0 && secs > q->sla_seconds;
+	if (unread)
+		snprintf(buf, sizeof buf, "me · %d new", unread);
+	else
+		snprintf(buf, sizeof buf, waits ? "me · waits" : "me");
+	view_put_pad(d, VIEW_ROLE_MINE, buf, width, f);
 }
 
 static void queue_row(struct view_doc *d, const struct model *m, const struct view_state *st,
@@ -84,19 +109,22 @@ static void queue_row(struct view_doc *d, const struct model *m, const struct vi
 {
 	unsigned f = st->text_flags;
 	enum view_role base = selected ? VIEW_ROLE_SELECTED : VIEW_ROLE_NORMAL;
-	int64_t secs = model_clock_seconds(c, now);
-	bool late = past_sla(m, c, secs);
+	bool mine = shift_mine(m, c);
+	int64_t waits = mine ? shift_customer_wait(c, now) : 0;
+	/* My own: how long the customer waits for my answer, if they do. */
+	int64_t secs = waits ? waits : model_clock_seconds(c, now);
+	enum shift_sla sla = shift_sla(m, c, now, st->sla_warn);
 	char clock[TEXT_DURATION_SIZE + 2];
-	bool mine = m->me && c->agent && strcmp(c->agent, m->me) == 0;
 
 	view_line(d, base, 0);
 	/* A marker as well as reverse video: the selection survives any theme. */
 	view_put_pad(d, base, selected ? ">" : (c->id == st->open ? "*" : ""), col->marker, f);
-	view_put_pad(d, flag_role(m, c), model_state_flag(c->state), col->flag, f);
+	view_put_pad(d, flag_role(m, c), _(model_state_flag(c->state)), col->flag, f);
 	text_duration((long)secs, clock, TEXT_DURATION_SIZE);
-	strcat(clock, late ? "!" : " ");
-	view_put_pad(d, late ? VIEW_ROLE_LATE :
-		     c->state == MODEL_WAITING ? VIEW_ROLE_WAITING : VIEW_ROLE_TIME,
+	/* In text too: ~ nearing the SLA, ! past it. */
+	strcat(clock, sla == SHIFT_SLA_BREACHED ? "!" : sla == SHIFT_SLA_NEAR ? "~" : " ");
+	view_put_pad(d, sla != SHIFT_SLA_OK ? VIEW_ROLE_LATE :
+		     c->state == MODEL_WAITING || waits ? VIEW_ROLE_WAITING : VIEW_ROLE_TIME,
 		     clock, col->clock - 1, f | TEXT_ALIGN_RIGHT);
 	view_puts(d, base, " ");
 	view_put_clean(d, base, c->queue, col->queue, f);
@@ -105,8 +133,8 @@ static void queue_row(struct view_doc *d, const struct model *m, const struct vi
 		       col->customer, f);
 	if (col->who) {
 		view_puts(d, base, " ");
-		if (c->state == MODEL_HUMAN && mine)
-			view_put_pad(d, VIEW_ROLE_MINE, "me", col->who, f);
+		if (mine)
+			mine_who(d, c, waits, col->who, f);
 		else if (c->state == MODEL_HUMAN)
 			view_put_clean(d, VIEW_ROLE_HUMAN, model_agent_name(m, c->agent),
 				       col->who, f);
@@ -132,10 +160,10 @@ void view_queue_rows(struct view_doc *d, const struct model *m, const struct vie
 	if (st->nrows == 0 && first == 0 && count > 0) {
 		view_line(d, VIEW_ROLE_NORMAL, 0);
 		if (st->search && *st->search)
-			view_puts(d, VIEW_ROLE_DIM, "  no conversation matches the search (Esc clears it)");
+			view_puts(d, VIEW_ROLE_DIM, _("  no conversation matches the search (Esc clears it)"));
 		else if (st->conn == VIEW_ONLINE)
-			view_puts(d, VIEW_ROLE_DIM, "  no open conversations in your queues");
+			view_puts(d, VIEW_ROLE_DIM, _("  no open conversations in your queues"));
 		else
-			view_puts(d, VIEW_ROLE_DIM, "  loading…");
+			view_puts(d, VIEW_ROLE_DIM, _("  loading…"));
 	}
 }

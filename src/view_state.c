@@ -16,6 +16,7 @@ void view_state_init(struct view_state *st, const struct keys_map *keys, unsigne
 	st->follow = true;
 	st->conn = VIEW_CONNECTING;
 	st->message_role = VIEW_ROLE_NORMAL;
+	st->sla_warn = 80;
 }
 
 void view_clear_history(struct view_state *st)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "balie/i18n.h"
 #include "balie/text.h"
 #include "balie/util.h"
 #include "balie/view_super.h"
@@ -44,14 +45,14 @@ void view_super_header(struct view_doc *d, const struct model *m, const struct v
 		bot += sd->queues[i].with_bot;
 	}
 	view_line(d, VIEW_ROLE_HEADER, 0);
-	view_puts(d, VIEW_ROLE_HEADER, " balie · SUPERVISOR · ");
+	view_puts(d, VIEW_ROLE_HEADER, _(" balie · SUPERVISOR · "));
 	view_header_me(d, m, f);
 	left = d->lines[d->nlines - 1].cols;
-	snprintf(totals, sizeof totals, "%ld waiting · %ld past SLA · %ld with a person · "
-		 "%ld with the bot ", waiting, breaches, human, bot);
+	snprintf(totals, sizeof totals, _("%ld waiting · %ld past SLA · %ld with a person · "
+		 "%ld with the bot "), waiting, breaches, human, bot);
 	right = text_width(totals);
 	if (left + 1 + right > width) {
-		snprintf(totals, sizeof totals, "%ld WAIT · %ld SLA! · %ld HUMAN · %ld BOT ",
+		snprintf(totals, sizeof totals, _("%ld WAIT · %ld SLA! · %ld HUMAN · %ld BOT "),
 			 waiting, breaches, human, bot);
 		right = text_width(totals);
 	}
@@ -101,19 +102,19 @@ void view_super_queue_title(struct view_doc *d, const struct view_state *st, int
 	queue_cols_for(width, &c);
 	view_line(d, VIEW_ROLE_TITLE, 0);
 	view_put_pad(d, VIEW_ROLE_TITLE, "", c.marker, f);
-	view_put_pad(d, VIEW_ROLE_TITLE, "queue", c.queue, f);
-	view_put_pad(d, VIEW_ROLE_TITLE, "BOT", c.bot, f | TEXT_ALIGN_RIGHT);
-	view_put_pad(d, VIEW_ROLE_TITLE, "WAIT", c.waiting, f | TEXT_ALIGN_RIGHT);
-	view_put_pad(d, VIEW_ROLE_TITLE, "HUMAN", c.human, f | TEXT_ALIGN_RIGHT);
-	view_put_pad(d, VIEW_ROLE_TITLE, "longest", c.longest, f | TEXT_ALIGN_RIGHT);
+	view_put_pad(d, VIEW_ROLE_TITLE, _("queue"), c.queue, f);
+	view_put_pad(d, VIEW_ROLE_TITLE, _("BOT"), c.bot, f | TEXT_ALIGN_RIGHT);
+	view_put_pad(d, VIEW_ROLE_TITLE, _("WAIT"), c.waiting, f | TEXT_ALIGN_RIGHT);
+	view_put_pad(d, VIEW_ROLE_TITLE, _("HUMAN"), c.human, f | TEXT_ALIGN_RIGHT);
+	view_put_pad(d, VIEW_ROLE_TITLE, _("longest"), c.longest, f | TEXT_ALIGN_RIGHT);
 	view_put_pad(d, VIEW_ROLE_TITLE, "SLA!", c.breaches, f | TEXT_ALIGN_RIGHT);
 	if (c.agents)
-		view_put_pad(d, VIEW_ROLE_TITLE, "on/away", c.agents, f | TEXT_ALIGN_RIGHT);
+		view_put_pad(d, VIEW_ROLE_TITLE, _("on/away"), c.agents, f | TEXT_ALIGN_RIGHT);
 	if (c.contained)
-		view_put_pad(d, VIEW_ROLE_TITLE, "bot-only", c.contained, f | TEXT_ALIGN_RIGHT);
+		view_put_pad(d, VIEW_ROLE_TITLE, _("bot-only"), c.contained, f | TEXT_ALIGN_RIGHT);
 	if (c.spark) {
 		view_puts(d, VIEW_ROLE_TITLE, "  ");
-		view_put_pad(d, VIEW_ROLE_TITLE, c.spark >= 22 ? "waiting, last 60 min" : "waiting, 1 h",
+		view_put_pad(d, VIEW_ROLE_TITLE, c.spark >= 22 ? _("waiting, last 60 min") : _("waiting, 1 h"),
 			     c.spark, f);
 	}
 }
@@ -204,13 +205,13 @@ static void queue_rows(struct view_doc *d, const struct super_queue *q, bool sel
 	view_put_pad(d, base, "", c->marker + 2, f);
 	view_put_clean(d, VIEW_ROLE_LABEL, q->name ? q->name : q->id, -24, f);
 	if (q->bot_paused)
-		view_puts(d, VIEW_ROLE_LATE, " · BOT PAUSED");
+		view_puts(d, VIEW_ROLE_LATE, _(" · BOT PAUSED"));
 	reasons_text(q, reasons, sizeof reasons);
-	snprintf(buf, sizeof buf, " · today %d escalated%s%s%s · %d closed", q->escalations_today,
+	snprintf(buf, sizeof buf, _(" · today %d escalated%s%s%s · %d closed"), q->escalations_today,
 		 reasons[0] ? " (" : "", reasons, reasons[0] ? ")" : "", q->closed_today);
 	view_puts(d, base, buf);
 	if (q->closed_today) {
-		snprintf(buf, sizeof buf, ", %d by the bot alone", q->contained_today);
+		snprintf(buf, sizeof buf, _(", %d by the bot alone"), q->contained_today);
 		view_puts(d, base, buf);
 	}
 }
@@ -231,8 +232,8 @@ void view_super_queue_rows(struct view_doc *d, const struct super_data *sd,
 	}
 	if (sd->nqueues == 0) {
 		view_line(d, VIEW_ROLE_NORMAL, 0);
-		view_puts(d, VIEW_ROLE_DIM, sd->loaded ? "  no queues: an administrator adds them "
-			  "with balie.add_queue" : "  loading the figures…");
+		view_puts(d, VIEW_ROLE_DIM, sd->loaded ? _("  no queues: an administrator adds them "
+			  "with balie.add_queue") : _("  loading the figures…"));
 	}
 }
 
@@ -259,14 +260,14 @@ void view_super_agent_title(struct view_doc *d, const struct view_state *st, int
 	agent_cols_for(width, &c);
 	view_line(d, VIEW_ROLE_TITLE, 0);
 	view_put_pad(d, VIEW_ROLE_TITLE, "", c.marker, f);
-	view_put_pad(d, VIEW_ROLE_TITLE, "agent", c.name, f);
+	view_put_pad(d, VIEW_ROLE_TITLE, _("agent"), c.name, f);
 	view_puts(d, VIEW_ROLE_TITLE, " ");
-	view_put_pad(d, VIEW_ROLE_TITLE, "presence", c.presence, f);
-	view_put_pad(d, VIEW_ROLE_TITLE, "since", c.since - 1, f | TEXT_ALIGN_RIGHT);
+	view_put_pad(d, VIEW_ROLE_TITLE, _("presence"), c.presence, f);
+	view_put_pad(d, VIEW_ROLE_TITLE, _("since"), c.since - 1, f | TEXT_ALIGN_RIGHT);
 	view_puts(d, VIEW_ROLE_TITLE, " ");
-	view_put_pad(d, VIEW_ROLE_TITLE, " queues", c.queues, f);
-	view_put_pad(d, VIEW_ROLE_TITLE, "open", c.open, f | TEXT_ALIGN_RIGHT);
-	view_puts(d, VIEW_ROLE_TITLE, "  conversations");
+	view_put_pad(d, VIEW_ROLE_TITLE, _(" queues"), c.queues, f);
+	view_put_pad(d, VIEW_ROLE_TITLE, C_("column title", "open"), c.open, f | TEXT_ALIGN_RIGHT);
+	view_puts(d, VIEW_ROLE_TITLE, _("  conversations"));
 }
 
 static void agent_row(struct view_doc *d, const struct super_agent *a, bool sel, size_t row,
@@ -280,15 +281,15 @@ static void agent_row(struct view_doc *d, const struct super_agent *a, bool sel,
 
 	switch (a->presence) {
 	case SUPER_ONLINE:
-		flag = "ONLINE";
+		flag = _("ONLINE");
 		flag_role = VIEW_ROLE_OK;
 		break;
 	case SUPER_AWAY:
-		flag = "away";
+		flag = _("away");
 		flag_role = VIEW_ROLE_WAITING;
 		break;
 	default:
-		flag = stranded ? "OFFLINE!" : "offline";
+		flag = stranded ? _("OFFLINE!") : _("offline");
 		flag_role = stranded ? VIEW_ROLE_LATE : VIEW_ROLE_DIM;
 		break;
 	}
@@ -300,15 +301,15 @@ static void agent_row(struct view_doc *d, const struct super_agent *a, bool sel,
 	if (a->presence_since && now >= a->presence_since)
 		put_duration(d, VIEW_ROLE_TIME, now - a->presence_since, "", c->since - 1);
 	else
-		view_put_pad(d, VIEW_ROLE_DIM, a->presence_since ? "0:00" : "never", c->since - 1,
+		view_put_pad(d, VIEW_ROLE_DIM, a->presence_since ? "0:00" : _("never"), c->since - 1,
 			     f | TEXT_ALIGN_RIGHT);
 	view_puts(d, base, "  ");
 	view_put_clean(d, base, a->queues ? a->queues : "", c->queues - 1, f);
 	put_int(d, a->open_count ? VIEW_ROLE_HUMAN : base, a->open_count, c->open);
 	if (stranded)
-		view_puts(d, VIEW_ROLE_LATE, "  needs a person: take over or transfer");
+		view_puts(d, VIEW_ROLE_LATE, _("  needs a person: take over or transfer"));
 	else if (a->is_supervisor)
-		view_puts(d, VIEW_ROLE_DIM, "  supervisor");
+		view_puts(d, VIEW_ROLE_DIM, _("  supervisor"));
 }
 
 static void conv_row(struct view_doc *d, const struct model *m, int64_t id, bool sel,
@@ -324,11 +325,11 @@ static void conv_row(struct view_doc *d, const struct model *m, int64_t id, bool
 	snprintf(buf, sizeof buf, "#%lld", (long long)id);
 	view_put_pad(d, base, buf, 8, f);
 	if (!conv) {
-		view_puts(d, VIEW_ROLE_DIM, " loading…");
+		view_puts(d, VIEW_ROLE_DIM, _(" loading…"));
 		return;
 	}
 	view_put_pad(d, conv->state == MODEL_HUMAN ? VIEW_ROLE_HUMAN : VIEW_ROLE_DIM,
-		     model_state_flag(conv->state), 6, f);
+		     _(model_state_flag(conv->state)), 6, f);
 	put_duration(d, VIEW_ROLE_TIME, model_clock_seconds(conv, now), " ", 9);
 	view_put_clean(d, base, conv->queue, 10, f);
 	view_puts(d, base, " ");
@@ -368,13 +369,13 @@ void view_super_agent_rows(struct view_doc *d, const struct model *m, const stru
 
 			view_line(d, VIEW_ROLE_NORMAL, 0);
 			view_put_pad(d, VIEW_ROLE_NORMAL, "", c.marker + 2, st->text_flags);
-			snprintf(more, sizeof more, "… and %d more", a->open_count - (int)a->nconvs);
+			snprintf(more, sizeof more, _("… and %d more"), a->open_count - (int)a->nconvs);
 			view_puts(d, VIEW_ROLE_DIM, more);
 		}
 	}
 	if (sd->nagents == 0) {
 		view_line(d, VIEW_ROLE_NORMAL, 0);
-		view_puts(d, VIEW_ROLE_DIM, sd->loaded ? "  no agents registered" : "");
+		view_puts(d, VIEW_ROLE_DIM, sd->loaded ? _("  no agents registered") : "");
 	}
 }
 
@@ -388,21 +389,21 @@ static void conn_text(const struct view_state *st, const struct super_data *sd, 
 	case VIEW_ONLINE:
 		/* A wall screen must not look live when its figures are not. */
 		if (sd->loaded && now - sd->server_now > 15)
-			snprintf(buf, size, "online · figures %llds old", (long long)(now - sd->server_now));
+			snprintf(buf, size, _("online · figures %llds old"), (long long)(now - sd->server_now));
 		else
-			snprintf(buf, size, "online");
+			snprintf(buf, size, _("online"));
 		break;
 	case VIEW_CONNECTING:
-		snprintf(buf, size, "connecting…");
+		snprintf(buf, size, _("connecting…"));
 		break;
 	case VIEW_OFFLINE:
 		if (st->retry_s)
-			snprintf(buf, size, "offline — reconnecting in %u s", st->retry_s);
+			snprintf(buf, size, _("offline — reconnecting in %u s"), st->retry_s);
 		else
-			snprintf(buf, size, "offline — reconnecting…");
+			snprintf(buf, size, _("offline — reconnecting…"));
 		break;
 	case VIEW_FAILED:
-		snprintf(buf, size, "failed: %s", st->conn_reason);
+		snprintf(buf, size, _("failed: %s"), st->conn_reason);
 		break;
 	}
 }
@@ -423,17 +424,17 @@ void view_super_status(struct view_doc *d, const struct model *m, const struct s
 	}
 	view_line(d, VIEW_ROLE_STATUS, 0);
 	if (q) {
-		view_hint(d, st, VERB_PAUSE_BOT, q->bot_paused ? "resume the bot" : "pause the bot");
-		view_hint(d, st, VERB_OPEN, "its conversations");
+		view_hint(d, st, VERB_PAUSE_BOT, q->bot_paused ? _("resume the bot") : _("pause the bot"));
+		view_hint(d, st, VERB_OPEN, _("its conversations"));
 	} else if (it && view_super_conv(v, sd)) {
-		view_hint(d, st, VERB_TAKEOVER, it->kind == VIEW_SUPER_CONV ? "take over" :
-		     "take the oldest");
-		view_hint(d, st, VERB_TRANSFER, "transfer");
-		view_hint(d, st, VERB_OPEN, "open");
+		view_hint(d, st, VERB_TAKEOVER, it->kind == VIEW_SUPER_CONV ? _("take over") :
+		     _("take the oldest"));
+		view_hint(d, st, VERB_TRANSFER, _("transfer"));
+		view_hint(d, st, VERB_OPEN, _("open"));
 	}
-	view_hint(d, st, VERB_SUPERVISOR, "agent view");
-	view_hint(d, st, VERB_HELP, "help");
-	view_hint(d, st, VERB_QUIT, "quit");
+	view_hint(d, st, VERB_SUPERVISOR, _("agent view"));
+	view_hint(d, st, VERB_HELP, _("help"));
+	view_hint(d, st, VERB_QUIT, _("quit"));
 	conn_text(st, sd, now, conn, sizeof conn);
 	left = d->lines[d->nlines - 1].cols;
 	right = text_width(conn) + 2;
@@ -450,10 +451,10 @@ void view_super_status(struct view_doc *d, const struct model *m, const struct s
 		d->nlines--;
 		view_line(d, VIEW_ROLE_STATUS, 0);
 		if (q)
-			view_hint(d, st, VERB_PAUSE_BOT, q->bot_paused ? "resume" : "pause");
+			view_hint(d, st, VERB_PAUSE_BOT, q->bot_paused ? _("resume") : _("pause"));
 		else if (it && view_super_conv(v, sd))
-			view_hint(d, st, VERB_TAKEOVER, "take over");
-		view_hint(d, st, VERB_SUPERVISOR, "agents");
+			view_hint(d, st, VERB_TAKEOVER, _("take over"));
+		view_hint(d, st, VERB_SUPERVISOR, _("agents"));
 		left = d->lines[d->nlines - 1].cols;
 		if (left + right > width) {
 			d->nlines--;

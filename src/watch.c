@@ -7,6 +7,8 @@
 #include <uv.h>
 
 #include "balie/cli.h"
+#include "balie/feed.h"
+#include "balie/i18n.h"
 #include "balie/model.h"
 #include "balie/sync.h"
 #include "balie/util.h"
@@ -27,7 +29,7 @@ struct watch {
 
 static void usage(FILE *to)
 {
-	fputs("Usage: balie watch [OPTION]...\n"
+	fputs(_("Usage: balie watch [OPTION]...\n"
 	      "Print one JSON object per line for every change of a conversation that\n"
 	      "the console would show: conv, version, state, agent, queue, customer,\n"
 	      "reason, messages, waited (seconds the customer waited for a person).\n"
@@ -36,12 +38,14 @@ static void usage(FILE *to)
 	      "  -d, --dbname=CONNINFO  conninfo string or URI (default: PG* environment,\n"
 	      "                         service file, .pgpass, as psql)\n"
 	      "  -q, --quiet            no connection messages on standard error\n"
+	      "      --relay=PATH       take changes from 'balie relay' at this socket\n"
+	      "                         (default: $BALIE_RELAY; unset: LISTEN/NOTIFY)\n"
 	      "      --stats            print counters to standard error at exit\n"
 	      "      --help             display this help and exit\n"
 	      "      --version          output version information and exit\n"
 	      "\n"
 	      "Exit status: 0 when stopped by a signal, 1 if the connection cannot be\n"
-	      "made (bad password, no such database), 2 on a usage error.\n", to);
+	      "made (bad password, no such database), 2 on a usage error.\n"), to);
 }
 
 static void stop(struct watch *w, int code)
@@ -75,7 +79,6 @@ static void on_conn(struct sync *s, enum sync_conn st, const char *reason,
 {
 	struct watch *w = user;
 
-	(void)s;
 	if (st == SYNC_FAILED) {
 		fprintf(stderr, "balie watch: %s\n", reason);
 		stop(w, EXIT_FAILURE_RUNTIME);
@@ -83,10 +86,12 @@ static void on_conn(struct sync *s, enum sync_conn st, const char *reason,
 	}
 	if (w->quiet)
 		return;
-	if (st == SYNC_ONLINE)
-		fprintf(stderr, "balie watch: connected\n");
+	if (st == SYNC_ONLINE && sync_relay_path(s))
+		fprintf(stderr, _("balie watch: connected (feed: relay %s)\n"), sync_relay_path(s));
+	else if (st == SYNC_ONLINE)
+		fprintf(stderr, _("balie watch: connected (feed: notify)\n"));
 	else if (st == SYNC_RETRY_WAIT)
-		fprintf(stderr, "balie watch: offline (%s); retrying in %u ms\n", reason, retry_ms);
+		fprintf(stderr, _("balie watch: offline (%s); retrying in %u ms\n"), reason, retry_ms);
 }
 
 static void on_changed(struct sync *s, struct model_conv *c, enum model_apply how, void *user)
@@ -126,10 +131,11 @@ static void on_signal(uv_signal_t *h, int signum)
 }
 
 /* Sets up the loop: the sync, the signals, the flush after every turn. */
-static void watch_start(struct watch *w, const char *conninfo)
+static void watch_start(struct watch *w, const char *conninfo, const char *relay)
 {
 	static const int signals[3] = { SIGINT, SIGTERM, SIGHUP };
 	struct sync_events ev = { 0 };
+	struct sync_options so = { 0 };
 	int i;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -140,7 +146,8 @@ static void watch_start(struct watch *w, const char *conninfo)
 	ev.removed = on_removed;
 	ev.error = on_error;
 	ev.user = w;
-	w->sync = sync_new(w->loop, conninfo, &w->model, NULL, &ev);
+	so.relay = relay;
+	w->sync = sync_new(w->loop, conninfo, &w->model, &so, &ev);
 	for (i = 0; i < 3; i++) {
 		util_uv_check(uv_signal_init(w->loop, &w->sig[i]), "watch signal");
 		w->sig[i].data = w;
@@ -161,11 +168,13 @@ int watch_main(int argc, char **argv)
 		{ "dbname", required_argument, NULL, 'd' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "stats", no_argument, NULL, 's' },
+		{ "relay", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct watch w = { 0 };
+	const char *relay = NULL;
 	const char *conninfo = NULL;
 	int c;
 
@@ -180,6 +189,9 @@ int watch_main(int argc, char **argv)
 		case 's':
 			w.print_stats = true;
 			break;
+		case 'r':
+			relay = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -187,15 +199,17 @@ int watch_main(int argc, char **argv)
 			printf("balie watch %s\n", BALIE_VERSION);
 			return EXIT_OK;
 		default:
-			fputs("Try 'balie watch --help' for more information.\n", stderr);
+			fputs(_("Try 'balie watch --help' for more information.\n"), stderr);
 			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
-		cli_usage_error("balie watch", "unexpected argument '%s'", argv[optind]);
+		cli_usage_error("balie watch", _("unexpected argument '%s'"), argv[optind]);
 		return EXIT_USAGE;
 	}
-	watch_start(&w, conninfo);
+	if (!relay && getenv("BALIE_RELAY") && *getenv("BALIE_RELAY"))
+		relay = getenv("BALIE_RELAY");
+	watch_start(&w, conninfo, relay);
 	uv_run(w.loop, UV_RUN_DEFAULT);
 	if (w.print_stats)
 		fprintf(stderr, "balie watch: notifications %lu, fetch queries %lu, "

@@ -12,6 +12,7 @@ enum {
 int watch_main(int argc, char **argv);
 int sim_main(int argc, char **argv);
 int console_main(int argc, char **argv);
+int relay_main(int argc, char **argv);
 
 /* Prints "balie: MSG" and a hint to try --help, for usage errors. */
 void cli_usage_error(const char *cmd, const char *fmt, ...)

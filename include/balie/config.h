@@ -10,6 +10,9 @@
  *   set bell on|off|flash
  *   set away_after SECONDS           idle time before an agent shows as away
  *   set reconnect_max_ms N           longest wait between reconnect attempts
+ *   set alert_unclaimed SECONDS      ring when an escalation waits this long (0 off)
+ *   set sla_warn PERCENT             mark and ring at this share of the SLA (0 off)
+ *   set alert_gap SECONDS            at most one ring per this many seconds
  *
  * Colours are default, black, red, green, yellow, blue, magenta, cyan,
  * white, bright<colour> (8-15) or 0-255; attributes bold, underline,
@@ -72,6 +75,9 @@ enum config_bell {
 
 #define CONFIG_AWAY_AFTER_DEFAULT 300		/* seconds */
 #define CONFIG_RECONNECT_MAX_DEFAULT 1500	/* milliseconds, as db's default */
+#define CONFIG_ALERT_UNCLAIMED_DEFAULT 60	/* seconds */
+#define CONFIG_SLA_WARN_DEFAULT 80		/* percent of the SLA */
+#define CONFIG_ALERT_GAP_DEFAULT 5		/* seconds between rings */
 
 /* Stop collecting after this many messages (one more says so). */
 #define CONFIG_MAX_ERRORS 50
@@ -82,6 +88,9 @@ struct config {
 	enum config_bell bell;
 	unsigned away_after;		/* seconds */
 	unsigned reconnect_max_ms;
+	unsigned alert_unclaimed;	/* seconds; 0 = no such alert */
+	unsigned sla_warn;		/* percent; 0 = no warning */
+	unsigned alert_gap;		/* seconds */
 	char **errors;			/* "FILE:LINE: message", sanitised */
 	size_t nerrors;
 };

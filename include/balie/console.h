@@ -13,6 +13,7 @@ struct console_options {
 	const char *conninfo;	/* -d; NULL: the PG* environment */
 	bool supervisor;	/* --supervisor */
 	bool quiet;		/* --quiet: no bell */
+	const char *relay;	/* --relay or $BALIE_RELAY: relay mode (feed.h) */
 };
 
 enum console_parse {

@@ -15,9 +15,14 @@
 #define _(msgid) gettext(msgid)
 #define N_(msgid) (msgid)
 #define P_(singular, plural, n) ngettext((singular), (plural), (n))
+/* A word whose translation depends on where it stands (a key hint must be
+ * short, a refusal a whole phrase): CTX names the place, as msgctxt. */
+#define C_(ctx, msgid) i18n_pgettext(ctx "\004" msgid, msgid)
 
 /* Sets the locale from the environment and binds the text domain to the
  * installed (or source-tree) catalogues; call once, first thing in main. */
 void i18n_init(void);
+/* The translation of CTX_MSGID ("context\004msgid"), else MSGID. */
+const char *i18n_pgettext(const char *ctx_msgid, const char *msgid);
 
 #endif

@@ -73,8 +73,6 @@ struct model_queue {
 	int sla_seconds;
 	int priority;
 	bool bot_paused;
-	int waiting;			/* conversations waiting (read_queues) */
-	int agents_online;		/* its agents online (read_queues) */
 };
 
 struct model_agent {
@@ -189,9 +187,11 @@ int64_t model_now(const struct model *m, int64_t local_now);
  * with a person since takeover, with the bot since it started. */
 int64_t model_clock_seconds(const struct model_conv *c, int64_t now);
 
-/* Fills OUT (room for m->nconvs) with the open conversations in queue order:
- * waiting first, then with a person, then with the bot; within each, higher
- * queue priority first, then the longest clock. Returns the count. */
+/* Fills OUT (room for m->nconvs) with the open conversations in queue order
+ * (shift.c): the caller's own first — those whose customer waits for
+ * an answer on top, longest wait first —, then waiting ones by queue
+ * priority and longest wait, then the rest (with a person, with the bot).
+ * Returns the count. */
 size_t model_queue_order(const struct model *m, int64_t now,
 			 struct model_conv **out);
 

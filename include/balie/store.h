@@ -80,6 +80,8 @@ const char *store_link_error(const struct db *db);
 unsigned store_link_retry_in_ms(const struct db *db);
 /* Connects that succeeded so far (1 after the first). */
 unsigned store_link_connects(const struct db *db);
+/* Whether the connection is up now. */
+bool store_link_connected(const struct db *db);
 
 /* The console's reads (store.c) ------------------------------------------------ */
 

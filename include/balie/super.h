@@ -22,6 +22,8 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "balie/i18n.h"
+
 struct sync;
 
 /* Minutes of waiting history per queue, oldest first, the last being now. */
@@ -44,13 +46,13 @@ enum super_presence {
 
 /* X(ENUM, name in the store, label on the screen), in the store's order. */
 #define SUPER_REASONS(X) \
-	X(CUSTOMER_REQUEST,	"customer_request",	"asked for a person") \
-	X(NOT_UNDERSTOOD,	"not_understood",	"not understood") \
-	X(SENSITIVE_TOPIC,	"sensitive_topic",	"sensitive topic") \
-	X(NEGATIVE_SENTIMENT,	"negative_sentiment",	"negative sentiment") \
-	X(BOT_ERROR,		"bot_error",		"bot error") \
-	X(OTHER,		"other",		"other") \
-	X(BOT_PAUSED,		"bot_paused",		"bot paused")
+	X(CUSTOMER_REQUEST,	"customer_request",	N_("asked for a person")) \
+	X(NOT_UNDERSTOOD,	"not_understood",	N_("not understood")) \
+	X(SENSITIVE_TOPIC,	"sensitive_topic",	N_("sensitive topic")) \
+	X(NEGATIVE_SENTIMENT,	"negative_sentiment",	N_("negative sentiment")) \
+	X(BOT_ERROR,		"bot_error",		N_("bot error")) \
+	X(OTHER,		"other",		N_("other")) \
+	X(BOT_PAUSED,		"bot_paused",		N_("bot paused"))
 
 #define SUPER_REASON_ENUM_(e, name, label) SUPER_REASON_##e,
 enum super_reason {

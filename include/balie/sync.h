@@ -58,6 +58,7 @@ struct sync_options {
 	unsigned retry_min_ms, retry_max_ms;	/* 0 = defaults */
 	unsigned page;				/* messages per page (default 50) */
 	bool keep_closed;			/* keep closed conversations in the model */
+	const char *relay;			/* relay mode: the relay's socket (feed.h) */
 };
 
 struct sync *sync_new(uv_loop_t *loop, const char *conninfo, struct model *m,

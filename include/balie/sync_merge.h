@@ -53,5 +53,9 @@ bool sync_merge_joins(const struct model_conv *c, enum sync_page kind, int edge)
 /* Whether a reply that ended with OUTCOME stays in the outbox, to be resent
  * with the same client_msg_id after reconnecting (the store stores it once). */
 bool sync_merge_keeps_reply(enum store_outcome outcome);
+/* Whether a reply the server refused with SQLSTATE only found its row busy
+ * (BL040: a lock wait gave up; 55P03: lock_not_available): kept and resent
+ * a moment later, with the same client_msg_id. */
+bool sync_merge_busy(const char *sqlstate);
 
 #endif

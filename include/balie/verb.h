@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "balie/i18n.h"
+
 /* Where a verb's key does something (0: no key, the console calls it). */
 enum {
 	VERB_ON_AGENT = 1u << 0,
@@ -65,82 +67,95 @@ enum {
  * in help-screen order. */
 #define VERB_TABLE(X) \
 	X(DOWN, "down", "j Down", VERB_ON_BOTH, VERB_ASK_NONE, 0, NULL, "", \
-	  "move down", NULL, NULL, NULL, NULL, NULL) \
+	  N_("move down"), NULL, NULL, NULL, NULL, NULL) \
 	X(UP, "up", "k Up", VERB_ON_BOTH, VERB_ASK_NONE, 0, NULL, "", \
-	  "move up", NULL, NULL, NULL, NULL, NULL) \
+	  N_("move up"), NULL, NULL, NULL, NULL, NULL) \
 	X(PAGE_DOWN, "page-down", "PgDn C-f", VERB_ON_BOTH, VERB_ASK_NONE, 0, NULL, "", \
-	  "move one page down", NULL, NULL, NULL, NULL, NULL) \
+	  N_("move one page down"), NULL, NULL, NULL, NULL, NULL) \
 	X(PAGE_UP, "page-up", "PgUp C-b", VERB_ON_BOTH, VERB_ASK_NONE, 0, NULL, "", \
-	  "move one page up", NULL, NULL, NULL, NULL, NULL) \
+	  N_("move one page up"), NULL, NULL, NULL, NULL, NULL) \
 	X(HOME, "home", "Home g", VERB_ON_BOTH, VERB_ASK_NONE, 0, NULL, "", \
-	  "go to the first line", NULL, NULL, NULL, NULL, NULL) \
+	  N_("go to the first line"), NULL, NULL, NULL, NULL, NULL) \
 	X(END, "end", "End G", VERB_ON_BOTH, VERB_ASK_NONE, 0, NULL, "", \
-	  "go to the last line", NULL, NULL, NULL, NULL, NULL) \
+	  N_("go to the last line"), NULL, NULL, NULL, NULL, NULL) \
 	X(OPEN, "open", "Enter", VERB_ON_BOTH, VERB_ASK_NONE, 0, NULL, "", \
-	  "open the selected conversation", NULL, NULL, NULL, NULL, NULL) \
+	  N_("open the selected conversation"), NULL, NULL, NULL, NULL, NULL) \
 	X(BACK, "back", "Esc", VERB_ON_BOTH, VERB_ASK_NONE, 0, NULL, "", \
-	  "close the pane, go back", NULL, NULL, NULL, NULL, NULL) \
+	  N_("close the pane, go back"), NULL, NULL, NULL, NULL, NULL) \
 	X(TAKEOVER, "takeover", "t", VERB_ON_BOTH, VERB_ASK_NONE, \
 	  VERB_IF_CONV | VERB_IF_UNTAKEN | VERB_IF_OPENS, "SELECT balie.takeover($1)", "c", \
-	  "take the conversation over from the bot", "take it over", NULL, NULL, \
-	  "taking over #{id}…", \
-	  "taken over #{id} — you talk to {customer} now|#{id} was taken by {owner} first") \
+	  N_("take the conversation over from the bot"), N_("take it over"), NULL, NULL, \
+	  N_("taking over #{id}…"), \
+	  N_("taken over #{id} — you talk to {customer} now|#{id} was taken by {owner} first")) \
 	X(REPLY, "reply", "r", VERB_ON_AGENT, VERB_ASK_LINE, \
 	  VERB_IF_CONV | VERB_IF_OWNER | VERB_IF_OFFLINE, "SELECT balie.reply($1, $2, $3::uuid)", "ctu", \
-	  "reply on the compose line (Enter sends, Esc cancels)", "reply", \
-	  "reply to #{id} ({customer})", NULL, "sending the reply to #{id}…", \
-	  "reply sent to #{id}") \
+	  N_("reply on the compose line (Enter sends, Esc cancels)"), N_("reply"), \
+	  N_("reply to #{id} ({customer})"), NULL, N_("sending the reply to #{id}…"), \
+	  N_("reply sent to #{id}")) \
 	X(REPLY_EDITOR, "reply-editor", "E", VERB_ON_AGENT, VERB_ASK_EDITOR, \
 	  VERB_IF_CONV | VERB_IF_OWNER | VERB_IF_OFFLINE, NULL, "", \
-	  "write a reply in $EDITOR", "reply", NULL, NULL, NULL, NULL) \
+	  N_("write a reply in $EDITOR"), N_("reply"), NULL, NULL, NULL, NULL) \
 	X(NOTE, "note", "n", VERB_ON_AGENT, VERB_ASK_LINE, VERB_IF_CONV, \
 	  "SELECT balie.note($1, $2)", "ct", \
-	  "add an internal note (never shown to the customer)", "add a note", \
-	  "note on #{id} ({customer})", NULL, NULL, \
-	  "note added to #{id} (not shown to the customer)") \
+	  N_("add an internal note (never shown to the customer)"), N_("add a note"), \
+	  N_("note on #{id} ({customer})"), NULL, NULL, \
+	  N_("note added to #{id} (not shown to the customer)")) \
 	X(AGREEMENT, "agreement", "a", VERB_ON_AGENT, VERB_ASK_LINE, VERB_IF_CONV | VERB_IF_OWNER, \
 	  "SELECT balie.confirm_agreement($1, $2)", "ct", \
-	  "confirm an agreement to the customer in writing", "confirm an agreement", \
-	  "agreement with #{id} ({customer})", NULL, NULL, \
-	  "agreement stored and sent to the customer of #{id}") \
+	  N_("confirm an agreement to the customer in writing"), N_("confirm an agreement"), \
+	  N_("agreement with #{id} ({customer})"), NULL, NULL, \
+	  N_("agreement stored and sent to the customer of #{id}")) \
 	X(HANDBACK, "handback", "h", VERB_ON_AGENT, VERB_ASK_NONE, VERB_IF_CONV | VERB_IF_OWNER, \
 	  "SELECT balie.handback($1, $2)", "ct", \
-	  "hand the conversation back to the bot", "hand it back", NULL, NULL, \
-	  "handing #{id} back to the bot…", "#{id} handed back to the bot") \
+	  N_("hand the conversation back to the bot"), N_("hand it back"), NULL, NULL, \
+	  N_("handing #{id} back to the bot…"), N_("#{id} handed back to the bot")) \
 	X(TRANSFER, "transfer", "x", VERB_ON_BOTH, VERB_ASK_QUEUE, \
 	  VERB_IF_CONV | VERB_IF_OWNER | VERB_IF_SUPER | VERB_IF_GONE, "SELECT balie.transfer($1, $2, $3)", "cat", \
-	  "transfer the conversation to another queue", "transfer it", \
-	  "transfer #{id} to which queue?", "not transferred", \
-	  "transferring #{id} to {arg}…", "#{id} transferred to {queue}") \
+	  N_("transfer the conversation to another queue"), N_("transfer it"), \
+	  N_("transfer #{id} to which queue?"), N_("not transferred"), \
+	  N_("transferring #{id} to {arg}…"), N_("#{id} transferred to {queue}")) \
 	X(CLOSE, "close", "c", VERB_ON_AGENT, VERB_ASK_YESNO, \
 	  VERB_IF_CONV | VERB_IF_OWNER | VERB_IF_SUPER | VERB_IF_GONE | VERB_IF_ENDS, "SELECT balie.close($1, $2)", "ct", \
-	  "close the conversation (asks first)", "close it", \
-	  "close #{id} ({customer})? y/n ", "not closed", "closing #{id}…", "#{id} closed") \
+	  N_("close the conversation (asks first)"), N_("close it"), \
+	  N_("close #{id} ({customer})? y/n "), N_("not closed"), N_("closing #{id}…"), N_("#{id} closed")) \
 	X(SEARCH, "search", "/", VERB_ON_AGENT, VERB_ASK_NONE, 0, NULL, "", \
-	  "search conversations", NULL, NULL, NULL, NULL, NULL) \
+	  N_("search conversations"), NULL, NULL, NULL, NULL, NULL) \
 	X(SUPERVISOR, "supervisor", "S", VERB_ON_BOTH, VERB_ASK_NONE, VERB_IF_SUPERVISOR, NULL, "", \
-	  "supervisor screen", NULL, NULL, NULL, NULL, NULL) \
+	  N_("supervisor screen"), NULL, NULL, NULL, NULL, NULL) \
 	X(PAUSE_BOT, "pause-bot", "p", VERB_ON_BOTH, VERB_ASK_YESNO, VERB_IF_SUPERVISOR, \
 	  "SELECT balie.pause_bot($1, $2::boolean)", "af", \
-	  "pause or resume the bot of a queue (supervisor screen)", NULL, \
-	  "pause the bot of {arg}? new conversations will wait for a person. y/n " \
-	  "|resume the bot of {arg}? y/n ", \
-	  "the bot keeps talking|the bot stays paused", \
-	  "pausing the bot of {arg}…|resuming the bot of {arg}…", \
-	  "the bot of {arg} is paused: new conversations wait for a person" \
-	  "|the bot of {arg} talks to new customers again") \
+	  N_("pause or resume the bot of a queue (supervisor screen)"), NULL, \
+	  N_("pause the bot of {arg}? new conversations will wait for a person. y/n " \
+	  "|resume the bot of {arg}? y/n "), \
+	  N_("the bot keeps talking|the bot stays paused"), \
+	  N_("pausing the bot of {arg}…|resuming the bot of {arg}…"), \
+	  N_("the bot of {arg} is paused: new conversations wait for a person" \
+	  "|the bot of {arg} talks to new customers again")) \
 	X(HELP, "help", "? F1", VERB_ON_BOTH, VERB_ASK_NONE, 0, NULL, "", \
-	  "show the keys", NULL, NULL, NULL, NULL, NULL) \
+	  N_("show the keys"), NULL, NULL, NULL, NULL, NULL) \
 	X(REDRAW, "redraw", "C-l", VERB_ON_BOTH, VERB_ASK_NONE, 0, NULL, "", \
-	  "redraw the screen", NULL, NULL, NULL, NULL, NULL) \
+	  N_("redraw the screen"), NULL, NULL, NULL, NULL, NULL) \
 	X(QUIT, "quit", "q", VERB_ON_BOTH, VERB_ASK_NONE, 0, NULL, "", \
-	  "quit balie", NULL, NULL, NULL, NULL, NULL) \
+	  N_("quit balie"), NULL, NULL, NULL, NULL, NULL) \
 	X(ASSIGN, "assign", "", 0, VERB_ASK_NONE, VERB_IF_CONV | VERB_IF_SUPERVISOR, \
 	  "SELECT balie.assign($1, $2)", "ca", NULL, NULL, NULL, NULL, \
-	  "taking #{id} over from {owner}…", "#{id} is yours now (Enter opens it)") \
+	  N_("taking #{id} over from {owner}…"), N_("#{id} is yours now (Enter opens it)")) \
 	X(HEARTBEAT, "heartbeat", "", 0, VERB_ASK_NONE, 0, \
 	  "SELECT balie.heartbeat($1::boolean)", "f", NULL, NULL, NULL, NULL, NULL, NULL) \
 	/* The shift: several conversations at once. */ \
+	X(TAKE_NEXT, "take-next", "N", VERB_ON_AGENT, VERB_ASK_NONE, 0, \
+	  "SELECT balie.take_next()", "", \
+	  "take the next waiting conversation (the most urgent one)", "take the next one", \
+	  NULL, NULL, "taking the next waiting conversation…", \
+	  "#{value} is yours now — you talk to {customer}|nobody is waiting for you") \
+	X(STATUS, "status", "A", VERB_ON_AGENT, VERB_ASK_NONE, 0, \
+	  "SELECT balie.set_status($1)", "a", \
+	  "toggle your status: available or away", "change your status", NULL, NULL, \
+	  "telling the store you are {arg}…", "you are {arg} now") \
+	X(MARK_READ, "mark-read", "", 0, VERB_ASK_NONE, VERB_IF_CONV, \
+	  "SELECT balie.mark_read($1, $2)", "cn", NULL, NULL, NULL, NULL, NULL, NULL) \
+	X(SET_VIEWING, "set-viewing", "", 0, VERB_ASK_NONE, 0, \
+	  "SELECT balie.set_viewing($1, $2)", "ct", NULL, NULL, NULL, NULL, NULL, NULL) \
 	/* What the customer reads: languages, macros, wrap-up. */ \
 	/* Supervisors: raised hands, whispers, capacity, routing. */ \
 	/* (end of the verb table) */

@@ -184,7 +184,12 @@ struct view_state {
 	enum view_conn conn;
 	char conn_reason[256];		/* safe text */
 	unsigned retry_s;
+	const char *feed;		/* "relay" in relay mode, else NULL (notify) */
 	size_t outbox;			/* replies waiting to be sent */
+
+	/* The shift. */
+	unsigned sla_warn;		/* percent of the SLA that marks a row ~ (0: off) */
+	const char *my_status;		/* "available", "away"; NULL until known */
 };
 
 void view_state_init(struct view_state *st, const struct keys_map *keys, unsigned text_flags);

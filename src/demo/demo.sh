@@ -3,8 +3,9 @@
 #
 # Installs what is missing, builds balie, starts a private PostgreSQL cluster
 # (Unix socket only, no TCP port) in build/demo/, loads the schema, the demo
-# queues and people, starts `balie sim` (customers and a chatbot) in the
-# background and opens the console. Quitting the console stops what this
+# queues and people, starts `balie sim` (customers and a chatbot) and `balie
+# relay` (the change feed: the cluster has wal_level=logical) in the
+# background and opens the console attached to the relay. Quitting the console stops what this
 # script started, also on Ctrl-C, a closed terminal or a failure. The next
 # run reuses the cluster. As root the server runs as the postgres user.
 #
@@ -134,15 +135,16 @@ psql_admin() {
 }
 
 sim_pid=
+relay_pid=
 owner=0
 # shellcheck disable=SC2317 # called by the trap
 cleanup() {
 	status=$?
 	trap - EXIT INT TERM HUP
-	if [ -n "$sim_pid" ]; then
-		kill "$sim_pid" 2>/dev/null || true
-		wait "$sim_pid" 2>/dev/null || true
-	fi
+	for p in $sim_pid $relay_pid; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
 	if [ "$owner" = 1 ]; then
 		as_server "$bindir/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
 		rm -f "$dir/demo.pid"
@@ -182,6 +184,23 @@ synchronous_commit = off
 log_min_messages = warning
 log_line_prefix = '%m [%p] %u@%d '
 CONF
+fi
+# balie relay decodes the WAL: logical decoding, a bound on what a stopped
+# relay's slot may keep (also for clusters made by an older demo).
+if ! grep -q '^wal_level = logical' "$data/postgresql.conf"; then
+	as_server sh -c "cat >> '$data/postgresql.conf'" <<CONF
+wal_level = logical
+max_wal_senders = 10
+max_replication_slots = 10
+max_slot_wal_keep_size = 256MB
+CONF
+	# A server left running by an older demo takes it at a restart.
+	other=$(cat "$dir/demo.pid" 2>/dev/null || true)
+	if as_server "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1 &&
+		! { [ -n "$other" ] && kill -0 "$other" 2>/dev/null; }; then
+		as_server "$bindir/pg_ctl" -D "$data" -m fast -w restart -l "$dir/server.log" \
+			>/dev/null 9>&-
+	fi
 fi
 
 joined=0
@@ -223,6 +242,13 @@ BEGIN
 	IF NOT pg_catalog.pg_has_role('demo_bot', 'balie_bot', 'MEMBER') THEN
 		GRANT balie_bot TO demo_bot;
 	END IF;
+	-- The relay's own role: it may decode the WAL and redeem tickets.
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'demo_relay') THEN
+		CREATE ROLE demo_relay LOGIN REPLICATION;
+	END IF;
+	IF NOT pg_catalog.pg_has_role('demo_relay', 'balie_relay', 'MEMBER') THEN
+		GRANT balie_relay TO demo_relay;
+	END IF;
 END $$;
 -- Finance, health and government want a person sooner than delivery.
 SELECT balie.add_queue('health', 'Health insurance', 90, 9);
@@ -242,7 +268,19 @@ SELECT balie.add_agent('demo_supervisor', 'Sara Bakker',
 SET SESSION AUTHORIZATION demo_supervisor;
 SELECT balie.close(id, 'The demo was restarted') FROM balie.read_conversations();
 RESET SESSION AUTHORIZATION;
+-- Writes send no NOTIFY on balie: the consoles get changes from the relay.
+SELECT balie.set_feed('relay');
 SQL
+	rm -f "$dir/relay.sock"
+	"$top/balie" relay -d "host=$dir port=$port dbname=balie user=demo_relay" \
+		--socket "$dir/relay.sock" >"$dir/relay.log" 2>&1 9>&- &
+	relay_pid=$!
+	deadline=$(( $(date +%s) + 20 ))
+	until grep -q streaming "$dir/relay.log"; do
+		kill -0 "$relay_pid" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ] ||
+			{ cat "$dir/relay.log" >&2; die "balie relay did not start (log: $dir/relay.log)"; }
+		sleep 0.1
+	done
 	# shellcheck disable=SC2086 # DEMO_SIM_ARGS holds several options
 	"$top/balie" sim -d "host=$dir port=$port dbname=balie user=demo_bot" \
 		--rate 6 --burst 5 ${DEMO_SIM_ARGS:-} >"$dir/sim.log" 2>&1 9>&- &
@@ -271,25 +309,28 @@ if [ -n "${DEMO_SMOKE:-}" ]; then
 		[ "$(date +%s)" -lt "$deadline" ] || die "no conversations arrived (log: $dir/sim.log)"
 		sleep 0.2
 	done
-	say "smoke test passed: $1 conversations, $2 waiting for a person"
+	"$top/balie" relay --socket "$dir/relay.sock" --status >"$dir/relay.status" 2>&1 ||
+		{ cat "$dir/relay.status" >&2; die "the relay does not answer (log: $dir/relay.log)"; }
+	say "smoke test passed: $1 conversations, $2 waiting for a person; relay: $(head -n 1 "$dir/relay.status")"
 	exit 0
 fi
 
 cat <<EOF
-balie demo: customers and a chatbot are live (balie sim; log: $dir/sim.log).
+balie demo: customers and a chatbot are live (balie sim; log: $dir/sim.log);
+  changes reach the consoles through balie relay (log: $dir/relay.log).
   Opening the console as $login. Keys: j/k move, Enter opens, t takes over,
   r replies, h hands back to the bot, c closes, ? help, q quits (and stops
   the demo).
   A second agent, in another terminal:
     make demo ROLE=agent2
   or
-    ./balie -d "$(conn demo_agent2)"
+    ./balie -d "$(conn demo_agent2)" --relay $dir/relay.sock
   The supervisor:
-    ./balie -d "$(conn demo_supervisor)" --supervisor
+    ./balie -d "$(conn demo_supervisor)" --relay $dir/relay.sock --supervisor
 EOF
 set +e
 # shellcheck disable=SC2086
-"$top/balie" -d "$(conn "$login")" $extra
+"$top/balie" -d "$(conn "$login")" --relay "$dir/relay.sock" $extra
 status=$?
 set -e
 exit "$status"

@@ -6,7 +6,7 @@
 # table and writes it to build/bench/results.txt. Takes about ten minutes;
 # see test/bench/BENCHMARKS.md.
 
-BENCH_PROGS  := notify_floor bench_fanout bench_poll bench_race bench_tui
+BENCH_PROGS  := notify_floor bench_fanout bench_poll bench_race bench_tui bench_relay
 BENCH_BIN    := $(BENCH_PROGS:%=build/bench/%)
 BENCH_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
                 -Wmissing-prototypes -Wformat=2 -Wvla -O2 -g -pthread \

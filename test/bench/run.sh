@@ -17,7 +17,8 @@
 #   BENCH_TAKEOVERS    takeover keys pressed       (50)
 #   BENCH_BIG          open conversations          (50000)
 #   BENCH_BALIE        the balie binary to measure  (./balie)
-#   BENCH_PARTS        which parts run             (floor fanout poll race tui)
+#   BENCH_PARTS        which parts run             (floor fanout poll race tui relay)
+#   RELAY_*            the relay part's sizes: see test/bench/relay.sh
 #   BENCH_KEEP_PG=1    keep the server's directory for a look
 set -euo pipefail
 
@@ -46,7 +47,7 @@ RACE_WINDOW=${BENCH_RACE_WINDOW:-50}
 TAKEOVERS=${BENCH_TAKEOVERS:-50}
 BIG=${BENCH_BIG:-50000}
 BALIE=${BENCH_BALIE:-./balie}
-PARTS=" ${BENCH_PARTS:-floor fanout poll race tui} "
+PARTS=" ${BENCH_PARTS:-floor fanout poll race tui relay} "
 
 for p in notify_floor bench_fanout bench_poll bench_race bench_tui; do
 	[ -x "$out/$p" ] || { echo "run.sh: $out/$p is not built (make bench)" >&2; exit 1; }
@@ -118,6 +119,8 @@ part fanout && run "$out/bench_fanout" bench_fanout "$BALIE" "$ROUNDS" "$WRITERS
 part poll && run "$out/bench_poll" bench_poll "$BALIE" "$POLL_EVENTS" "$IDLE"
 part race && run "$out/bench_race" bench_race "$RACERS" "$RACE_CONVS" "$RACE_WINDOW"
 part tui && run "$out/bench_tui" bench_take bench_big "$BALIE" "$TAKEOVERS" "$BIG"
+# The relay on a durable server of its own (test/bench/relay.sh).
+part relay && { BENCH_BALIE=$BALIE test/bench/relay.sh || exit 1; }
 
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 {

@@ -332,8 +332,8 @@ static void hundred_replies_ten_cuts(void **state)
 	make_replies_slowable(f);
 	start_sync(f, "");
 	uv_timer_start(&f->tick, on_tick, 40, 40);
-	WAIT_FOR(f, f->sent == REPLIES && f->cuts == CUTS, 30000, "100 replies and 10 cuts");
-	WAIT_FOR(f, all_replies_done(f) && f->conn == SYNC_ONLINE, 30000, "every reply to be stored");
+	WAIT_FOR(f, f->sent == REPLIES && f->cuts == CUTS, 90000, "100 replies and 10 cuts");
+	WAIT_FOR(f, all_replies_done(f) && f->conn == SYNC_ONLINE, 90000, "every reply to be stored");
 	assert_int_equal(sync_outbox_count(f->sync), 0);
 	assert_int_equal(f->terminated, CUTS - 1);
 	assert_int_equal(f->restarts, 1);

@@ -1281,21 +1281,21 @@ static void only_the_api_is_callable(void **state)
 	/* What each role may execute in schema balie, and nothing more. */
 	static const char *const people[] = {
 		"_can_see", "_is_agent", "_is_bot", "_is_supervisor", "_my_queues", "close", "confirm_agreement",
-		"handback", "heartbeat", "mark_read", "note", "read_agents", "read_conversations",
+		"handback", "heartbeat", "mark_read", "note", "read_agents", "read_conversations", "read_feed",
 		"read_history", "read_macros", "read_me", "read_messages", "read_queues", "read_states",
-		"read_wrapups", "reply", "search", "set_status", "set_viewing", "take_next", "takeover",
-		"transfer", "whoami",
+		"read_wrapups", "relay_ticket", "reply", "search", "set_status", "set_viewing", "take_next",
+		"takeover", "transfer", "whoami",
 	};
 	static const char *const want[] = {
 		"_can_see,_is_agent,_is_bot,_is_supervisor,_my_queues,add_macro,add_wrapup,assign,close,"
 		"confirm_agreement,disclosure_report,"
-		"handback,heartbeat,mark_read,note,pause_bot,read_agents,read_conversations,read_history,read_macros,"
-		"read_me,read_messages,read_queues,read_states,read_wrapups,reply,search,set_capacity,"
-		"set_routing,set_status,set_viewing,supervisor_agents,"
+		"handback,heartbeat,mark_read,note,pause_bot,read_agents,read_conversations,read_feed,read_history,"
+		"read_macros,read_me,read_messages,read_queues,read_states,read_wrapups,relay_ticket,reply,search,"
+		"set_capacity,set_routing,set_status,set_viewing,supervisor_agents,"
 		"supervisor_queues,take_next,takeover,transfer,whoami",
 		"_can_see,_is_agent,_is_bot,_is_supervisor,_my_queues,close,escalate,open_conversation,"
-		"post_message,read_conversations,read_history,read_me,read_messages,read_queues,"
-		"read_states,whoami",
+		"post_message,read_conversations,read_feed,read_history,read_me,read_messages,read_queues,"
+		"read_states,relay_ticket,whoami",
 		"",
 	};
 	PGresult *r;

@@ -36,16 +36,16 @@ static const char *const tables[] = {
 	"schema_version", "queues", "agents", "agent_queues",
 	"conversations", "messages", "agreements", "state_changes",
 	"waiting_samples", "escalations", "bots", "bot_queues", "waiting_changes",
-	"texts", "macros", "wrapups", "read_marks",
+	"feed", "relay_tickets", "texts", "macros", "wrapups", "read_marks",
 };
 /* The versions the schema files record. */
-#define SCHEMA_VERSIONS "1,2,3,4,5,7,8"
+#define SCHEMA_VERSIONS "1,2,3,4,5,6,7,8"
 #define NTABLES (sizeof tables / sizeof tables[0])
 
 /* A column of each table that an UPDATE can name. */
 static const char *const a_column[NTABLES] = {
 	"version", "name", "display_name", "queue", "state", "body", "body", "note",
-	"waiting", "reason", "login", "queue", "delta",
+	"waiting", "reason", "login", "queue", "delta", "mode", "login",
 	"body", "body", "label", "seq",
 };
 
@@ -202,25 +202,29 @@ static char *callable_by(PGconn *c, const char *role)
 static void execute_grants_follow_the_roles(void **state)
 {
 	struct fx *f = *state;
-	const char *bot = "close,escalate,open_conversation,post_message,read_conversations,read_history,"
-			  "read_me,read_messages,read_queues,read_states,whoami";
-	const char *agent = "close,confirm_agreement,handback,heartbeat,mark_read,note,read_agents,read_conversations,r"
-		"ead_history,read_macros,read_me,read_messages,read_queues,read_states,read_wrapups,reply,s"
-		"earch,set_status,set_viewing,take_next,takeover,transfer,whoami";
-	const char *supervisor = "add_macro,add_wrapup,assign,close,confirm_agreement,disclosure_report,handback,heartbeat,m"
-		"ark_read,note,pause_bot,read_agents,read_conversations,read_history,read_macros,read_me,re"
-		"ad_messages,read_queues,read_states,read_wrapups,reply,search,set_capacity,set_routing,set"
-		"_status,set_viewing,supervisor_agents,supervisor_queues,take_next,takeover,transfer,whoami";
+	const char *bot = "close,escalate,open_conversation,post_message,read_conversations,read_feed,"
+			  "read_history,read_me,read_messages,read_queues,read_states,relay_ticket,whoami";
+	const char *agent = "close,confirm_agreement,handback,heartbeat,mark_read,note,read_agents,read_conversations,"
+			    "read_feed,read_history,read_macros,read_me,read_messages,read_queues,read_states,"
+			    "read_wrapups,relay_ticket,reply,search,set_status,set_viewing,take_next,takeover,transfer,whoami";
+	const char *supervisor = "add_macro,add_wrapup,assign,close,confirm_agreement,disclosure_report,"
+				 "handback,heartbeat,mark_read,note,pause_bot,"
+				 "read_agents,read_conversations,read_feed,read_history,read_macros,read_me,"
+				 "read_messages,read_queues,read_states,read_wrapups,relay_ticket,reply,search,"
+				 "set_capacity,set_routing,set_status,set_viewing,supervisor_agents,supervisor_queues,"
+				 "take_next,takeover,transfer,whoami";
 	const char *const want[][2] = {
 		{ "balie_bot", bot }, { "botty", bot },
 		{ "balie_agent", agent }, { "ann", agent }, { "race01", agent },
 		{ "balie_supervisor", supervisor }, { "sue", supervisor },
 		{ "mallory", "-" },
-		{ "balie_owner", "add_agent,add_bot,add_macro,add_queue,add_wrapup,assign,close,confirm_agreement,disclosure"
-		  "_report,escalate,handback,heartbeat,mark_read,note,open_conversation,pause_bot,post_messag"
-		  "e,read_agents,read_conversations,read_history,read_macros,read_me,read_messages,read_queue"
-		  "s,read_states,read_wrapups,reply,search,set_capacity,set_routing,set_status,set_text,set_v"
-		  "iewing,supervisor_agents,supervisor_queues,take_next,takeover,transfer,whoami" },
+		{ "balie_relay", "read_feed,relay_redeem" },
+		{ "balie_owner", "add_agent,add_bot,add_macro,add_queue,add_wrapup,assign,close,confirm_agreement,"
+		  "disclosure_report,escalate,handback,"
+		  "heartbeat,mark_read,note,open_conversation,pause_bot,post_message,read_agents,read_conversations,"
+		  "read_feed,read_history,read_macros,read_me,read_messages,read_queues,read_states,"
+		  "read_wrapups,relay_redeem,relay_ticket,reply,search,set_capacity,set_feed,set_routing,set_status,"
+		  "set_text,set_viewing,supervisor_agents,supervisor_queues,take_next,takeover,transfer,whoami" },
 	};
 
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
@@ -236,7 +240,8 @@ static void roles_are_groups_with_the_right_members(void **state)
 {
 	struct fx *f = *state;
 
-	assert_value(f->r.root, "balie_agent false,balie_bot false,balie_owner false,balie_supervisor false",
+	assert_value(f->r.root, "balie_agent false,balie_bot false,balie_owner false,balie_relay false,"
+		     "balie_supervisor false",
 		     "select string_agg(rolname || ' ' || rolcanlogin, ',' order by rolname) from pg_roles"
 		     " where rolname like 'balie\\_%'");
 	assert_value(f->r.root, "t|t|t|f|f",

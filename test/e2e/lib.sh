@@ -11,6 +11,13 @@ set -u
 : "${BALIE_TEST_PGDIR:?run through test/run-tests.sh: the database harness is missing}"
 : "${BALIE_TEST_PGPORT:?}" "${BALIE_TEST_PGBIN:?}"
 
+# The tests read English whatever the caller's language: the C locale's
+# messages (LANGUAGE would override even those). A test that wants another
+# language sets E2E_LANG for start_console, or its own environment per call.
+LC_ALL=C.UTF-8
+export LC_ALL
+unset LANGUAGE
+
 E2E_TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BALIE=${BALIE_BINARY:-$E2E_TOP/balie}
 E2E_NAME=$(basename "$0" .sh)
@@ -20,6 +27,7 @@ DB=
 SESSION=console
 
 e2e_cleanup() {
+	[ -n "${E2E_RELAY_PID:-}" ] && kill "$E2E_RELAY_PID" 2>/dev/null && wait "$E2E_RELAY_PID" 2>/dev/null
 	tmux -L "$E2E_SOCK" -f /dev/null kill-server 2>/dev/null
 	if [ -n "$DB" ]; then
 		"$BALIE_TEST_PGBIN/dropdb" -h "$BALIE_TEST_PGDIR" -p "$BALIE_TEST_PGPORT" \
@@ -45,6 +53,23 @@ fresh_db() {
 	"$BALIE_TEST_PGBIN/psql" -X -q -h "$BALIE_TEST_PGDIR" -p "$BALIE_TEST_PGPORT" \
 		-U postgres -d postgres -c "CREATE DATABASE \"$DB\" TEMPLATE balie_tmpl" >/dev/null ||
 		fail "cannot create database $DB"
+	[ -n "${E2E_RELAY:-}" ] && e2e_start_relay
+	return 0
+}
+
+# E2E_RELAY=1 (test_console_relay.sh): the store in relay mode and a relay
+# for this database; consoles attach through it ($BALIE_RELAY).
+e2e_start_relay() {
+	sql postgres -c "SELECT balie.set_feed('relay')" >/dev/null || fail "set_feed('relay')"
+	BALIE_RELAY=$E2E_TMP/relay.sock
+	export BALIE_RELAY
+	"$BALIE" relay -d "$(conninfo postgres)" --socket "$BALIE_RELAY" 2>"$E2E_TMP/relay.err" &
+	E2E_RELAY_PID=$!
+	deadline=$(( $(date +%s) + 15 ))
+	until grep -q streaming "$E2E_TMP/relay.err"; do
+		[ "$(date +%s)" -lt "$deadline" ] || fail "the relay never streamed: $(cat "$E2E_TMP/relay.err")"
+		sleep 0.05
+	done
 }
 
 conninfo() {
@@ -72,7 +97,8 @@ SQL
 
 # start_console ROLE [TERM] [extra balie options...]: runs balie in a new
 # 80x24 tmux session; when it ends the pane shows EXIT=<status>. The config
-# file holds $E2E_CONFIG; the locale is $E2E_LC_ALL (default C.UTF-8).
+# file holds $E2E_CONFIG; the locale is $E2E_LC_ALL (default C.UTF-8), or
+# LANG=$E2E_LANG alone (no LC_ALL) when E2E_LANG is set.
 start_console() {
 	role=$1
 	term=${2:-tmux-256color}
@@ -80,9 +106,13 @@ start_console() {
 	[ $# -gt 0 ] && shift
 	mkdir -p "$E2E_TMP/config/balie"
 	printf '%s\n' "${E2E_CONFIG:-}" >"$E2E_TMP/config/balie/config"
+	lang=:
+	[ -n "${E2E_LANG:-}" ] && lang="unset LC_ALL LC_MESSAGES LANGUAGE; export LANG=$E2E_LANG"
 	cat >"$E2E_TMP/run.sh" <<EOF
 #!/bin/sh
 export TERM=$term LC_ALL=\${E2E_LC_ALL:-C.UTF-8} XDG_CONFIG_HOME=$E2E_TMP/config
+${BALIE_RELAY:+export BALIE_RELAY=$BALIE_RELAY}
+$lang
 "$BALIE" -d "$(conninfo "$role")" $*
 echo "EXIT=\$?"
 exec sleep 600

@@ -1,11 +1,12 @@
 #!/bin/sh
 # An agent's day in one test: a new escalation appears without a key press
-# (and rings the bell), Enter + t takes it over, a reply is stored exactly
+# (and rings the bell once it stays unclaimed: here after 1 s), Enter + t takes it over, a reply is stored exactly
 # once, another agent's takeover shows at once and replying is then refused
 # in words; q quits with status 0 and the terminal restored.
 . "$(dirname "$0")/lib.sh"
 
 fresh_db
+E2E_CONFIG='set alert_unclaimed 1'
 start_console ann
 wait_for_screen 'Ann Jansen \(ann\)'
 wait_for_screen ' online *$'
@@ -18,8 +19,11 @@ tm select-window -t "$SESSION:1"
 conv=$(escalate billing 'Mia de Boer' customer_request 'I was charged twice')
 wait_for_screen "WAIT .* billing +Mia de Boer +customer_request"
 wait_for_screen "new escalation: #$conv Mia de Boer"
-[ "$(tm display -p -t "$SESSION:0" '#{window_bell_flag}')" = 1 ] ||
-	fail "no bell for the new escalation"
+deadline=$(( $(date +%s) + 5 ))
+until [ "$(tm display -p -t "$SESSION:0" '#{window_bell_flag}')" = 1 ]; do
+	[ "$(date +%s)" -lt "$deadline" ] || fail "no bell for the unclaimed escalation"
+	sleep 0.05
+done
 tm select-window -t "$SESSION:0"
 
 keys Enter
@@ -49,11 +53,12 @@ wait_for_no_screen "reply to #$conv"
 
 # Bob takes over the conversation Ann is looking at.
 other=$(escalate billing 'Ahmed El Amrani' not_understood 'the card thing is not doing')
-wait_for_screen "Ahmed El Amrani"
+wait_for_screen "new escalation: #$other Ahmed El Amrani"	# escalated, not only opened
 keys Escape
 wait_for_no_screen "talking to:"
-keys g
-# The waiting one is first in the list: select it and open it.
+keys g j
+# Ann's own conversation comes first, the waiting one next: select it and
+# open it.
 wait_for_screen '^> WAIT .*Ahmed El Amrani'
 keys Enter
 wait_for_screen "#$other Ahmed El Amrani"

@@ -87,7 +87,7 @@ mkdir -p "$E2E_TMP/config/balie"
 tm new-session -d -s "$SESSION" -x 100 -y 30 "$E2E_TMP/demo.sh" || fail "cannot start tmux"
 
 wait_for_demo 'Anna de Vries \(demo_agent\)' 60
-wait_for_demo ' online *$' 10
+wait_for_demo 'relay · online *$' 10
 # The simulator's customers arrive on their own; one gets escalated.
 wait_for_demo '^. (BOT|WAIT) ' 20
 wait_for_demo '^. WAIT .*(customer_request|not_understood|sensitive_topic|negative_sentiment|bot_error)' 30

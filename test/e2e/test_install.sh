@@ -55,6 +55,16 @@ for page in man/balie.1 man/balie-sql.7; do
 	fi
 done
 
+# The Dutch balie(1): where man looks for LANG=nl_NL.UTF-8.
+if [ -f man/nl/balie.1 ]; then
+	cmp -s man/nl/balie.1 "$root/share/man/nl/man1/balie.1" ||
+		fail "man/nl/balie.1 is not installed as share/man/nl/man1/balie.1"
+	if command -v man >/dev/null 2>&1; then
+		MANWIDTH=80 man -l "$root/share/man/nl/man1/balie.1" 2>/dev/null | grep -q '^NAAM' ||
+			fail "the Dutch man page shows no NAAM section"
+	fi
+fi
+
 # Another prefix goes where it is told.
 make -s install DESTDIR="$tmp" PREFIX=/opt/balie >"$tmp/install.log" 2>&1 ||
 	{ cat "$tmp/install.log"; fail "make install PREFIX=/opt/balie failed"; }

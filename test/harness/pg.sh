@@ -91,7 +91,18 @@ synchronous_commit = off
 full_page_writes = off
 log_min_messages = warning
 log_line_prefix = '%m [%p] %u@%d '
+# balie relay decodes the WAL (logical decoding); fsync stays off here, the
+# benchmarks run their own durable server.
+wal_level = logical
+max_wal_senders = 20
+max_replication_slots = 20
+max_slot_wal_keep_size = 256MB
 CONF
+		# initdb's trust pg_hba.conf already allows local and 127.0.0.1
+		# replication connections; say so explicitly in case that changes.
+		as_server sh -c "grep -q '^local[[:space:]]*replication' '$data/pg_hba.conf' ||
+			printf 'local replication all trust\\nhost replication all 127.0.0.1/32 trust\\n' >> '$data/pg_hba.conf'"
+
 		echo "$port" >"$dir/port"
 		if start_server; then break; fi
 		tries=$((tries + 1))

@@ -92,8 +92,11 @@ static void test_refusals_come_from_the_table(void **state)
 {
 	struct console *con = &((struct fx *)*state)->con;
 
-	/* The list starts on the most urgent row: a waiting conversation. */
+	/* The list starts on Ann's own conversation; the next row is the most
+	 * urgent waiting one. */
 	view_rows_refresh(&con->vs, &con->model, FIX_NOW);
+	key(con, 'j');
+	assert_int_equal(view_selected(&con->vs)->state, MODEL_WAITING);
 	key(con, 'r');
 	assert_int_equal(con->vs.mode, VIEW_MODE_LIST);
 	assert_non_null(strstr(con->vs.message, "take it over first (t)"));

@@ -180,6 +180,12 @@ static void test_outbox_keeps_unsent_replies(void **state)
 	assert_true(sync_merge_keeps_reply(STORE_LOST));
 	assert_false(sync_merge_keeps_reply(STORE_OK));
 	assert_false(sync_merge_keeps_reply(STORE_SQL_ERROR));
+	/* Busy is not refused: kept and resent on a timer. */
+	assert_true(sync_merge_busy("BL040"));
+	assert_true(sync_merge_busy("55P03"));
+	assert_false(sync_merge_busy("BL050"));
+	assert_false(sync_merge_busy(""));
+	assert_false(sync_merge_busy(NULL));
 }
 
 int main(void)

@@ -41,19 +41,20 @@ static void test_queue_order_flags_clock_owner(void **state)
 	view_rows_refresh(&f->st, &f->m, FIX_NOW);
 	view_queue_rows(&f->d, &f->m, &f->st, FIX_NOW, 80, 0, 10);
 	assert_int_equal(f->d.nlines, 5);
-	/* Waiting first (health has the higher priority), then people, then the bot. */
-	assert_non_null(strstr(line(&f->d, 0), "WAIT"));
-	assert_non_null(strstr(line(&f->d, 0), "Jan Pietersen"));
-	assert_non_null(strstr(line(&f->d, 0), "0:30"));
-	assert_non_null(strstr(line(&f->d, 1), "Mia de Boer"));
+	/* Mine first, then waiting (health has the higher priority), then
+	 * other people's, then the bot. */
+	assert_non_null(strstr(line(&f->d, 0), "HUMAN"));
+	assert_non_null(strstr(line(&f->d, 0), " me "));
+	assert_non_null(strstr(line(&f->d, 1), "WAIT"));
+	assert_non_null(strstr(line(&f->d, 1), "Jan Pietersen"));
+	assert_non_null(strstr(line(&f->d, 1), "0:30"));
+	assert_non_null(strstr(line(&f->d, 2), "Mia de Boer"));
 	/* Past the SLA: marked in text, not colour alone. */
-	assert_non_null(strstr(line(&f->d, 1), "3:05!"));
-	assert_non_null(strstr(line(&f->d, 1), "customer_request"));
-	assert_non_null(strstr(line(&f->d, 1), "I want to talk"));
-	assert_non_null(strstr(line(&f->d, 2), "HUMAN"));
-	assert_non_null(strstr(line(&f->d, 2), "Bob de Vries"));
+	assert_non_null(strstr(line(&f->d, 2), "3:05!"));
+	assert_non_null(strstr(line(&f->d, 2), "customer_request"));
+	assert_non_null(strstr(line(&f->d, 2), "I want to talk"));
 	assert_non_null(strstr(line(&f->d, 3), "HUMAN"));
-	assert_non_null(strstr(line(&f->d, 3), " me "));
+	assert_non_null(strstr(line(&f->d, 3), "Bob de Vries"));
 	assert_non_null(strstr(line(&f->d, 4), "BOT"));
 	assert_non_null(strstr(line(&f->d, 4), "1:02:05"));
 	/* The selected row has a marker and the selected role. */
@@ -85,9 +86,9 @@ static void test_selection_follows_the_conversation(void **state)
 	struct model_conv *c;
 
 	view_rows_refresh(&f->st, &f->m, FIX_NOW);
-	view_select_move(&f->st, 1);
+	view_select_move(&f->st, 2);
 	assert_int_equal(f->st.selected, 1);
-	assert_int_equal(f->st.sel, 1);
+	assert_int_equal(f->st.sel, 2);
 	/* #1 is taken over: it moves down among the human ones, and so does
 	 * the selection. */
 	c = model_conv_new();
