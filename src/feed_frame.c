@@ -119,16 +119,19 @@ enum {
 	FC_ID, FC_VERSION, FC_QUEUE, FC_STATE, FC_AGENT, FC_CUSTOMER_REF,
 	FC_CUSTOMER_NAME, FC_CHANNEL, FC_INTENT, FC_CONFIDENCE, FC_REASON,
 	FC_SUMMARY, FC_CREATED, FC_ESCALATED, FC_TAKEN, FC_CLOSED,
-	FC_MESSAGE_COUNT, FC_LAST_KIND, FC_LAST_BODY, FC_COUNT
+	FC_MESSAGE_COUNT, FC_LAST_KIND, FC_LAST_BODY,
+	FC_LANG, FC_MY_READ_SEQ, FC_CUSTOMER_WAITING, FC_VIEWERS, FC_HAND_RAISED, FC_COUNT
 };
-_Static_assert(FC_COUNT == RELAY_CONV_FIELDS - 1 && FC_LAST_BODY == RC_LAST_BODY - 1,
+_Static_assert(FC_COUNT == RELAY_CONV_FIELDS - 1 && FC_LAST_BODY == RC_LAST_BODY - 1 &&
+	       FC_HAND_RAISED == RC_HAND_RAISED - 1,
 	       "conv frame fields as relay_proto.h says");
 
 struct model_conv *feed_parse_conv(char **f, size_t n, int64_t server_now)
 {
 	struct model_conv *c;
 
-	if (n < FC_COUNT || !f[FC_ID] || !f[FC_VERSION] || !f[FC_STATE])
+	/* The columns appended by 007-009 may be missing (an older relay). */
+	if (n < FC_LANG || !f[FC_ID] || !f[FC_VERSION] || !f[FC_STATE])
 		return NULL;
 	c = model_conv_new();
 	c->id = int_or_zero(f[FC_ID]);
@@ -152,6 +155,12 @@ struct model_conv *feed_parse_conv(char **f, size_t n, int64_t server_now)
 	c->last_kind = model_author_parse(f[FC_LAST_KIND]);
 	c->last_body = dup_or_null(f[FC_LAST_BODY]);
 	c->json = conv_json(c, f[FC_STATE], server_now);
+	c->lang = n > FC_LANG ? dup_or_null(f[FC_LANG]) : NULL;
+	/* The relay never knows the reader's mark: -1 keeps the one held. */
+	c->my_read_seq = n > FC_MY_READ_SEQ && f[FC_MY_READ_SEQ] ? (int)int_or_zero(f[FC_MY_READ_SEQ]) : -1;
+	c->customer_waiting_since = n > FC_CUSTOMER_WAITING ? int_or_zero(f[FC_CUSTOMER_WAITING]) : 0;
+	c->viewers = n > FC_VIEWERS ? dup_or_null(f[FC_VIEWERS]) : NULL;
+	c->hand_raised_at = n > FC_HAND_RAISED ? int_or_zero(f[FC_HAND_RAISED]) : 0;
 	if (c->id <= 0) {
 		model_conv_free(c);
 		return NULL;

@@ -184,6 +184,9 @@ enum model_apply model_apply_conv(struct model *m, struct model_conv *c,
 			model_conv_free(c);
 			return MODEL_STALE;
 		}
+		/* A relay frame carries no read mark (-1): keep the held one. */
+		if (c->my_read_seq < 0)
+			c->my_read_seq = held->my_read_seq;
 		/* Keep the held transcript: a fetch of the row carries none. */
 		conv_fields_free(held);
 		{
@@ -210,6 +213,8 @@ enum model_apply model_apply_conv(struct model *m, struct model_conv *c,
 		m->convs_cap = m->convs_cap ? m->convs_cap * 2 : 64;
 		m->convs = xrealloc(m->convs, m->convs_cap * sizeof *m->convs);
 	}
+	if (c->my_read_seq < 0)
+		c->my_read_seq = 0;
 	memmove(&m->convs[i + 1], &m->convs[i], (m->nconvs - i) * sizeof *m->convs);
 	m->convs[i] = c;
 	m->nconvs++;

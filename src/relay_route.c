@@ -28,11 +28,13 @@ static const char *const conv_columns[RELAY_CONV_FIELDS] = {
 	[RC_SUMMARY] = "bot_summary", [RC_CREATED] = "created_at",
 	[RC_ESCALATED] = "escalated_at", [RC_TAKEN] = "taken_at",
 	[RC_CLOSED] = "closed_at", [RC_MESSAGE_COUNT] = "message_count",
+	[RC_LANG] = "lang", [RC_CUSTOMER_WAITING] = "customer_waiting_since",
+	[RC_VIEWERS] = "viewers", [RC_HAND_RAISED] = "hand_raised_at",
 };
 
 static bool is_time_field(int i)
 {
-	return i >= RC_CREATED && i <= RC_CLOSED;
+	return (i >= RC_CREATED && i <= RC_CLOSED) || i == RC_CUSTOMER_WAITING || i == RC_HAND_RAISED;
 }
 
 void relay_route_init(struct relay *r)

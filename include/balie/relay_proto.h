@@ -24,8 +24,11 @@
  *   conv    id version queue state agent customer_ref customer_name channel
  *           intent confidence escalation_reason bot_summary created
  *           escalated taken closed message_count last_author_kind last_body
+ *           lang my_read_seq customer_waiting_since viewers hand_raised_at
  *                           a conversation row: read_conversations' columns
- *                           without json/now (times as epoch seconds,
+ *                           without json/now (times as epoch seconds;
+ *                           my_read_seq is always \N: the relay does not
+ *                           know the reader's mark, keep the one you hold;
  *                           last_body at most 200 characters); apply only if
  *                           version is newer than what you hold
  *   msg     conv seq id author_kind author body created sources
@@ -68,7 +71,7 @@
 
 /* Field counts of the frames, frame name included. */
 enum {
-	RELAY_CONV_FIELDS = 20,
+	RELAY_CONV_FIELDS = 25,
 	RELAY_MSG_FIELDS = 9,
 	RELAY_HINT_FIELDS = 3,
 	RELAY_GONE_FIELDS = 2,
@@ -82,7 +85,9 @@ enum {
 	RC_ID = 1, RC_VERSION, RC_QUEUE, RC_STATE, RC_AGENT, RC_CUSTOMER_REF,
 	RC_CUSTOMER_NAME, RC_CHANNEL, RC_INTENT, RC_CONFIDENCE, RC_REASON,
 	RC_SUMMARY, RC_CREATED, RC_ESCALATED, RC_TAKEN, RC_CLOSED,
-	RC_MESSAGE_COUNT, RC_LAST_KIND, RC_LAST_BODY
+	RC_MESSAGE_COUNT, RC_LAST_KIND, RC_LAST_BODY,
+	/* appended by schemas 007-009 (read_conversations' order) */
+	RC_LANG, RC_MY_READ_SEQ, RC_CUSTOMER_WAITING, RC_VIEWERS, RC_HAND_RAISED
 };
 
 /* Field positions in a msg frame (0 is "msg"). */

@@ -340,20 +340,20 @@ static void test_msg_gone_agent_queue(void **state)
 	start(f, "ann");
 	conv = strtoll(id, NULL, 10);
 	sync_open_transcript(f->sync, conv);
-	RUN_UNTIL(f, (c = model_find(&f->model, conv)) && c->nmsgs == 1, 5000);
-	assert_int_equal(model_find(&f->model, conv)->nmsgs, 1);
+	RUN_UNTIL(f, (c = model_find(&f->model, conv)) && c->nmsgs == 2, 5000);	/* the disclosure, first */
+	assert_int_equal(model_find(&f->model, conv)->nmsgs, 2);
 	fetches = sync_stats(f->sync)->fetch_queries;
 	tr = f->transcripts;
 	c = model_find(&f->model, conv);
-	snprintf(frame, sizeof frame, "msg\t%s\t2\t777\tcustomer\t\\N\tsecond\\tline\t1700000001\t\\N\n"
+	snprintf(frame, sizeof frame, "msg\t%s\t3\t777\tcustomer\t\\N\tsecond\\tline\t1700000001\t\\N\n"
 		 "conv\t%s\t%lld\tbilling\tbot\t\\N\tcust-1\tCarla Customer\tweb\t\\N\t\\N"
-		 "\t\\N\t\\N\t1700000000\t\\N\t\\N\t\\N\t2\tcustomer\tsecond\n",
+		 "\t\\N\t\\N\t1700000000\t\\N\t\\N\t\\N\t3\tcustomer\tsecond\n",
 		 id, id, (long long)c->version + 10);
 	send_str(f, frame);
-	RUN_UNTIL(f, f->transcripts > tr && model_find(&f->model, conv)->nmsgs == 2, 5000);
+	RUN_UNTIL(f, f->transcripts > tr && model_find(&f->model, conv)->nmsgs == 3, 5000);
 	c = model_find(&f->model, conv);
-	assert_int_equal(c->nmsgs, 2);
-	assert_string_equal(c->msgs[1].body, "second\tline");
+	assert_int_equal(c->nmsgs, 3);
+	assert_string_equal(c->msgs[2].body, "second\tline");
 	/* Let any fetch that would follow show up before counting. */
 	send_str(f, "ping\n");
 	RUN_UNTIL(f, false, 300);
