@@ -259,7 +259,6 @@ static void on_queues(const struct db_result *r, void *arg)
 	struct model_queue *q = NULL;
 	size_t n = 0, i;
 
-	/* 008 added waiting and agents_online (columns 5, 6): not kept yet. */
 	q = store_rows(r, 7, sizeof *q, &n, &st);
 	for (i = 0; i < n; i++) {
 		q[i].id = store_text_or_null(r->res, (int)i, 0);
@@ -267,6 +266,8 @@ static void on_queues(const struct db_result *r, void *arg)
 		q[i].sla_seconds = (int)store_int_or_zero(r->res, (int)i, 2);
 		q[i].priority = (int)store_int_or_zero(r->res, (int)i, 3);
 		q[i].bot_paused = strcmp(PQgetvalue(r->res, (int)i, 4), "t") == 0;
+		q[i].waiting = (int)store_int_or_zero(r->res, (int)i, 5);
+		q[i].agents_online = (int)store_int_or_zero(r->res, (int)i, 6);
 	}
 	cb(&st, q, n, p->arg);
 	free(p);

@@ -74,6 +74,8 @@ struct model_queue {
 	int sla_seconds;
 	int priority;
 	bool bot_paused;
+	int waiting;			/* conversations waiting (read_queues) */
+	int agents_online;		/* its agents online (read_queues) */
 };
 
 struct model_agent {
