@@ -151,8 +151,8 @@ void console_verb(struct console *con, enum verb v, struct model_conv *c)
 		online.conn = VIEW_ONLINE;
 		if (!view_refusal(&con->model, &online, c, v, buf, sizeof buf)) {
 			console_start_compose(con, c, v);
-			say(con, VIEW_ROLE_ERROR, "not connected — write it now, Enter sends "
-			    "when back online");
+			say(con, VIEW_ROLE_ERROR, _("not connected — write it now, Enter sends "
+			    "when back online"));
 			return;
 		}
 	}

@@ -287,7 +287,7 @@ void view_pane_info(struct view_doc *d, const struct model *m, const struct mode
 
 		if (shift_viewers_line(c->viewers, m->me, who, sizeof who) > 0) {
 			view_line(d, VIEW_ROLE_NORMAL, 0);
-			view_puts(d, VIEW_ROLE_LABEL, "also here: ");
+			view_puts(d, VIEW_ROLE_LABEL, _("also here: "));
 			view_put_clean(d, VIEW_ROLE_WAITING, who, -(width - 11), f);
 		}
 	}

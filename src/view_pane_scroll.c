@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "balie/i18n.h"
 #include "balie/text.h"
 #include "balie/view.h"
 
@@ -132,10 +133,10 @@ bool view_pane_below(struct view_doc *d, const struct model_conv *c, const struc
 	if (c->message_count > model_last_seq(c))
 		below += c->message_count - model_last_seq(c);
 	if (below > 0)
-		snprintf(buf, sizeof buf, "%d newer %s below — End: the newest", below,
-			 below == 1 ? "message" : "messages");
+		snprintf(buf, sizeof buf, P_("%d newer message below — End: the newest",
+					     "%d newer messages below — End: the newest", below), below);
 	else
-		snprintf(buf, sizeof buf, "more below — End: the newest");
+		snprintf(buf, sizeof buf, "%s", _("more below — End: the newest"));
 	view_line(d, VIEW_ROLE_NORMAL, 0);
 	view_puts(d, VIEW_ROLE_DIM, (st->text_flags & TEXT_ASCII) ? "v " : "↓ ");
 	view_puts(d, VIEW_ROLE_DIM, buf);

@@ -97,9 +97,9 @@ static void mine_who(struct view_doc *d, const struct model_conv *c, int64_t wai
 	char buf[48];
 
 	if (unread)
-		snprintf(buf, sizeof buf, "me · %d new", unread);
+		snprintf(buf, sizeof buf, _("me · %d new"), unread);
 	else
-		snprintf(buf, sizeof buf, waits ? "me · waits" : "me");
+		snprintf(buf, sizeof buf, "%s", waits ? _("me · waits") : _("me"));
 	view_put_pad(d, VIEW_ROLE_MINE, buf, width, f);
 }
 

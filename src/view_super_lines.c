@@ -324,7 +324,7 @@ static void agent_row(struct view_doc *d, const struct super_agent *a, bool sel,
 		snprintf(buf, sizeof buf, "%s", super_figure_duration(now - a->presence_since, dur,
 								       sizeof dur));
 	} else {
-		snprintf(buf, sizeof buf, "never");
+		snprintf(buf, sizeof buf, "%s", _("never"));
 	}
 	view_put_clean(d, a->status && strcmp(a->status, "away") == 0 ? VIEW_ROLE_WAITING : base,
 		       buf, c->status, f);
@@ -340,7 +340,7 @@ static void agent_row(struct view_doc *d, const struct super_agent *a, bool sel,
 	view_puts(d, base, "  ");
 	/* What to do matters more than their queues. */
 	if (stranded) {
-		view_puts(d, VIEW_ROLE_LATE, "needs a person: take over or transfer");
+		view_puts(d, VIEW_ROLE_LATE, _("needs a person: take over or transfer"));
 		return;
 	}
 	view_put_clean(d, base, a->queues ? a->queues : "", c->queues, f);
