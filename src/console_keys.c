@@ -218,10 +218,9 @@ static void quit(struct console *con)
 	}
 	if (mine && !con->quit_armed) {
 		con->quit_armed = true;
-		say(con, VIEW_ROLE_ERROR, P_("you have %zu open conversation (it stays yours): "
-					     "press q again to quit",
-					     "you have %zu open conversations (they stay yours): "
-					     "press q again to quit", mine), mine);
+		say(con, VIEW_ROLE_ERROR, P_("%zu open conversation stays yours: press q again to quit",
+					     "%zu open conversations stay yours: press q again to quit",
+					     mine), mine);
 		return;
 	}
 	console_stop(con, EXIT_OK);

@@ -70,6 +70,8 @@ wait_for_screen "#$other is with Bob de Vries, not you: you cannot reply"
 screen | grep -q "reply to #$other" && fail "the compose line opened for bob's conversation"
 keys t
 wait_for_screen "#$other is with Bob de Vries"
+keys Escape
+wait_for_no_screen "talking to:"
 
 keys q
 wait_for_screen 'open conversation.*press q again to quit'
