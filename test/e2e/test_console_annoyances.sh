@@ -53,7 +53,7 @@ wait_for_no_screen 'balie keys'
 
 # q with two conversations held: asked, with the count; any other key disarms.
 keys q
-wait_for_screen 'you have 2 open conversations \(they stay yours\): press q again to quit'
+wait_for_screen '2 open conversations stay yours: press q again to quit'
 screen | grep -q '^EXIT=' && fail "q quit at once"
 keys k
 wait_for_no_screen 'press q again to quit'
