@@ -20,7 +20,8 @@ FUZZ_TARGETS       ?= sanitize wrap compose config notify
 FUZZ_PKGS          := ncursesw libpq libuv
 FUZZ_LIB_SRC       := src/text.c src/compose.c src/config.c src/keys.c src/store.c \
                       src/store_result.c src/store_notify.c src/db_conn.c src/db_io.c \
-                      src/util.c src/db.c src/model.c
+                      src/util.c src/db.c src/model.c src/verb.c src/i18n.c src/paths.c \
+                      src/text_translit.c
 FUZZ_SAN           := -fsanitize=address,undefined -fno-sanitize-recover=all \
                       -fno-omit-frame-pointer -g -O1
 FUZZ_CFLAGS        := -std=c11 -Iinclude $(shell pkg-config --cflags $(FUZZ_PKGS)) \
